@@ -1,0 +1,402 @@
+//! The audit's lookups against an OSV API: batched queries with paging, then the full records, with time-outs,
+//! retries and bounded concurrency.
+//!
+//! The code here is pure: it talks to the network only through the [`Transport`] trait, which the browser shell
+//! implements with `fetch` and the host tests implement in memory or over a local server.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::rc::Rc;
+
+use futures::stream::{self, StreamExt};
+
+use crate::osv::api::{BatchResult, Query, QueryBatchRequest, QueryBatchResponse, VulnRef, MAX_BATCH_QUERIES};
+use crate::osv::Vulnerability;
+
+/// An HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST, with a JSON body.
+    Post,
+}
+
+/// A request to the OSV API. `path` starts with `/v1/`; the transport prefixes the base URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// GET or POST.
+    pub method: Method,
+    /// The path, such as `/v1/querybatch`.
+    pub path: String,
+    /// The JSON body of a POST.
+    pub body: Option<String>,
+    /// How long the transport waits for the whole answer.
+    pub timeout_ms: u32,
+}
+
+/// An HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// The body.
+    pub body: String,
+    /// The `Retry-After` header, when present.
+    pub retry_after: Option<String>,
+}
+
+/// Why a request got no HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// The connection failed (offline, refused, CORS, …).
+    Network(String),
+    /// No answer within the time-out.
+    Timeout,
+}
+
+/// How the audit reaches the OSV API.
+#[allow(async_fn_in_trait)] // The page runs on one thread; no `Send` bound is wanted.
+pub trait Transport {
+    /// Sends one request and waits for its whole answer, or for the time-out.
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError>;
+    /// Waits `millis` milliseconds.
+    async fn sleep(&self, millis: u32);
+    /// A random number in `0.0..1.0`, for retry jitter.
+    fn random(&self) -> f64;
+}
+
+/// Limits and pacing of the lookups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupSettings {
+    /// Queries per querybatch request (at most 1000).
+    pub batch_size: usize,
+    /// Requests in flight at once. Browsers open 6 HTTP/1.1 connections per host.
+    pub concurrency: usize,
+    /// Tries per request, the first included.
+    pub max_attempts: u32,
+    /// Time-out of one try.
+    pub timeout_ms: u32,
+    /// The first retry waits about this long; each further retry doubles it.
+    pub backoff_ms: u32,
+    /// The longest wait between tries, `Retry-After` included.
+    pub max_backoff_ms: u32,
+}
+
+impl Default for LookupSettings {
+    fn default() -> Self {
+        Self {
+            batch_size: MAX_BATCH_QUERIES,
+            concurrency: 6,
+            max_attempts: 4,
+            timeout_ms: 20_000,
+            backoff_ms: 250,
+            max_backoff_ms: 8_000,
+        }
+    }
+}
+
+/// Why a lookup finally failed. The packages it concerns are reported as unchecked with this reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LookupError {
+    /// The server answered with an error status.
+    Status(u16),
+    /// No connection.
+    Network(String),
+    /// No answer in time.
+    Timeout,
+    /// The answer was not the JSON expected.
+    Malformed(String),
+    /// The record does not exist.
+    NotFound,
+}
+
+impl fmt::Display for LookupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Status(429) => f.write_str("the OSV API kept answering 429 Too Many Requests"),
+            Self::Status(status) => write!(f, "the OSV API answered HTTP {status}"),
+            Self::Network(message) => write!(f, "the OSV API could not be reached ({message})"),
+            Self::Timeout => f.write_str("the OSV API did not answer in time"),
+            Self::Malformed(message) => write!(f, "the OSV API sent an unreadable answer ({message})"),
+            Self::NotFound => f.write_str("the OSV API has no such record"),
+        }
+    }
+}
+
+impl LookupError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            Self::Status(status) => *status == 429 || *status >= 500,
+            Self::Network(_) | Self::Timeout | Self::Malformed(_) => true,
+            Self::NotFound => false,
+        }
+    }
+}
+
+/// A package version to look up: the PEP 503 name and a PEP 440 version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PackageKey {
+    /// Normalised name.
+    pub name: String,
+    /// Normalised version.
+    pub version: String,
+}
+
+/// What the audit reports while it runs.
+#[derive(Debug, Clone)]
+pub enum AuditEvent {
+    /// Progress of the querybatch phase, in requests.
+    QueryProgress {
+        /// Requests answered.
+        done: usize,
+        /// Requests planned so far (pages add to it).
+        total: usize,
+    },
+    /// Final answers for some packages.
+    Queried(Vec<(PackageKey, Result<Vec<VulnRef>, LookupError>)>),
+    /// Progress of the record phase, in records.
+    RecordProgress {
+        /// Records fetched or failed.
+        done: usize,
+        /// Records to fetch.
+        total: usize,
+    },
+    /// One record arrived, or finally failed.
+    Record(String, Result<Rc<Vulnerability>, LookupError>),
+}
+
+/// Everything the lookups learned: the answer for each package and each record.
+#[derive(Debug, Clone, Default)]
+pub struct Lookups {
+    /// The IDs OSV lists for each package version, or why the query failed.
+    pub queries: BTreeMap<PackageKey, Result<Vec<VulnRef>, LookupError>>,
+    /// The full records, by ID, or why fetching failed.
+    pub records: BTreeMap<String, Result<Rc<Vulnerability>, LookupError>>,
+}
+
+impl Lookups {
+    /// Records an event, so that a caller that follows the events holds the same state as [`run`]'s result.
+    pub fn apply(&mut self, event: &AuditEvent) {
+        match event {
+            AuditEvent::Queried(results) => {
+                for (key, result) in results {
+                    self.queries.insert(key.clone(), result.clone());
+                }
+            }
+            AuditEvent::Record(id, result) => {
+                self.records.insert(id.clone(), result.clone());
+            }
+            AuditEvent::QueryProgress { .. } | AuditEvent::RecordProgress { .. } => {}
+        }
+    }
+}
+
+/// Sends `request`, retrying 429, 5xx, network errors, time-outs and unreadable answers with exponential backoff
+/// and jitter, honouring `Retry-After`. `read` turns a 200 body into a value.
+pub async fn send_with_retries<T, R, F>(
+    transport: &T,
+    settings: &LookupSettings,
+    request: &HttpRequest,
+    read: F,
+) -> Result<R, LookupError>
+where
+    T: Transport,
+    F: Fn(&str) -> Result<R, LookupError>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (error, retry_after) = match transport.send(request).await {
+            Ok(response) if response.status == 200 => match read(&response.body) {
+                Ok(value) => return Ok(value),
+                Err(error) => (error, None),
+            },
+            Ok(response) if response.status == 404 => return Err(LookupError::NotFound),
+            Ok(response) => (LookupError::Status(response.status), response.retry_after),
+            Err(TransportError::Timeout) => (LookupError::Timeout, None),
+            Err(TransportError::Network(message)) => (LookupError::Network(message), None),
+        };
+        if !error.is_retryable() || attempt >= settings.max_attempts {
+            return Err(error);
+        }
+        transport.sleep(backoff_ms(transport, settings, attempt, retry_after.as_deref())).await;
+    }
+}
+
+/// The wait before retry number `attempt`: `Retry-After` when the server gave seconds, otherwise exponential
+/// backoff with "equal jitter" (half fixed, half random), capped.
+fn backoff_ms<T: Transport>(transport: &T, settings: &LookupSettings, attempt: u32, retry_after: Option<&str>) -> u32 {
+    if let Some(seconds) = retry_after.and_then(|value| value.trim().parse::<f64>().ok()) {
+        if seconds.is_finite() && seconds >= 0.0 {
+            return ((seconds * 1000.0) as u32).min(settings.max_backoff_ms);
+        }
+    }
+    let exponential = settings.backoff_ms.saturating_mul(1 << (attempt - 1).min(16)).min(settings.max_backoff_ms);
+    let half = exponential / 2;
+    half + (f64::from(half) * transport.random()) as u32
+}
+
+fn read_json<R: serde::de::DeserializeOwned>(body: &str) -> Result<R, LookupError> {
+    serde_json::from_str(body).map_err(|error| LookupError::Malformed(error.to_string()))
+}
+
+/// Looks up every package with querybatch, following pages, then fetches every listed record once.
+/// Events go to `on_event` as answers arrive; the return value holds the same information.
+pub async fn run<T: Transport>(
+    transport: &T,
+    packages: &[PackageKey],
+    settings: &LookupSettings,
+    on_event: &mut dyn FnMut(AuditEvent),
+) -> Lookups {
+    let mut lookups = Lookups::default();
+    let mut emit = |event: AuditEvent, lookups: &mut Lookups| {
+        lookups.apply(&event);
+        on_event(event);
+    };
+
+    let unique: Vec<PackageKey> = packages.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    let chunks: Vec<Vec<PackageKey>> =
+        unique.chunks(settings.batch_size.clamp(1, MAX_BATCH_QUERIES)).map(<[_]>::to_vec).collect();
+    let mut total = chunks.len();
+    let mut done = 0;
+    emit(AuditEvent::QueryProgress { done, total }, &mut lookups);
+
+    let mut answers = stream::iter(chunks.into_iter().map(|chunk| query_chunk(transport, settings, chunk)))
+        .buffer_unordered(settings.concurrency.max(1));
+    while let Some((results, pages)) = answers.next().await {
+        done += 1 + pages;
+        total += pages;
+        emit(AuditEvent::Queried(results), &mut lookups);
+        emit(AuditEvent::QueryProgress { done, total }, &mut lookups);
+    }
+    drop(answers);
+
+    let ids: BTreeSet<String> = lookups
+        .queries
+        .values()
+        .filter_map(|result| result.as_ref().ok())
+        .flatten()
+        .map(|vuln| vuln.id.clone())
+        .collect();
+    let total = ids.len();
+    emit(AuditEvent::RecordProgress { done: 0, total }, &mut lookups);
+    let mut records = stream::iter(ids.into_iter().map(|id| async move {
+        let result = fetch_record(transport, settings, &id).await;
+        (id, result)
+    }))
+    .buffer_unordered(settings.concurrency.max(1));
+    let mut done = 0;
+    while let Some((id, result)) = records.next().await {
+        done += 1;
+        emit(AuditEvent::Record(id, result.map(Rc::new)), &mut lookups);
+        emit(AuditEvent::RecordProgress { done, total }, &mut lookups);
+    }
+    lookups
+}
+
+/// Runs one chunk of queries, following `next_page_token` until every query is complete. Returns the results and
+/// the number of extra page requests that were needed.
+async fn query_chunk<T: Transport>(
+    transport: &T,
+    settings: &LookupSettings,
+    chunk: Vec<PackageKey>,
+) -> (Vec<(PackageKey, Result<Vec<VulnRef>, LookupError>)>, usize) {
+    let mut collected: Vec<Vec<VulnRef>> = vec![Vec::new(); chunk.len()];
+    let mut pending: Vec<(usize, Option<String>)> = (0..chunk.len()).map(|index| (index, None)).collect();
+    let mut pages = 0;
+    loop {
+        let queries = pending
+            .iter()
+            .map(|(index, token)| {
+                let mut query = Query::pypi(&chunk[*index].name, Some(&chunk[*index].version));
+                query.page_token = token.clone();
+                query
+            })
+            .collect();
+        let body = serde_json::to_string(&QueryBatchRequest { queries }).expect("a query batch always serialises");
+        let request = HttpRequest {
+            method: Method::Post,
+            path: "/v1/querybatch".into(),
+            body: Some(body),
+            timeout_ms: settings.timeout_ms,
+        };
+        let expected = pending.len();
+        let answer = send_with_retries(transport, settings, &request, |body| {
+            let answer: QueryBatchResponse = read_json(body)?;
+            if answer.results.len() == expected {
+                Ok(answer.results)
+            } else {
+                Err(LookupError::Malformed(format!("{} results for {expected} queries", answer.results.len())))
+            }
+        })
+        .await;
+        match answer {
+            Ok(results) => {
+                let mut next = Vec::new();
+                for ((index, _), BatchResult { vulns, next_page_token }) in pending.iter().zip(results) {
+                    collected[*index].extend(vulns);
+                    if let Some(token) = next_page_token.filter(|token| !token.is_empty()) {
+                        next.push((*index, Some(token)));
+                    }
+                }
+                if next.is_empty() {
+                    let results =
+                        chunk.into_iter().zip(collected).map(|(key, vulns)| (key, Ok(dedup(vulns)))).collect();
+                    return (results, pages);
+                }
+                pending = next;
+                pages += 1;
+            }
+            Err(error) => {
+                // Packages whose earlier pages arrived are still incomplete: a partial list is not an answer.
+                let results = chunk.into_iter().map(|key| (key, Err(error.clone()))).collect();
+                return (results, pages);
+            }
+        }
+    }
+}
+
+fn dedup(mut vulns: Vec<VulnRef>) -> Vec<VulnRef> {
+    let mut seen = BTreeSet::new();
+    vulns.retain(|vuln| seen.insert(vuln.id.clone()));
+    vulns
+}
+
+async fn fetch_record<T: Transport>(
+    transport: &T,
+    settings: &LookupSettings,
+    id: &str,
+) -> Result<Vulnerability, LookupError> {
+    let request = HttpRequest {
+        method: Method::Get,
+        path: format!("/v1/vulns/{}", encode_path_segment(id)),
+        body: None,
+        timeout_ms: settings.timeout_ms,
+    };
+    send_with_retries(transport, settings, &request, |body| {
+        let record: Vulnerability = read_json(body)?;
+        if record.id == id {
+            Ok(record)
+        } else {
+            Err(LookupError::Malformed(format!("asked for `{id}` but got `{}`", record.id)))
+        }
+    })
+    .await
+}
+
+/// Percent-encodes everything but unreserved characters, so that an ID from an answer cannot change the path.
+fn encode_path_segment(segment: &str) -> String {
+    let mut encoded = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1 @@
+//! The browser side effects: fetch, storage and files.

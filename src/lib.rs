@@ -1,0 +1,32 @@
+//! Core logic of osv-lens: an auditor of Python dependencies that runs in the browser.
+//!
+//! Everything in this crate except [`io`] and [`app`] is pure Rust that builds and is tested on the host:
+//! parsing dependency files ([`sources`]), the OSV data model ([`osv`]), version matching ([`matching`]),
+//! the audit's lookup plan ([`audit`]) and the report ([`report`]). The browser shell ([`io`] for fetch, storage and
+//! files, [`app`] for the Yew UI) is compiled only for `wasm32`.
+//!
+//! ```
+//! use osv_lens::sources::{parse_files, InputFile};
+//!
+//! let files = [InputFile::new("requirements.txt", "requests==2.19.0  # pinned\n")];
+//! let parsed = parse_files(&files);
+//! let dependency = &parsed.files[0].dependencies[0];
+//! assert_eq!(dependency.name, "requests");
+//! assert_eq!(dependency.version.to_string(), "2.19.0");
+//! assert_eq!(dependency.origin.line, 1);
+//! ```
+#![warn(missing_docs)]
+
+pub mod audit;
+pub mod matching;
+pub mod model;
+pub mod osv;
+pub mod report;
+pub mod sources;
+
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod io;
+
+pub use pep508_rs::pep440_rs;

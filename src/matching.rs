@@ -1,0 +1,259 @@
+//! Whether a version of a PyPI package is affected by an OSV record, and why.
+//!
+//! The algorithm follows the OSV schema's evaluation of ranges: the explicit `versions` list is checked first, then
+//! each `ECOSYSTEM` (or `SEMVER`) range is walked over a sorted copy of its events. `GIT` ranges are skipped: they
+//! describe commits, not releases. Versions compare per PEP 440, through pep440_rs. The local OSV API server and the
+//! page's offline mode use this same code, so that online and offline answers agree.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+
+use pep508_rs::pep440_rs::Version;
+use serde::{Deserialize, Serialize};
+
+use crate::model::normalize_name;
+use crate::osv::{Affected, Event, RangeType, Vulnerability, PYPI};
+
+/// Where a version matched a record, so that the user can check the claim.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MatchReason {
+    /// The version is in the record's explicit `versions` list.
+    Listed,
+    /// The version is inside an `ECOSYSTEM` range.
+    InRange {
+        /// The `introduced` event that opens the interval (`0` for "from the start").
+        introduced: String,
+        /// The event that closes it, if any.
+        until: Option<RangeEnd>,
+    },
+}
+
+/// The event that ends an affected interval.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RangeEnd {
+    /// Versions from this one on are fixed.
+    Fixed(String),
+    /// This is the last affected version.
+    LastAffected(String),
+}
+
+impl fmt::Display for MatchReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Listed => f.write_str("listed in the record's affected versions"),
+            Self::InRange { introduced, until } => {
+                write!(f, "in the range introduced {introduced}")?;
+                match until {
+                    Some(RangeEnd::Fixed(version)) => write!(f, " → fixed {version}"),
+                    Some(RangeEnd::LastAffected(version)) => write!(f, " → last affected {version}"),
+                    None => f.write_str(" → no fix yet"),
+                }
+            }
+        }
+    }
+}
+
+/// A version bound in a compiled range. `introduced: "0"` is the start of all versions.
+#[derive(Debug, Clone)]
+enum Bound {
+    Zero,
+    At(Version),
+}
+
+impl Bound {
+    fn le(&self, version: &Version) -> bool {
+        match self {
+            Self::Zero => true,
+            Self::At(bound) => bound <= version,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum CompiledEvent {
+    Introduced(Bound, String),
+    Fixed(Version, String),
+    LastAffected(Version, String),
+}
+
+impl CompiledEvent {
+    fn sort_key(&self) -> Option<&Version> {
+        match self {
+            Self::Introduced(Bound::Zero, _) => None,
+            Self::Introduced(Bound::At(version), _) | Self::Fixed(version, _) | Self::LastAffected(version, _) => {
+                Some(version)
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct CompiledRange {
+    events: Vec<CompiledEvent>,
+    limits: Vec<Version>,
+}
+
+impl CompiledRange {
+    fn reason_for(&self, version: &Version) -> Option<MatchReason> {
+        if !self.limits.is_empty() && !self.limits.iter().any(|limit| version < limit) {
+            return None;
+        }
+        let mut opened_by: Option<&str> = None;
+        let mut position = 0;
+        for (index, event) in self.events.iter().enumerate() {
+            match event {
+                CompiledEvent::Introduced(bound, text) if bound.le(version) => {
+                    opened_by = Some(text);
+                    position = index + 1;
+                }
+                CompiledEvent::Fixed(fixed, _) if fixed <= version => opened_by = None,
+                CompiledEvent::LastAffected(last, _) if last < version => opened_by = None,
+                _ => {}
+            }
+        }
+        let introduced = opened_by?.to_string();
+        let until = self.events[position..].iter().find_map(|event| match event {
+            CompiledEvent::Fixed(fixed, text) if fixed > version => Some(RangeEnd::Fixed(text.clone())),
+            CompiledEvent::LastAffected(last, text) if last >= version => Some(RangeEnd::LastAffected(text.clone())),
+            _ => None,
+        });
+        Some(MatchReason::InRange { introduced, until })
+    }
+}
+
+#[derive(Debug, Clone)]
+struct CompiledAffected {
+    name: String,
+    listed: HashSet<Version>,
+    ranges: Vec<CompiledRange>,
+    fixed: Vec<Version>,
+}
+
+/// An OSV record with its PyPI versions parsed once, ready for repeated matching.
+#[derive(Debug, Clone)]
+pub struct CompiledVulnerability {
+    affected: Vec<CompiledAffected>,
+    withdrawn: bool,
+    /// Version strings in the record that PEP 440 cannot read; they are left out of matching.
+    pub unreadable_versions: Vec<String>,
+}
+
+impl CompiledVulnerability {
+    /// Parses the PyPI parts of `record`.
+    pub fn new(record: &Vulnerability) -> Self {
+        let mut unreadable_versions = Vec::new();
+        let mut parse = |text: &str| match Version::from_str(text) {
+            Ok(version) => Some(version),
+            Err(_) => {
+                unreadable_versions.push(text.to_string());
+                None
+            }
+        };
+        let affected = record
+            .affected
+            .iter()
+            .filter_map(|affected| {
+                let package = affected.package.as_ref().filter(|package| package.ecosystem == PYPI)?;
+                let listed = affected.versions.iter().filter_map(|text| parse(text)).collect();
+                let ranges: Vec<CompiledRange> = ecosystem_ranges(affected)
+                    .map(|events| {
+                        let mut limits = Vec::new();
+                        let mut compiled: Vec<CompiledEvent> = events
+                            .iter()
+                            .filter_map(|event| match event {
+                                Event::Introduced(text) if text == "0" => {
+                                    Some(CompiledEvent::Introduced(Bound::Zero, text.clone()))
+                                }
+                                Event::Introduced(text) => parse(text)
+                                    .map(|version| CompiledEvent::Introduced(Bound::At(version), text.clone())),
+                                Event::Fixed(text) => {
+                                    parse(text).map(|version| CompiledEvent::Fixed(version, text.clone()))
+                                }
+                                Event::LastAffected(text) => {
+                                    parse(text).map(|version| CompiledEvent::LastAffected(version, text.clone()))
+                                }
+                                Event::Limit(text) if text == "*" => None,
+                                Event::Limit(text) => {
+                                    if let Some(version) = parse(text) {
+                                        limits.push(version);
+                                    }
+                                    None
+                                }
+                                Event::Unknown => None,
+                            })
+                            .collect();
+                        // A stable sort of a copy: the record's own order breaks ties.
+                        compiled.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                        CompiledRange { events: compiled, limits }
+                    })
+                    .collect();
+                let mut fixed: Vec<Version> = ranges
+                    .iter()
+                    .flat_map(|range| range.events.iter())
+                    .filter_map(|event| match event {
+                        CompiledEvent::Fixed(version, _) => Some(version.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                fixed.sort();
+                fixed.dedup();
+                Some(CompiledAffected { name: normalize_name(&package.name), listed, ranges, fixed })
+            })
+            .collect();
+        Self { affected, withdrawn: record.is_withdrawn(), unreadable_versions }
+    }
+
+    /// Why `version` of the package `name` (PEP 503 normalised) is affected, or `None` when it is not.
+    /// A withdrawn record affects nothing.
+    pub fn affects(&self, name: &str, version: &Version) -> Option<MatchReason> {
+        if self.withdrawn {
+            return None;
+        }
+        let entries = self.affected.iter().filter(|affected| affected.name == name);
+        let mut range_reason = None;
+        for affected in entries {
+            if affected.listed.contains(version) {
+                return Some(MatchReason::Listed);
+            }
+            if range_reason.is_none() {
+                range_reason = affected.ranges.iter().find_map(|range| range.reason_for(version));
+            }
+        }
+        range_reason
+    }
+
+    /// True when the record names the package `name` (PEP 503 normalised) at all.
+    pub fn mentions(&self, name: &str) -> bool {
+        !self.withdrawn && self.affected.iter().any(|affected| affected.name == name)
+    }
+
+    /// The normalised names of the PyPI packages the record covers.
+    pub fn package_names(&self) -> impl Iterator<Item = &str> {
+        self.affected.iter().map(|affected| affected.name.as_str())
+    }
+
+    /// Every `fixed` version of the package's ranges, ascending and without duplicates.
+    pub fn fixed_versions(&self, name: &str) -> Vec<Version> {
+        let mut fixed: Vec<Version> = self
+            .affected
+            .iter()
+            .filter(|affected| affected.name == name)
+            .flat_map(|affected| affected.fixed.iter().cloned())
+            .collect();
+        fixed.sort();
+        fixed.dedup();
+        fixed
+    }
+}
+
+fn ecosystem_ranges(affected: &Affected) -> impl Iterator<Item = &Vec<Event>> {
+    affected
+        .ranges
+        .iter()
+        .filter(|range| matches!(range.kind, RangeType::Ecosystem | RangeType::Semver))
+        .map(|range| &range.events)
+}
+
+#[cfg(test)]
+mod tests;

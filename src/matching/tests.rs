@@ -1,0 +1,178 @@
+use super::*;
+use crate::osv::{Package, Range};
+
+fn version(text: &str) -> Version {
+    Version::from_str(text).expect("test versions are valid")
+}
+
+fn event(kind: &str, text: &str) -> Event {
+    match kind {
+        "introduced" => Event::Introduced(text.into()),
+        "fixed" => Event::Fixed(text.into()),
+        "last_affected" => Event::LastAffected(text.into()),
+        "limit" => Event::Limit(text.into()),
+        _ => unreachable!("unknown event kind in a test"),
+    }
+}
+
+fn range(kind: RangeType, events: &[(&str, &str)]) -> Range {
+    Range { kind, repo: None, events: events.iter().map(|(kind, text)| event(kind, text)).collect() }
+}
+
+fn record(name: &str, ranges: Vec<Range>, versions: &[&str]) -> Vulnerability {
+    Vulnerability {
+        schema_version: None,
+        id: "TEST-1".into(),
+        modified: "2024-01-01T00:00:00Z".into(),
+        published: None,
+        withdrawn: None,
+        aliases: vec![],
+        related: vec![],
+        summary: None,
+        details: None,
+        severity: vec![],
+        affected: vec![Affected {
+            package: Some(Package { ecosystem: "PyPI".into(), name: name.into(), purl: None }),
+            ranges,
+            versions: versions.iter().map(|text| text.to_string()).collect(),
+            severity: vec![],
+            ecosystem_specific: None,
+            database_specific: None,
+        }],
+        references: vec![],
+        database_specific: None,
+    }
+}
+
+fn affected_versions(record: &Vulnerability, candidates: &[&str]) -> Vec<String> {
+    let compiled = CompiledVulnerability::new(record);
+    candidates
+        .iter()
+        .filter(|candidate| compiled.affects("demo", &version(candidate)).is_some())
+        .map(|candidate| candidate.to_string())
+        .collect()
+}
+
+const LADDER: &[&str] = &["0.1", "0.9", "1.0", "1.0.1", "1.1", "1.5", "2.0", "2.1", "3.0"];
+
+#[test]
+fn a_single_range_covers_introduced_to_fixed() {
+    let record = record("demo", vec![range(RangeType::Ecosystem, &[("introduced", "1.0"), ("fixed", "2.0")])], &[]);
+    assert_eq!(affected_versions(&record, LADDER), ["1.0", "1.0.1", "1.1", "1.5"]);
+}
+
+#[test]
+fn unsorted_events_are_sorted_before_the_walk() {
+    let record = record(
+        "demo",
+        vec![range(
+            RangeType::Ecosystem,
+            &[("fixed", "2.0"), ("introduced", "1.5"), ("fixed", "1.1"), ("introduced", "0")],
+        )],
+        &[],
+    );
+    assert_eq!(affected_versions(&record, LADDER), ["0.1", "0.9", "1.0", "1.0.1", "1.5"]);
+}
+
+#[test]
+fn last_affected_is_inclusive() {
+    let record =
+        record("demo", vec![range(RangeType::Ecosystem, &[("introduced", "0"), ("last_affected", "1.0.1")])], &[]);
+    assert_eq!(affected_versions(&record, LADDER), ["0.1", "0.9", "1.0", "1.0.1"]);
+}
+
+#[test]
+fn limit_caps_the_range() {
+    let record = record("demo", vec![range(RangeType::Ecosystem, &[("introduced", "1.0"), ("limit", "1.5")])], &[]);
+    assert_eq!(affected_versions(&record, LADDER), ["1.0", "1.0.1", "1.1"]);
+}
+
+#[test]
+fn several_ranges_each_count() {
+    let record = record(
+        "demo",
+        vec![
+            range(RangeType::Ecosystem, &[("introduced", "0"), ("fixed", "1.0")]),
+            range(RangeType::Ecosystem, &[("introduced", "2.0"), ("fixed", "2.1")]),
+        ],
+        &[],
+    );
+    assert_eq!(affected_versions(&record, LADDER), ["0.1", "0.9", "2.0"]);
+}
+
+#[test]
+fn git_ranges_are_ignored_and_the_explicit_list_still_counts() {
+    let record =
+        record("demo", vec![range(RangeType::Git, &[("introduced", "0"), ("fixed", "abc1234")])], &["1.1", "2.0"]);
+    assert_eq!(affected_versions(&record, LADDER), ["1.1", "2.0"]);
+}
+
+#[test]
+fn a_versions_list_that_disagrees_with_the_ranges_adds_to_them() {
+    // The list names 3.0, which the range excludes; OSV's API reports a match for either.
+    let record =
+        record("demo", vec![range(RangeType::Ecosystem, &[("introduced", "1.0"), ("fixed", "1.1")])], &["3.0"]);
+    assert_eq!(affected_versions(&record, LADDER), ["1.0", "1.0.1", "3.0"]);
+    let compiled = CompiledVulnerability::new(&record);
+    assert_eq!(compiled.affects("demo", &version("3.0")), Some(MatchReason::Listed));
+}
+
+#[test]
+fn pre_post_local_and_epoch_versions_order_per_pep_440() {
+    let record = record("demo", vec![range(RangeType::Ecosystem, &[("introduced", "1.0"), ("fixed", "2.0")])], &[]);
+    let candidates = ["1.0rc1", "1.0", "1.0.post1", "1.0+local", "2.0rc1", "2.0.dev3", "2.0", "2.0.post1", "1!0.5"];
+    assert_eq!(affected_versions(&record, &candidates), ["1.0", "1.0.post1", "1.0+local", "2.0rc1", "2.0.dev3"]);
+}
+
+#[test]
+fn listed_versions_compare_as_pep_440_versions() {
+    let record = record("demo", vec![], &["1.0"]);
+    assert_eq!(affected_versions(&record, &["1.0.0", "1.0", "1.0.1"]), ["1.0.0", "1.0"]);
+}
+
+#[test]
+fn withdrawn_records_affect_nothing() {
+    let mut record = record("demo", vec![range(RangeType::Ecosystem, &[("introduced", "0")])], &[]);
+    record.withdrawn = Some("2024-02-02T00:00:00Z".into());
+    assert!(affected_versions(&record, LADDER).is_empty());
+}
+
+#[test]
+fn names_compare_after_normalisation() {
+    let record = record("Demo_Pkg", vec![range(RangeType::Ecosystem, &[("introduced", "0")])], &[]);
+    let compiled = CompiledVulnerability::new(&record);
+    assert!(compiled.affects("demo-pkg", &version("1.0")).is_some());
+    assert!(compiled.affects("demo", &version("1.0")).is_none());
+}
+
+#[test]
+fn the_reason_names_the_interval() {
+    let record = record(
+        "demo",
+        vec![range(
+            RangeType::Ecosystem,
+            &[("introduced", "0"), ("fixed", "1.0"), ("introduced", "2.0"), ("last_affected", "2.1")],
+        )],
+        &[],
+    );
+    let compiled = CompiledVulnerability::new(&record);
+    let reason = compiled.affects("demo", &version("2.0")).expect("2.0 is affected");
+    assert_eq!(reason.to_string(), "in the range introduced 2.0 → last affected 2.1");
+    let reason = compiled.affects("demo", &version("0.5")).expect("0.5 is affected");
+    assert_eq!(reason.to_string(), "in the range introduced 0 → fixed 1.0");
+}
+
+#[test]
+fn fixed_versions_are_sorted_and_unique() {
+    let record = record(
+        "demo",
+        vec![
+            range(RangeType::Ecosystem, &[("introduced", "0"), ("fixed", "2.0")]),
+            range(RangeType::Ecosystem, &[("introduced", "0"), ("fixed", "1.5"), ("fixed", "2.0")]),
+        ],
+        &[],
+    );
+    let fixed: Vec<String> =
+        CompiledVulnerability::new(&record).fixed_versions("demo").iter().map(ToString::to_string).collect();
+    assert_eq!(fixed, ["1.5", "2.0"]);
+}

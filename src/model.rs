@@ -1,0 +1,159 @@
+//! The dependencies read from the user's files, before any lookup.
+
+use std::fmt;
+
+use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::PackageName;
+use serde::{Deserialize, Serialize};
+
+/// Where a dependency was written: the file and the 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Origin {
+    /// The file name as the user gave it.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, counted in characters.
+    pub column: u32,
+}
+
+impl Origin {
+    /// An origin at `line`, `column` of `file`.
+    pub fn new(file: impl Into<String>, line: u32, column: u32) -> Self {
+        Self { file: file.into(), line, column }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// What version of a package a file asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DependencyVersion {
+    /// Exactly one version (`==` or `===` pins, lockfiles, SBOMs).
+    Pinned(Version),
+    /// A range of versions (`>=`, `~=`, `<`, `!=`, or no specifier at all).
+    Range(VersionSpecifiers),
+    /// A dependency that cannot be looked up, with the reason.
+    Skipped(SkipReason),
+}
+
+impl DependencyVersion {
+    /// The pinned version, if there is one.
+    pub fn pinned(&self) -> Option<&Version> {
+        match self {
+            Self::Pinned(version) => Some(version),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for DependencyVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Pinned(version) => write!(f, "{version}"),
+            Self::Range(specifiers) if specifiers.is_empty() => f.write_str("*"),
+            Self::Range(specifiers) => write!(f, "{specifiers}"),
+            Self::Skipped(_) => Ok(()),
+        }
+    }
+}
+
+/// Why a dependency is not looked up. Skipping is data, not an error: the report shows it with this reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SkipReason {
+    /// An editable install (`-e`).
+    Editable,
+    /// A local file or directory.
+    LocalPath(String),
+    /// A direct URL (`name @ https://…`) or an archive URL.
+    Url(String),
+    /// A version-control URL (`git+https://…`).
+    Vcs(String),
+    /// The version could not be parsed.
+    InvalidVersion {
+        /// The version as written.
+        version: String,
+        /// What the version parser said.
+        message: String,
+    },
+    /// The entry could not be parsed at all.
+    InvalidEntry(String),
+    /// The entry names no version.
+    NoVersion,
+    /// A package that does not come from PyPI (a conda package, another purl ecosystem, …).
+    NotPypi(String),
+    /// The project's own package, which is not installed from an index.
+    OwnProject,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Editable => f.write_str("editable install; not from an index"),
+            Self::LocalPath(path) => write!(f, "local path `{path}`; not from an index"),
+            Self::Url(url) => write!(f, "direct URL `{url}`; not from an index"),
+            Self::Vcs(url) => write!(f, "version-control URL `{url}`; not from an index"),
+            Self::InvalidVersion { version, message } => write!(f, "invalid version `{version}`: {message}"),
+            Self::InvalidEntry(message) => write!(f, "invalid entry: {message}"),
+            Self::NoVersion => f.write_str("no version specified"),
+            Self::NotPypi(what) => write!(f, "not a PyPI package ({what})"),
+            Self::OwnProject => f.write_str("the project's own package"),
+        }
+    }
+}
+
+/// One dependency read from an input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    /// The PEP 503 normalised name, or the raw text when the entry has no usable name.
+    pub name: String,
+    /// What the file asks for.
+    pub version: DependencyVersion,
+    /// Where the file asks for it.
+    pub origin: Origin,
+    /// Dependency groups (`dev`, `default`, extras, …), in file order.
+    pub groups: Vec<String>,
+}
+
+impl Dependency {
+    /// A dependency on `name` (normalised here) with the given version.
+    pub fn new(name: &str, version: DependencyVersion, origin: Origin) -> Self {
+        Self { name: normalize_name(name), version, origin, groups: Vec::new() }
+    }
+
+    /// True when the dependency can be looked up in OSV.
+    pub fn is_auditable(&self) -> bool {
+        !matches!(self.version, DependencyVersion::Skipped(_))
+    }
+}
+
+/// Normalises a distribution name per PEP 503. Names that are not valid are lower-cased as they are, so that the
+/// caller can still show them.
+pub fn normalize_name(name: &str) -> String {
+    match PackageName::new(name.trim().to_string()) {
+        Ok(package) => package.to_string(),
+        Err(_) => name.trim().to_lowercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_normalised_per_pep_503() {
+        assert_eq!(normalize_name("Django"), "django");
+        assert_eq!(normalize_name("zope.interface"), "zope-interface");
+        assert_eq!(normalize_name("Foo__Bar-.baz"), "foo-bar-baz");
+    }
+
+    #[test]
+    fn skip_reasons_say_why() {
+        assert_eq!(SkipReason::Editable.to_string(), "editable install; not from an index");
+        assert_eq!(SkipReason::NoVersion.to_string(), "no version specified");
+    }
+}

@@ -1,0 +1,10 @@
+//! The OSV data model and the shapes of the OSV API.
+
+pub mod api;
+pub mod database;
+pub mod schema;
+
+pub use schema::{Affected, Event, Package, Range, RangeType, Reference, Severity, Vulnerability};
+
+/// The ecosystem name OSV uses for PyPI.
+pub const PYPI: &str = "PyPI";

@@ -1,0 +1,98 @@
+//! Reading the user's dependency files: one module per input format.
+//!
+//! [`parse_files`] takes every file the user gave at once, detects each one's [`Format`] from its name and content,
+//! and parses it. Each dependency keeps its [`Origin`](crate::model::Origin). A broken document gives one
+//! [`SourceError`]; a bad entry becomes a skipped dependency, and the good entries are kept.
+
+mod error;
+pub mod requirements_txt;
+
+pub use error::{LineIndex, NoteLevel, SourceError, SourceNote};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Dependency;
+
+/// One file given by the user: pasted text or a chosen file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFile {
+    /// The file name (`requirements.txt` for a paste).
+    pub name: String,
+    /// The whole text.
+    pub text: String,
+}
+
+impl InputFile {
+    /// A file called `name` holding `text`.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Self { name: name.into(), text: text.into() }
+    }
+}
+
+/// The input formats osv-lens reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Format {
+    /// pip's requirements files (`requirements.txt`, `constraints.txt`, pip freeze and pip-compile output).
+    RequirementsTxt,
+}
+
+impl Format {
+    /// A short human name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::RequirementsTxt => "requirements file",
+        }
+    }
+
+    /// Detects the format of a file from its name and content.
+    pub fn detect(_file_name: &str, _text: &str) -> Format {
+        Format::RequirementsTxt
+    }
+}
+
+/// What was read from one input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedFile {
+    /// The file name.
+    pub name: String,
+    /// The detected format.
+    pub format: Format,
+    /// Every dependency, skipped ones included, in file order.
+    pub dependencies: Vec<Dependency>,
+    /// Problems that point at a place in the file.
+    pub errors: Vec<SourceError>,
+    /// Options understood and skipped, and other remarks.
+    pub notes: Vec<SourceNote>,
+}
+
+impl ParsedFile {
+    /// An empty result for `name` in `format`.
+    pub fn new(name: &str, format: Format) -> Self {
+        Self { name: name.to_string(), format, dependencies: Vec::new(), errors: Vec::new(), notes: Vec::new() }
+    }
+}
+
+/// What was read from all the files given together.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ParsedInput {
+    /// One entry per input file, in input order.
+    pub files: Vec<ParsedFile>,
+}
+
+impl ParsedInput {
+    /// Every dependency of every file, in order.
+    pub fn dependencies(&self) -> impl Iterator<Item = &Dependency> {
+        self.files.iter().flat_map(|file| file.dependencies.iter())
+    }
+}
+
+/// Detects and parses every file.
+pub fn parse_files(files: &[InputFile]) -> ParsedInput {
+    let files = files
+        .iter()
+        .map(|file| match Format::detect(&file.name, &file.text) {
+            Format::RequirementsTxt => requirements_txt::parse(&file.name, &file.text),
+        })
+        .collect();
+    ParsedInput { files }
+}
