@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use futures::stream::{self, StreamExt};
 
+use crate::matching::CompiledVulnerability;
 use crate::osv::api::{BatchResult, Query, QueryBatchRequest, QueryBatchResponse, VulnRef, MAX_BATCH_QUERIES};
 use crate::osv::Vulnerability;
 
@@ -173,6 +174,8 @@ pub struct Lookups {
     pub queries: BTreeMap<PackageKey, Result<Vec<VulnRef>, LookupError>>,
     /// The full records, by ID, or why fetching failed.
     pub records: BTreeMap<String, Result<Rc<Vulnerability>, LookupError>>,
+    /// The records compiled for matching, once each, by ID.
+    pub compiled: BTreeMap<String, Rc<CompiledVulnerability>>,
 }
 
 impl Lookups {
@@ -185,6 +188,9 @@ impl Lookups {
                 }
             }
             AuditEvent::Record(id, result) => {
+                if let Ok(record) = result {
+                    self.compiled.insert(id.clone(), Rc::new(CompiledVulnerability::new(record)));
+                }
                 self.records.insert(id.clone(), result.clone());
             }
             AuditEvent::QueryProgress { .. } | AuditEvent::RecordProgress { .. } => {}

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use crate::audit::{LookupError, Lookups, PackageKey};
+use crate::audit::{Lookups, PackageKey};
 use crate::matching::{CompiledVulnerability, MatchReason};
 use crate::model::{Dependency, DependencyVersion};
 use crate::osv::Vulnerability;
@@ -150,6 +150,11 @@ impl Summary {
     }
 }
 
+/// `count` followed by the singular or plural noun: `1 package`, `2 packages`.
+pub fn counted(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", plural(count, one, many))
+}
+
 fn plural<'a>(count: usize, one: &'a str, many: &'a str) -> &'a str {
     if count == 1 {
         one
@@ -232,22 +237,15 @@ fn dependency_report(dependency: &Dependency, lookups: &Lookups) -> DependencyRe
         Some(Err(error)) => return report(DependencyState::Unchecked(error.to_string()), Vec::new()),
         Some(Ok(vulns)) => vulns,
     };
-    let mut findings: Vec<Finding> = vulns
-        .iter()
-        .filter_map(|vuln| finding(&vuln.id, &dependency.name, version, lookups.records.get(&vuln.id)))
-        .collect();
+    let mut findings: Vec<Finding> =
+        vulns.iter().filter_map(|vuln| finding(&vuln.id, &dependency.name, version, lookups)).collect();
     findings.sort_by(|a, b| a.id.cmp(&b.id));
     let state = if findings.is_empty() { DependencyState::Clean } else { DependencyState::Vulnerable };
     report(state, findings)
 }
 
 /// The finding for record `id`; `None` when the record turns out to be withdrawn.
-fn finding(
-    id: &str,
-    name: &str,
-    version: &pep508_rs::pep440_rs::Version,
-    record: Option<&Result<Rc<Vulnerability>, LookupError>>,
-) -> Option<Finding> {
+fn finding(id: &str, name: &str, version: &pep508_rs::pep440_rs::Version, lookups: &Lookups) -> Option<Finding> {
     let mut finding = Finding {
         id: id.to_string(),
         aliases: Vec::new(),
@@ -256,14 +254,17 @@ fn finding(
         reason: None,
         detail: FindingDetail::Pending,
     };
-    match record {
+    match lookups.records.get(id) {
         None => {}
         Some(Err(error)) => finding.detail = FindingDetail::Unavailable(error.to_string()),
         Some(Ok(record)) => {
             if record.is_withdrawn() {
                 return None;
             }
-            let compiled = CompiledVulnerability::new(record);
+            let compiled = match lookups.compiled.get(id) {
+                Some(compiled) => Rc::clone(compiled),
+                None => Rc::new(CompiledVulnerability::new(record)),
+            };
             finding.reason = compiled.affects(name, version);
             finding.fixed_versions = compiled.fixed_versions(name).iter().map(ToString::to_string).collect();
             finding.aliases = record

@@ -1,1 +1,6 @@
-//! The browser side effects: fetch, storage and files.
+//! The browser's side effects: fetch, storage, files and the address bar. Nothing else in the crate touches them.
+
+pub mod files;
+pub mod location;
+pub mod osv_client;
+pub mod storage;

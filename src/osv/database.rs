@@ -102,10 +102,15 @@ impl Database {
 
     /// Answers one OSV API request: `POST /v1/querybatch`, `POST /v1/query` or `GET /v1/vulns/{id}`.
     pub fn handle(&self, method: &str, path: &str, body: &str) -> Answer {
+        self.handle_with_page_size(method, path, body, self.page_size)
+    }
+
+    /// Like [`Database::handle`], with results per query limited to `page_size` instead of the database's setting.
+    pub fn handle_with_page_size(&self, method: &str, path: &str, body: &str, page_size: Option<usize>) -> Answer {
         let path = path.split('?').next().unwrap_or(path);
         match (method, path) {
-            ("POST", "/v1/querybatch") => self.query_batch(body),
-            ("POST", "/v1/query") => self.query(body),
+            ("POST", "/v1/querybatch") => self.query_batch(body, page_size),
+            ("POST", "/v1/query") => self.query(body, page_size),
             ("GET", _) if path.starts_with("/v1/vulns/") => {
                 let id = percent_decode(&path["/v1/vulns/".len()..]);
                 match self.get(&id) {
@@ -117,7 +122,7 @@ impl Database {
         }
     }
 
-    fn query_batch(&self, body: &str) -> Answer {
+    fn query_batch(&self, body: &str, page_size: Option<usize>) -> Answer {
         let request: QueryBatchRequest = match serde_json::from_str(body) {
             Ok(request) => request,
             Err(error) => return Answer::error(400, 3, &format!("Invalid JSON: {error}")),
@@ -127,7 +132,7 @@ impl Database {
         }
         let mut results = Vec::with_capacity(request.queries.len());
         for query in &request.queries {
-            match self.run_query(query) {
+            match self.run_query(query, page_size) {
                 Ok((records, next_page_token)) => results.push(BatchResult {
                     vulns: records
                         .iter()
@@ -141,12 +146,12 @@ impl Database {
         Answer::json(200, &QueryBatchResponse { results })
     }
 
-    fn query(&self, body: &str) -> Answer {
+    fn query(&self, body: &str, page_size: Option<usize>) -> Answer {
         let query: Query = match serde_json::from_str(body) {
             Ok(query) => query,
             Err(error) => return Answer::error(400, 3, &format!("Invalid JSON: {error}")),
         };
-        match self.run_query(&query) {
+        match self.run_query(&query, page_size) {
             Ok((records, next_page_token)) => Answer::json(
                 200,
                 &QueryResponse {
@@ -159,7 +164,11 @@ impl Database {
     }
 
     /// One page of the records that match `query`, and the token of the next page when there is one.
-    fn run_query(&self, query: &Query) -> Result<(Vec<&Arc<Vulnerability>>, Option<String>), Answer> {
+    fn run_query(
+        &self,
+        query: &Query,
+        page_size: Option<usize>,
+    ) -> Result<(Vec<&Arc<Vulnerability>>, Option<String>), Answer> {
         let Some(package) = &query.package else {
             return Err(Answer::error(400, 3, "Invalid query: a package is required"));
         };
@@ -182,7 +191,7 @@ impl Database {
                 _ => return Err(Answer::error(400, 3, "Invalid page token")),
             },
         };
-        let Some(page_size) = self.page_size.filter(|&size| size > 0) else {
+        let Some(page_size) = page_size.filter(|&size| size > 0) else {
             return Ok((all[start..].to_vec(), None));
         };
         let end = (start + page_size).min(all.len());

@@ -1,0 +1,107 @@
+//! The paste box, the file picker and the audit button.
+
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use crate::report::counted;
+use crate::sources::InputFile;
+
+/// Props of [`InputPanel`].
+#[derive(Properties, PartialEq)]
+pub struct InputPanelProps {
+    /// The paste box's text.
+    pub pasted: AttrValue,
+    /// Files chosen so far.
+    pub files: Vec<InputFile>,
+    /// Problems reading files.
+    pub file_errors: Vec<String>,
+    /// True while an audit runs.
+    pub running: bool,
+    /// The paste box changed.
+    pub on_paste: Callback<String>,
+    /// Files were chosen.
+    pub on_files: Callback<Vec<web_sys::File>>,
+    /// A file was removed.
+    pub on_remove: Callback<String>,
+    /// The audit button was pressed.
+    pub on_audit: Callback<()>,
+}
+
+/// The input side of the page.
+#[function_component(InputPanel)]
+pub fn input_panel(props: &InputPanelProps) -> Html {
+    let on_input = {
+        let on_paste = props.on_paste.clone();
+        Callback::from(move |event: InputEvent| {
+            let area: HtmlTextAreaElement = event.target_unchecked_into();
+            on_paste.emit(area.value());
+        })
+    };
+    let on_change = {
+        let on_files = props.on_files.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            if let Some(list) = input.files() {
+                on_files.emit(crate::io::files::take_files(&list));
+            }
+            // Clearing lets the same file be chosen again after an edit.
+            input.set_value("");
+        })
+    };
+    let on_keydown = {
+        let on_audit = props.on_audit.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            if event.key() == "Enter" && (event.ctrl_key() || event.meta_key()) {
+                event.prevent_default();
+                on_audit.emit(());
+            }
+        })
+    };
+    let on_click = {
+        let on_audit = props.on_audit.clone();
+        Callback::from(move |_| on_audit.emit(()))
+    };
+    html! {
+        <section class="input-panel" aria-label="Dependencies to audit">
+            <label class="field-label" for="osv-lens-input">{ "Paste a requirements file, lockfile, pyproject or SBOM" }</label>
+            <textarea
+                id="osv-lens-input"
+                data-testid="input"
+                spellcheck="false"
+                autocomplete="off"
+                placeholder={"requests==2.19.0\ndjango==3.2.0\n# …or drop files anywhere on the page"}
+                value={props.pasted.clone()}
+                oninput={on_input}
+                onkeydown={on_keydown}
+            />
+            <div class="input-actions">
+                <label class="file-button">
+                    <input type="file" multiple=true data-testid="file-input" onchange={on_change}
+                        aria-label="Choose dependency files" />
+                    <span>{ "Choose files…" }</span>
+                </label>
+                <button class="primary" data-testid="audit" onclick={on_click} aria-keyshortcuts="Control+Enter">
+                    { if props.running { "Audit again" } else { "Audit" } }
+                </button>
+                <span class="hint">{ "Ctrl+Enter audits. Only package names and versions are sent to OSV." }</span>
+            </div>
+            if !props.files.is_empty() {
+                <ul class="chosen-files" aria-label="Chosen files">
+                    { for props.files.iter().map(|file| {
+                        let name = file.name.clone();
+                        let on_remove = props.on_remove.clone();
+                        let remove = Callback::from(move |_| on_remove.emit(name.clone()));
+                        html! {
+                            <li>
+                                <span class="file-name">{ &file.name }</span>
+                                <span class="muted">{ counted(file.text.lines().count(), "line", "lines") }</span>
+                                <button class="link" onclick={remove} aria-label={format!("Remove {}", file.name)}>{ "remove" }</button>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            }
+            { for props.file_errors.iter().map(|error| html! { <p class="error-text" role="alert">{ error }</p> }) }
+        </section>
+    }
+}

@@ -1,0 +1,5 @@
+//! The page's components. They render from props and report through callbacks; none fetches or parses.
+
+pub mod input_panel;
+pub mod report_view;
+pub mod status_bar;

@@ -1,0 +1,84 @@
+//! The audit's status, with progress bars while it runs and the summary when it is done.
+
+use yew::prelude::*;
+
+use crate::app::state::{Phase, Progress};
+use crate::report::Summary;
+
+/// Props of [`StatusBar`].
+#[derive(Properties, PartialEq)]
+pub struct StatusBarProps {
+    /// Where the audit is.
+    pub phase: Phase,
+    /// Querybatch requests.
+    pub queries: Progress,
+    /// Record fetches.
+    pub records: Progress,
+    /// The report's counts.
+    pub summary: Summary,
+}
+
+/// The status line, contract `[data-testid=status]`.
+#[function_component(StatusBar)]
+pub fn status_bar(props: &StatusBarProps) -> Html {
+    let text = match &props.phase {
+        Phase::Idle => "Ready. Nothing leaves this page until you press Audit.".to_string(),
+        Phase::Running if props.records.total == 0 => "Looking up packages…".to_string(),
+        Phase::Running => "Fetching advisories…".to_string(),
+        Phase::Done => props.summary.sentence(),
+        Phase::Error(message) => message.clone(),
+    };
+    html! {
+        <section class="status" data-testid="status" data-state={props.phase.as_str()} aria-live="polite">
+            <p class="status-text">{ text }</p>
+            if props.phase == Phase::Running {
+                <div class="progress-rows">
+                    <ProgressRow label="Package lookups" progress={props.queries} />
+                    <ProgressRow label="Advisories" progress={props.records} />
+                </div>
+            }
+            if matches!(props.phase, Phase::Done | Phase::Running) {
+                <SummaryChips summary={props.summary} />
+            }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ProgressRowProps {
+    label: AttrValue,
+    progress: Progress,
+}
+
+#[function_component(ProgressRow)]
+fn progress_row(props: &ProgressRowProps) -> Html {
+    let Progress { done, total } = props.progress;
+    html! {
+        <div class="progress-row">
+            <span class="progress-label">{ &props.label }</span>
+            <progress max={total.max(1).to_string()} value={done.to_string()} aria-label={props.label.clone()} />
+            <span class="progress-count">{ format!("{done}/{total}") }</span>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SummaryChipsProps {
+    summary: Summary,
+}
+
+#[function_component(SummaryChips)]
+fn summary_chips(props: &SummaryChipsProps) -> Html {
+    let summary = props.summary;
+    let chip = |class: &'static str, count: usize, label: &'static str| {
+        html! { <span class={classes!("chip", class, (count == 0).then_some("zero"))}><strong>{ count }</strong>{ " " }{ label }</span> }
+    };
+    html! {
+        <div class="summary-chips" aria-label="Summary">
+            { chip("vulnerable", summary.vulnerable, "vulnerable") }
+            { chip("clean", summary.clean, "clean") }
+            { chip("unchecked", summary.unchecked + summary.pending, "unchecked") }
+            { chip("skipped", summary.skipped, "skipped") }
+        </div>
+    }
+}

@@ -1,0 +1,110 @@
+//! The audit's [`Transport`] over the browser's `fetch`, through gloo-net.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo_net::http::Request;
+use gloo_timers::callback::Timeout;
+use web_sys::AbortController;
+
+use crate::audit::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+
+/// One line of the "what was sent" log: every request the page made, and what it carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentRequest {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The full URL.
+    pub url: String,
+    /// Bytes in the body.
+    pub body_bytes: usize,
+}
+
+/// Sends OSV API requests to `base_url` with `fetch`. Each request has its own time-out, and a request dropped
+/// before it finishes is aborted, so that a cancelled audit frees its connections at once.
+pub struct FetchTransport {
+    base_url: String,
+    sent: Rc<RefCell<Vec<SentRequest>>>,
+}
+
+impl FetchTransport {
+    /// A transport to `base_url` (such as `https://api.osv.dev`) that logs into `sent`.
+    pub fn new(base_url: &str, sent: Rc<RefCell<Vec<SentRequest>>>) -> Self {
+        Self { base_url: base_url.trim_end_matches('/').to_string(), sent }
+    }
+}
+
+/// Aborts the fetch when dropped, unless it finished.
+struct AbortOnDrop {
+    controller: AbortController,
+    finished: bool,
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.controller.abort();
+        }
+    }
+}
+
+impl Transport for FetchTransport {
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let url = format!("{}{}", self.base_url, request.path);
+        let controller = AbortController::new().map_err(|_| TransportError::Network("no AbortController".into()))?;
+        let mut guard = AbortOnDrop { controller, finished: false };
+        let timed_out = Rc::new(Cell::new(false));
+        let timer = {
+            let controller = guard.controller.clone();
+            let timed_out = Rc::clone(&timed_out);
+            Timeout::new(request.timeout_ms, move || {
+                timed_out.set(true);
+                controller.abort();
+            })
+        };
+        let signal = guard.controller.signal();
+        let builder = match request.method {
+            Method::Get => Request::get(&url),
+            Method::Post => Request::post(&url).header("Content-Type", "application/json"),
+        }
+        .abort_signal(Some(&signal));
+        self.sent.borrow_mut().push(SentRequest {
+            method: match request.method {
+                Method::Get => "GET",
+                Method::Post => "POST",
+            },
+            url: url.clone(),
+            body_bytes: request.body.as_ref().map_or(0, String::len),
+        });
+        let result = async {
+            let response = match &request.body {
+                Some(body) => builder.body(body.clone()).map_err(network)?.send().await,
+                None => builder.send().await,
+            }
+            .map_err(network)?;
+            let status = response.status();
+            let retry_after = response.headers().get("Retry-After");
+            let body = response.text().await.map_err(network)?;
+            Ok(HttpResponse { status, body, retry_after })
+        }
+        .await;
+        guard.finished = true;
+        drop(timer);
+        match result {
+            Err(_) if timed_out.get() => Err(TransportError::Timeout),
+            other => other,
+        }
+    }
+
+    async fn sleep(&self, millis: u32) {
+        gloo_timers::future::TimeoutFuture::new(millis).await;
+    }
+
+    fn random(&self) -> f64 {
+        js_sys::Math::random()
+    }
+}
+
+fn network(error: gloo_net::Error) -> TransportError {
+    TransportError::Network(error.to_string())
+}

@@ -1,0 +1,118 @@
+// Shared helpers for the browser tests: a headless Chromium per test file, the page, the local OSV API's knobs, and
+// readers for the automation contract (data-testid attributes).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const BASE = process.env.OSV_LENS_URL;
+export const REAL_DATA = process.env.OSV_LENS_REAL_DATA === '1';
+export const SHARED_DATA = process.env.OSV_LENS_SHARED_DATA;
+
+if (!BASE) {
+  throw new Error('OSV_LENS_URL is not set: run the browser tests through `cargo xtask test`');
+}
+
+/** Launches Chromium with a fresh profile. */
+export async function launch() {
+  const profile = mkdtempSync(join(tmpdir(), 'osv-lens-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.OSV_LENS_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Opens the page. Collects console errors, uncaught page errors and every request the page makes.
+ * `query` is appended to the URL (for example `?osv=...`).
+ */
+export async function openPage(context, query = '') {
+  const page = await context.newPage();
+  const problems = [];
+  const requests = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('request', (request) => requests.push({ method: request.method(), url: request.url(), body: request.postData() }));
+  await page.goto(`${BASE}/${query}`);
+  await page.waitForSelector('[data-testid=status]');
+  return { page, problems, requests };
+}
+
+/** Sets the local OSV API's knobs; also clears its request log. */
+export async function control(knobs = {}) {
+  const response = await fetch(`${BASE}/__control`, { method: 'POST', body: JSON.stringify(knobs) });
+  if (!response.ok) throw new Error(`control failed: ${response.status} ${await response.text()}`);
+}
+
+/** The API requests the local server received since the last `control`. */
+export async function apiLog() {
+  return (await fetch(`${BASE}/__log`)).json();
+}
+
+/** Replaces the paste box's text. */
+export async function paste(page, text) {
+  await page.fill('[data-testid=input]', text);
+}
+
+/** Clicks Audit and waits for the audit to end. Returns the final `data-state`. */
+export async function audit(page, { timeout = 60_000 } = {}) {
+  await page.click('[data-testid=audit]');
+  return waitForEnd(page, timeout);
+}
+
+/** Waits until the status is `done` or `error`. */
+export async function waitForEnd(page, timeout = 60_000) {
+  await page.waitForFunction(() => {
+    const state = document.querySelector('[data-testid=status]')?.dataset.state;
+    return state === 'done' || state === 'error';
+  }, null, { timeout });
+  return page.getAttribute('[data-testid=status]', 'data-state');
+}
+
+/** Every dependency row as the automation contract exposes it. */
+export async function dependencies(page) {
+  return page.$$eval('[data-testid=dependency]', (rows) => rows.map((row) => ({
+    package: row.dataset.package,
+    version: row.dataset.version,
+    state: row.dataset.state,
+    text: row.textContent,
+  })));
+}
+
+/** Every finding as the automation contract exposes it. */
+export async function findings(page) {
+  return page.$$eval('[data-testid=finding]', (rows) => rows.map((row) => ({
+    package: row.dataset.package,
+    version: row.dataset.version,
+    vuln: row.dataset.vuln,
+    aliases: row.dataset.aliases ? row.dataset.aliases.split(' ') : [],
+    text: row.textContent,
+  })));
+}
+
+/** The real api.osv.dev answers recorded in ../shared/data: PYSEC IDs per (name, version). */
+export function recordedPypiAnswers() {
+  const path = join(SHARED_DATA, 'osv-api-recordings/osv-scanner-pypi-querybatch.json');
+  const interactions = JSON.parse(readFileSync(path, 'utf8'));
+  const answers = new Map();
+  for (const interaction of interactions) {
+    interaction.request.queries.forEach((query, index) => {
+      if (query.package?.ecosystem !== 'PyPI') return;
+      const vulns = interaction.response.results[index].vulns ?? [];
+      const ids = vulns.map((vuln) => vuln.id).filter((id) => id.startsWith('PYSEC-')).sort();
+      answers.set(`${query.package.name}==${query.version}`, ids);
+    });
+  }
+  return answers;
+}

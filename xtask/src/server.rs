@@ -1,0 +1,353 @@
+//! The local HTTP server: the built site, and an OSV-compatible API on the same origin.
+//!
+//! The API answers with the core's [`Database`], so its matching is the page's matching. Knobs inject latency,
+//! errors, hangs, broken JSON and odd records, so that the tests can exercise the client:
+//! `POST /__control` with `{"latency_ms": 40, "page_size": 2, "faults": [{"kind": "status", "status": 503,
+//! "every": 3}]}` sets them, and `GET /__log` lists the API requests received since the last `POST /__control`.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use osv_lens::osv::database::{Answer, Database};
+use serde::{Deserialize, Serialize};
+use tiny_http::{Header, Method, Request, Response};
+
+/// A fault the API injects.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum FaultKind {
+    /// Answer with this status and OSV's error body.
+    Status {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// Answer 429 with a `Retry-After` header.
+    RateLimit {
+        /// The header's value, in seconds.
+        retry_after: String,
+    },
+    /// Wait this long before answering normally (past the client's time-out).
+    Hang {
+        /// Milliseconds.
+        ms: u64,
+    },
+    /// Answer 200 with a body that is not JSON.
+    Malformed,
+    /// Answer 200 with the real body cut in half.
+    Truncated,
+    /// Answer record requests with a record whose ID differs from the one asked for.
+    WrongId,
+    /// Add fields the schema does not define to every record.
+    ExtraFields,
+    /// Mark every record as `schema_version` 2.0.0.
+    SchemaV2,
+}
+
+/// When a fault applies.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Fault {
+    /// What to do.
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    /// Applies to every n-th API request (counted from 1); 1 means all.
+    #[serde(default = "one")]
+    pub every: u64,
+    /// Applies only to paths starting with this.
+    #[serde(default)]
+    pub path_prefix: Option<String>,
+    /// Applies at most this many times.
+    #[serde(default)]
+    pub times: Option<u64>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// The server's knobs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Knobs {
+    /// Delay before every API answer.
+    #[serde(default)]
+    pub latency_ms: u64,
+    /// Results per query before a `next_page_token`.
+    #[serde(default)]
+    pub page_size: Option<usize>,
+    /// Faults, the first that applies wins.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+}
+
+/// One API request, for `GET /__log`.
+#[derive(Debug, Clone, Serialize)]
+struct LoggedRequest {
+    method: String,
+    path: String,
+    body: String,
+}
+
+struct State {
+    site: Option<PathBuf>,
+    database: Option<Database>,
+    knobs: Mutex<(Knobs, Vec<u64>)>,
+    counter: AtomicU64,
+    log: Mutex<Vec<LoggedRequest>>,
+}
+
+/// A running server.
+pub struct Server {
+    origin: String,
+    has_api: bool,
+    acceptor: thread::JoinHandle<()>,
+}
+
+impl Server {
+    /// Serves `site` (a `dist/` folder) and, with a database, the OSV API, on 127.0.0.1:`port` (0 picks a free port).
+    pub fn start(port: u16, site: Option<PathBuf>, database: Option<Database>, knobs: Knobs) -> Result<Server, String> {
+        let http = tiny_http::Server::http(("127.0.0.1", port))
+            .map_err(|error| format!("cannot listen on 127.0.0.1:{port}: {error}"))?;
+        let port = http.server_addr().to_ip().map(|address| address.port()).unwrap_or(port);
+        let has_api = database.is_some();
+        let state = Arc::new(State {
+            site,
+            database,
+            knobs: Mutex::new((knobs, Vec::new())),
+            counter: AtomicU64::new(0),
+            log: Mutex::new(Vec::new()),
+        });
+        let acceptor = thread::spawn(move || {
+            for request in http.incoming_requests() {
+                let state = Arc::clone(&state);
+                // One thread per request: injected latency and hangs must not hold up other answers.
+                thread::spawn(move || handle(&state, request));
+            }
+        });
+        Ok(Server { origin: format!("http://127.0.0.1:{port}"), has_api, acceptor })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// True when the OSV API is served.
+    pub fn has_api(&self) -> bool {
+        self.has_api
+    }
+
+    /// Blocks until the server stops.
+    pub fn wait(self) {
+        let _ = self.acceptor.join();
+    }
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("header names and values here are ASCII")
+}
+
+fn cors(response: Response<std::io::Cursor<Vec<u8>>>) -> Response<std::io::Cursor<Vec<u8>>> {
+    response
+        .with_header(header("Access-Control-Allow-Origin", "*"))
+        .with_header(header("Access-Control-Allow-Methods", "GET, POST, OPTIONS"))
+        .with_header(header("Access-Control-Allow-Headers", "Content-Type"))
+        .with_header(header("Access-Control-Expose-Headers", "Retry-After"))
+        .with_header(header("Access-Control-Max-Age", "600"))
+}
+
+fn json(status: u16, body: String) -> Response<std::io::Cursor<Vec<u8>>> {
+    cors(Response::from_data(body.into_bytes()).with_status_code(status))
+        .with_header(header("Content-Type", "application/json"))
+}
+
+fn handle(state: &State, mut request: Request) {
+    let path = request.url().split('?').next().unwrap_or("/").to_string();
+    let method = request.method().clone();
+    let mut body = String::new();
+    if request.as_reader().read_to_string(&mut body).is_err() {
+        let _ = request.respond(json(400, r#"{"code":3,"message":"The body is not UTF-8."}"#.into()));
+        return;
+    }
+    let response = match (&method, path.as_str()) {
+        (Method::Options, _) => cors(Response::from_data(Vec::new()).with_status_code(204)),
+        (Method::Post, "/__control") => control(state, &body),
+        (Method::Get, "/__log") => {
+            let log = state.log.lock().expect("the log lock is never poisoned").clone();
+            json(200, serde_json::to_string(&log).expect("the log serialises"))
+        }
+        (_, api) if api.starts_with("/v1/") => match &state.database {
+            Some(database) => api_answer(state, database, method.as_str(), &path, &body),
+            None => json(404, r#"{"code":5,"message":"No OSV data is served here."}"#.into()),
+        },
+        (Method::Get, _) => static_file(state, &path, &request),
+        _ => json(405, r#"{"code":12,"message":"Method not allowed."}"#.into()),
+    };
+    let _ = request.respond(response);
+}
+
+fn control(state: &State, body: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+    match serde_json::from_str::<Knobs>(body) {
+        Ok(knobs) => {
+            let uses = vec![0; knobs.faults.len()];
+            *state.knobs.lock().expect("the knobs lock is never poisoned") = (knobs, uses);
+            state.counter.store(0, Ordering::SeqCst);
+            state.log.lock().expect("the log lock is never poisoned").clear();
+            json(200, "{}".into())
+        }
+        Err(error) => json(400, serde_json::json!({"code": 3, "message": error.to_string()}).to_string()),
+    }
+}
+
+fn api_answer(
+    state: &State,
+    database: &Database,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> Response<std::io::Cursor<Vec<u8>>> {
+    let number = state.counter.fetch_add(1, Ordering::SeqCst) + 1;
+    state.log.lock().expect("the log lock is never poisoned").push(LoggedRequest {
+        method: method.to_string(),
+        path: path.to_string(),
+        body: body.to_string(),
+    });
+    let (latency, page_size, fault) = {
+        let mut guard = state.knobs.lock().expect("the knobs lock is never poisoned");
+        let (knobs, uses) = &mut *guard;
+        let fault = knobs.faults.iter().enumerate().find(|(index, fault)| {
+            number.is_multiple_of(fault.every.max(1))
+                && fault.path_prefix.as_deref().is_none_or(|prefix| path.starts_with(prefix))
+                && fault.times.is_none_or(|times| uses[*index] < times)
+        });
+        let fault = fault.map(|(index, fault)| {
+            uses[index] += 1;
+            fault.kind.clone()
+        });
+        (knobs.latency_ms, knobs.page_size, fault)
+    };
+    if latency > 0 {
+        thread::sleep(Duration::from_millis(latency));
+    }
+    let answer = || database.handle_with_page_size(method, path, body, page_size);
+    match fault {
+        None => {
+            let Answer { status, body } = answer();
+            json(status, body)
+        }
+        Some(FaultKind::Status { status }) => {
+            json(status, serde_json::json!({"code": 14, "message": "Injected failure."}).to_string())
+        }
+        Some(FaultKind::RateLimit { retry_after }) => json(429, r#"{"code":8,"message":"Too many requests."}"#.into())
+            .with_header(header("Retry-After", &retry_after)),
+        Some(FaultKind::Hang { ms }) => {
+            thread::sleep(Duration::from_millis(ms));
+            let Answer { status, body } = answer();
+            json(status, body)
+        }
+        Some(FaultKind::Malformed) => json(200, "{\"results\": [{\"vulns\": [oops".into()),
+        Some(FaultKind::Truncated) => {
+            let Answer { status, body } = answer();
+            let mut cut = body.len() / 2;
+            while !body.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            json(status, body[..cut].to_string())
+        }
+        Some(kind @ (FaultKind::WrongId | FaultKind::ExtraFields | FaultKind::SchemaV2)) => {
+            let Answer { status, body } = answer();
+            json(status, rewrite_records(&body, &kind))
+        }
+    }
+}
+
+/// Applies a record-level fault to every record in an answer (a record, or a `/v1/query` answer).
+fn rewrite_records(body: &str, kind: &FaultKind) -> String {
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else { return body.to_string() };
+    let rewrite = |record: &mut serde_json::Value| {
+        let Some(object) = record.as_object_mut() else { return };
+        match kind {
+            FaultKind::WrongId => {
+                let id = object.get("id").and_then(|id| id.as_str()).unwrap_or_default().to_string();
+                object.insert("id".into(), format!("{id}-OTHER").into());
+            }
+            FaultKind::ExtraFields => {
+                object.insert("x_future_field".into(), serde_json::json!({"nested": [1, 2, 3]}));
+                if let Some(affected) = object.get_mut("affected").and_then(|affected| affected.as_array_mut()) {
+                    for entry in affected {
+                        if let Some(entry) = entry.as_object_mut() {
+                            entry.insert("x_unknown".into(), "value".into());
+                        }
+                    }
+                }
+            }
+            FaultKind::SchemaV2 => {
+                object.insert("schema_version".into(), "2.0.0".into());
+            }
+            _ => {}
+        }
+    };
+    if let Some(vulns) = value.get_mut("vulns").and_then(|vulns| vulns.as_array_mut()) {
+        vulns.iter_mut().for_each(rewrite);
+    } else if value.get("id").is_some() {
+        rewrite(&mut value);
+    }
+    value.to_string()
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|extension| extension.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("json") => "application/json",
+        Some("png") => "image/png",
+        Some("txt" | "lock" | "toml") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The Content Security Policy sent with the page; the page's meta tag carries the same one.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+img-src 'self' data:; connect-src 'self' https://api.osv.dev https://pypi.org; object-src 'none'; base-uri 'none'; \
+form-action 'none'";
+
+fn static_file(state: &State, path: &str, request: &Request) -> Response<std::io::Cursor<Vec<u8>>> {
+    let Some(site) = &state.site else { return json(404, r#"{"code":5,"message":"Not Found"}"#.into()) };
+    let relative = path.trim_start_matches('/');
+    let relative = if relative.is_empty() { "index.html" } else { relative };
+    let relative = Path::new(relative);
+    if relative.components().any(|component| !matches!(component, Component::Normal(_))) {
+        return Response::from_string("not found").with_status_code(404);
+    }
+    let file = site.join(relative);
+    let Ok(mut bytes) = std::fs::read(&file) else {
+        return Response::from_string("not found").with_status_code(404);
+    };
+    let is_page = relative == Path::new("index.html");
+    if is_page && state.database.is_some() {
+        // Points the page at this server's API without touching dist/, which must work from any static server.
+        let host = request
+            .headers()
+            .iter()
+            .find(|header| header.field.equiv("Host"))
+            .map(|header| header.value.as_str().to_string())
+            .unwrap_or_else(|| "127.0.0.1".into());
+        let meta = format!("<meta name=\"osv-lens-endpoint\" content=\"http://{host}\">\n  <meta charset=\"utf-8\">");
+        bytes = String::from_utf8_lossy(&bytes).replacen("<meta charset=\"utf-8\">", &meta, 1).into_bytes();
+    }
+    let mut response = Response::from_data(bytes)
+        .with_header(header("Content-Type", content_type(&file)))
+        .with_header(header("Cache-Control", "no-cache"))
+        .with_header(header("X-Content-Type-Options", "nosniff"));
+    if is_page {
+        response = response
+            .with_header(header("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+            .with_header(header("Referrer-Policy", "no-referrer"));
+    }
+    response
+}
