@@ -16,7 +16,7 @@ after(async () => { await browser?.close(); });
 beforeEach(async () => { await control({}); });
 
 test('the page loads idle, points at the local API, and logs no errors', async () => {
-  const { page, problems } = await openPage(browser.context);
+  const { page, problems } = await openPage(browser);
   assert.equal(await page.getAttribute('[data-testid=status]', 'data-state'), 'idle');
   assert.equal(await page.getAttribute('meta[name=osv-lens-endpoint]', 'content'), BASE);
   assert.deepEqual(problems, []);
@@ -24,7 +24,7 @@ test('the page loads idle, points at the local API, and logs no errors', async (
 });
 
 test('findings for the demo package match its own records exactly', async () => {
-  const { page, problems } = await openPage(browser.context);
+  const { page, problems } = await openPage(browser);
   await paste(page, [
     '# demo requirements',
     'osv-lens-demo==1.3.2   # inside both ranges',
@@ -58,7 +58,7 @@ test('findings for the demo package match its own records exactly', async () => 
 });
 
 test('lines it cannot use are listed with their line number and reason', async () => {
-  const { page } = await openPage(browser.context);
+  const { page } = await openPage(browser);
   await paste(page, 'osv-lens-demo==1.0.0\nthis is not a requirement ===\n-e ./local/project\nosv-lens-demo-clean==2.0\n');
   assert.equal(await audit(page), 'done');
   const rows = await dependencies(page);
@@ -71,7 +71,7 @@ test('lines it cannot use are listed with their line number and reason', async (
 
 test('a failed lookup marks its packages unchecked, never clean', async () => {
   await control({ faults: [{ kind: 'status', status: 503 }] });
-  const { page } = await openPage(browser.context);
+  const { page } = await openPage(browser);
   await paste(page, 'osv-lens-demo-clean==1.0\nosv-lens-demo==1.0.0\n');
   assert.equal(await audit(page, { timeout: 120_000 }), 'done');
   const rows = await dependencies(page);
@@ -89,7 +89,7 @@ test('choosing files audits them, grouped by file', async () => {
   const second = join(folder, 'requirements-dev.txt');
   writeFileSync(first, 'osv-lens-demo==1.2.0\n');
   writeFileSync(second, '\n\nosv-lens-demo-clean==3.0\n');
-  const { page } = await openPage(browser.context);
+  const { page } = await openPage(browser);
   await page.setInputFiles('[data-testid=file-input]', [first, second]);
   await page.waitForSelector('[data-testid=dependency]');
   assert.equal(await waitForEnd(page), 'done');
@@ -102,7 +102,7 @@ test('choosing files audits them, grouped by file', async () => {
 });
 
 test('the input survives a reload', async () => {
-  const { page } = await openPage(browser.context);
+  const { page } = await openPage(browser);
   await paste(page, 'osv-lens-demo==1.0.0  # keep me\n');
   await page.reload();
   await page.waitForSelector('[data-testid=status]');
@@ -112,7 +112,7 @@ test('the input survives a reload', async () => {
 
 test('real data: findings equal what api.osv.dev answered for the same pins', { skip: !REAL_DATA && 'needs ../shared/data' }, async () => {
   const answers = recordedPypiAnswers();
-  const { page, problems } = await openPage(browser.context);
+  const { page, problems } = await openPage(browser);
   await paste(page, [...answers.keys()].join('\n'));
   assert.equal(await audit(page), 'done');
   const found = await findings(page);

@@ -1,7 +1,6 @@
 // Shared helpers for the browser tests: a headless Chromium per test file, the page, the local OSV API's knobs, and
 // readers for the automation contract (data-testid attributes).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -13,30 +12,30 @@ if (!BASE) {
   throw new Error('OSV_LENS_URL is not set: run the browser tests through `cargo xtask test`');
 }
 
-/** Launches Chromium with a fresh profile. */
+/** Launches Chromium. Each page opened by `openPage` gets a context of its own, so storage never leaks between tests. */
 export async function launch() {
-  const profile = mkdtempSync(join(tmpdir(), 'osv-lens-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
+  const browser = await chromium.launch({
     executablePath: process.env.OSV_LENS_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   return {
-    context,
+    browser,
     async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser.close();
     },
   };
 }
 
 /**
- * Opens the page. Collects console errors, uncaught page errors and every request the page makes.
- * `query` is appended to the URL (for example `?osv=...`).
+ * Opens the page in a fresh context (empty storage). Collects console errors, uncaught page errors and every request
+ * the page makes. `query` is appended to the URL (for example `?osv=...`). Closing the page closes its context.
  */
-export async function openPage(context, query = '') {
+export async function openPage(launched, query = '', { context: shared } = {}) {
+  const context = shared ?? await launched.browser.newContext();
   const page = await context.newPage();
+  if (!shared) page.on('close', () => { context.close().catch(() => {}); });
   const problems = [];
   const requests = [];
   page.on('console', (message) => {
@@ -44,9 +43,9 @@ export async function openPage(context, query = '') {
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('request', (request) => requests.push({ method: request.method(), url: request.url(), body: request.postData() }));
-  await page.goto(`${BASE}/${query}`);
+  await page.goto(`${BASE}/${query}`, { waitUntil: 'domcontentloaded' });
   await page.waitForSelector('[data-testid=status]');
-  return { page, problems, requests };
+  return { page, problems, requests, context };
 }
 
 /** Sets the local OSV API's knobs; also clears its request log. */
