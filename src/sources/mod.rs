@@ -87,12 +87,14 @@ impl ParsedInput {
 }
 
 /// Detects and parses every file.
-pub fn parse_files(files: &[InputFile]) -> ParsedInput {
-    let files = files
+pub fn parse_files(files_given: &[InputFile]) -> ParsedInput {
+    let files = files_given
         .iter()
         .map(|file| match Format::detect(&file.name, &file.text) {
             Format::RequirementsTxt => requirements_txt::parse(&file.name, &file.text),
         })
         .collect();
-    ParsedInput { files }
+    let mut parsed = ParsedInput { files };
+    requirements_txt::resolve_includes(files_given, &mut parsed);
+    parsed
 }
