@@ -27,6 +27,25 @@ impl InputFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         Self { name: name.into(), text: text.into() }
     }
+
+    /// A file called `name` from its bytes, decoded as the browser decodes a chosen file (the Encoding Standard's
+    /// `decode`, used by `FileReader.readAsText`): a byte order mark selects UTF-8, UTF-16LE or UTF-16BE, anything
+    /// else is UTF-8, and bytes that are not valid become U+FFFD. A cp1252 or Latin-1 file keeps its ASCII text
+    /// (package names and versions) and loses only its other letters; PowerShell's `pip freeze > file` (UTF-16)
+    /// reads correctly.
+    pub fn from_bytes(name: impl Into<String>, bytes: &[u8]) -> Self {
+        let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16| {
+            let units = rest.chunks(2).map(|pair| unit([pair[0], pair.get(1).copied().unwrap_or(0)]));
+            char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect::<String>()
+        };
+        let text = match bytes {
+            [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
+            [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+            [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+            _ => String::from_utf8_lossy(bytes).into_owned(),
+        };
+        Self { name: name.into(), text }
+    }
 }
 
 /// The input formats osv-lens reads.

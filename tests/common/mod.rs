@@ -46,6 +46,24 @@ pub fn version_summary(dependency: &Dependency) -> String {
     }
 }
 
+/// `line:column name version`, then ` [extras]` and ` ; marker` when present: one dependency in a line of text.
+pub fn describe(dependency: &Dependency) -> String {
+    let mut text = format!(
+        "{}:{} {} {}",
+        dependency.origin.line,
+        dependency.origin.column,
+        dependency.name,
+        version_summary(dependency)
+    );
+    if !dependency.extras.is_empty() {
+        text.push_str(&format!(" [{}]", dependency.extras.join(",")));
+    }
+    if let Some(marker) = &dependency.marker {
+        text.push_str(&format!(" ; {marker}"));
+    }
+    text
+}
+
 /// The kind of a skip reason, without its payload.
 pub fn skip_kind(reason: &SkipReason) -> &'static str {
     match reason {

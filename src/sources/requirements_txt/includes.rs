@@ -24,10 +24,12 @@ pub(super) struct Include {
 pub fn resolve_includes(inputs: &[InputFile], parsed: &mut ParsedInput) {
     let count = inputs.len().min(parsed.files.len());
     let includes: Vec<Vec<Include>> = (0..count)
-        .map(|file| match parsed.files[file].format {
-            Format::RequirementsTxt => super::include_lines(&inputs[file].name, &inputs[file].text),
-            #[allow(unreachable_patterns)]
-            _ => Vec::new(),
+        .map(|file| {
+            if parsed.files[file].format == Format::RequirementsTxt {
+                super::include_lines(&inputs[file].name, &inputs[file].text)
+            } else {
+                Vec::new()
+            }
         })
         .collect();
     let targets: Vec<Vec<Option<usize>>> = (0..count)

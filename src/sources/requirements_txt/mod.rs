@@ -53,6 +53,7 @@ pub fn parse(file_name: &str, text: &str) -> ParsedFile {
         let place = Place { file: file_name, index: &index, line: &line };
         read_line(&place, &mut parsed);
     }
+    parsed.notes.sort_by_key(|note| (note.origin.line, note.origin.column));
     parsed
 }
 

@@ -33,7 +33,9 @@ impl Place<'_> {
     }
 
     fn error(&self, start: usize, end: usize, message: impl Into<String>) -> SourceError {
-        let (file_start, file_end) = self.line.span(start, end.max(start + 1).min(self.line.text.len().max(start + 1)));
+        // At least one character is underlined, even for a problem at the end of the line.
+        let end = end.clamp(start + 1, self.line.text.len().max(start + 1));
+        let (file_start, file_end) = self.line.span(start, end);
         self.index.error(self.file, file_start, file_end, message)
     }
 }
@@ -41,33 +43,12 @@ impl Place<'_> {
 /// The schemes pip takes as a URL at the start of a requirement (`is_url`): web and file URLs and every scheme of
 /// its version-control backends.
 const URL_SCHEMES: &[&str] = &["http", "https", "file", "ftp"];
+#[rustfmt::skip]
 const VCS_SCHEMES: &[&str] = &[
-    "git",
-    "git+file",
-    "git+https",
-    "git+ssh",
-    "git+http",
-    "git+git",
-    "hg",
-    "hg+file",
-    "hg+http",
-    "hg+https",
-    "hg+ssh",
-    "hg+static-http",
-    "svn",
-    "svn+ssh",
-    "svn+http",
-    "svn+https",
-    "svn+svn",
-    "svn+file",
-    "bzr",
-    "bzr+http",
-    "bzr+https",
-    "bzr+ssh",
-    "bzr+sftp",
-    "bzr+ftp",
-    "bzr+lp",
-    "bzr+file",
+    "git", "git+file", "git+https", "git+ssh", "git+http", "git+git",
+    "hg", "hg+file", "hg+http", "hg+https", "hg+ssh", "hg+static-http",
+    "svn", "svn+ssh", "svn+http", "svn+https", "svn+svn", "svn+file",
+    "bzr", "bzr+http", "bzr+https", "bzr+ssh", "bzr+sftp", "bzr+ftp", "bzr+lp", "bzr+file",
 ];
 
 /// Reads the requirement at `line.text[start..end]` (no options, already split off).
@@ -330,6 +311,9 @@ fn wheel_name(url_or_path: &str) -> Option<String> {
 
 /// The PEP 503 normalised name, if `text` is a valid project name.
 fn package_name(text: &str) -> Option<String> {
+    if text.is_empty() {
+        return None;
+    }
     PackageName::new(text.to_string()).ok().map(|name| name.to_string())
 }
 

@@ -601,3 +601,21 @@ fn garble_round(seed: u64, pieces: &[&str]) {
     let total: usize = parsed.files.iter().map(|file| file.dependencies.len()).sum();
     assert!(total > 500, "the generator should produce many entries, got {total}");
 }
+
+#[test]
+fn bytes_decode_like_the_browser() {
+    let utf16: Vec<u8> =
+        [0xFF, 0xFE].into_iter().chain("pkg==1.0\r\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    assert_eq!(InputFile::from_bytes("r.txt", &utf16).text, "pkg==1.0\r\n");
+    let utf16_be: Vec<u8> = [0xFE, 0xFF].into_iter().chain("é".encode_utf16().flat_map(u16::to_be_bytes)).collect();
+    assert_eq!(InputFile::from_bytes("r.txt", &utf16_be).text, "é");
+    assert_eq!(InputFile::from_bytes("r.txt", b"\xEF\xBB\xBFa==1").text, "a==1");
+    assert_eq!(InputFile::from_bytes("r.txt", b"# caf\xE9\na==1").text, "# caf\u{fffd}\na==1");
+}
+
+#[test]
+fn a_constraints_file_given_alone_is_audited() {
+    let parsed = parse_files(&[input("constraints.txt", "# pins for the whole company\nurllib3==1.26.5\nidna<3\n")]);
+    assert_eq!(summary_of(&parsed.files[0]), ["urllib3 ==1.26.5", "idna <3"]);
+    assert!(parsed.files[0].notes.is_empty());
+}
