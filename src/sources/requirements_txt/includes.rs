@@ -120,7 +120,9 @@ struct Cycle {
     files: Vec<usize>,
 }
 
-/// Every include that leads back to a file on the current include chain (pip's "recursively references itself").
+/// Every include that leads back to a file on the current include chain (pip's "recursively references itself"),
+/// found by a depth-first walk from each file in the order given. The walk keeps its own stack, so a long chain of
+/// files cannot overflow the call stack.
 fn find_cycles(targets: &[Vec<Option<usize>>]) -> Vec<Cycle> {
     #[derive(Clone, Copy, PartialEq)]
     enum State {
@@ -128,37 +130,68 @@ fn find_cycles(targets: &[Vec<Option<usize>>]) -> Vec<Cycle> {
         OnChain,
         Done,
     }
-    fn visit(
-        file: usize,
-        targets: &[Vec<Option<usize>>],
-        state: &mut [State],
-        chain: &mut Vec<usize>,
-        found: &mut Vec<Cycle>,
-    ) {
-        state[file] = State::OnChain;
-        chain.push(file);
-        for (include, target) in targets[file].iter().enumerate() {
+    let mut state = vec![State::New; targets.len()];
+    let mut found = Vec::new();
+    for root in 0..targets.len() {
+        if state[root] != State::New {
+            continue;
+        }
+        // The chain of files being walked, each with the index of its next include to follow.
+        let mut chain: Vec<(usize, usize)> = vec![(root, 0)];
+        state[root] = State::OnChain;
+        while let Some((file, include)) = chain.last_mut() {
+            let (file, include_index) = (*file, *include);
+            let Some(target) = targets[file].get(include_index) else {
+                state[file] = State::Done;
+                chain.pop();
+                continue;
+            };
+            *include += 1;
             let Some(target) = *target else { continue };
             match state[target] {
                 State::OnChain => {
-                    let from = chain.iter().position(|&on_chain| on_chain == target).unwrap_or(0);
-                    let mut files = chain[from..].to_vec();
+                    let from = chain.iter().position(|&(on_chain, _)| on_chain == target).unwrap_or(0);
+                    let mut files: Vec<usize> = chain[from..].iter().map(|&(on_chain, _)| on_chain).collect();
                     files.push(target);
-                    found.push(Cycle { file, include, files });
+                    found.push(Cycle { file, include: include_index, files });
                 }
-                State::New => visit(target, targets, state, chain, found),
+                State::New => {
+                    state[target] = State::OnChain;
+                    chain.push((target, 0));
+                }
                 State::Done => {}
             }
         }
-        chain.pop();
-        state[file] = State::Done;
-    }
-    let mut state = vec![State::New; targets.len()];
-    let mut found = Vec::new();
-    for file in 0..targets.len() {
-        if state[file] == State::New {
-            visit(file, targets, &mut state, &mut Vec::new(), &mut found);
-        }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_chain_of_includes_is_walked_without_recursion() {
+        let count = 100_000;
+        let mut targets: Vec<Vec<Option<usize>>> = (0..count).map(|file| vec![Some(file + 1)]).collect();
+        targets[count - 1] = vec![Some(0), None];
+        let cycles = find_cycles(&targets);
+        assert_eq!(cycles.len(), 1);
+        assert_eq!((cycles[0].file, cycles[0].include, cycles[0].files.len()), (count - 1, 0, count + 1));
+    }
+
+    #[test]
+    fn paths_match_by_folder_then_by_the_longest_shared_tail() {
+        let inputs = [
+            InputFile::new("a/common.txt", ""),
+            InputFile::new("b/common.txt", ""),
+            InputFile::new("common.txt", ""),
+            InputFile::new("req/dev.txt", ""),
+        ];
+        assert_eq!(find_input(&inputs, "b/main.txt", "common.txt"), Some(1));
+        assert_eq!(find_input(&inputs, "main.txt", "./common.txt"), Some(2));
+        assert_eq!(find_input(&inputs, "x/main.txt", "../a/common.txt"), Some(0));
+        assert_eq!(find_input(&inputs, "main.txt", "other/dev.txt"), Some(3));
+        assert_eq!(find_input(&inputs, "main.txt", "missing.txt"), None);
+    }
 }
