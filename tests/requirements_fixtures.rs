@@ -30,6 +30,7 @@ struct Case {
 const PIP: &str = "osv-scanner/pkg/lockfile/fixtures/pip";
 const LOCKS: &str = "osv-scanner/cmd/osv-scanner/scan/source/testdata/locks-requirements";
 const SCALIBR: &str = "osv-scalibr/extractor/filesystem/language/python/requirements/testdata";
+const RELAX: &str = "osv-scalibr/guidedremediation/internal/strategy/relax/testdata/python";
 
 fn cases() -> Vec<(Vec<String>, Case)> {
     let case = |folder: &str, files: &'static [&'static str], dependencies, notes| {
@@ -355,6 +356,19 @@ fn cases() -> Vec<(Vec<String>, Case)> {
             &["2:1 direct1 ==1.0.0", "3:1 direct2 >=1.0.0, <2.0.0"],
             &[("1:1 info", "`--no-index`")],
         ),
+        case(RELAX, &["deepen/requirements.txt"], &["2:1 direct10 ~=1.0.0"], &[("1:1 info", "`--no-index`")]),
+        case(RELAX, &["diamond/requirements.txt"], &["2:1 direct4 ~=1.0.0", "3:1 direct5 ~=1.0.0"], &[(
+            "1:1 info",
+            "`--no-index`",
+        )]),
+        case(RELAX, &["introduce/requirements.txt"], &["1:1 direct7 ~=1.0.0"], &[]),
+        case(RELAX, &["max-depth/requirements.txt"], &["2:1 direct10 ~=1.0.0"], &[("1:1 info", "`--no-index`")]),
+        case(RELAX, &["no-fix/requirements.txt"], &["2:1 direct3 ~=1.0.0"], &[("1:1 info", "`--no-index`")]),
+        case(RELAX, &["non-constraining/requirements.txt"], &["2:1 direct8 ~=1.0.0", "3:1 direct9 ~=1.0.0"], &[(
+            "1:1 info",
+            "`--no-index`",
+        )]),
+        case(RELAX, &["removed/requirements.txt"], &["2:1 direct6 ==1.0.0"], &[("1:1 info", "`--no-index`")]),
     ]
 }
 
@@ -415,7 +429,7 @@ fn every_peer_requirements_fixture_is_covered_by_a_case() {
     let Some(root) = common::fixtures("") else { return };
     let stated: BTreeSet<String> = cases().into_iter().flat_map(|(paths, _)| paths).collect();
     let mut missing = Vec::new();
-    for folder in [PIP, LOCKS, SCALIBR] {
+    for folder in [PIP, LOCKS, SCALIBR, RELAX] {
         for path in common::files_under(&root.join(folder), &|path| path.extension().is_some_and(|e| e == "txt")) {
             let relative = path.strip_prefix(&root).expect("under root").to_string_lossy().replace('\\', "/");
             if !stated.contains(&relative) {
@@ -424,6 +438,37 @@ fn every_peer_requirements_fixture_is_covered_by_a_case() {
         }
     }
     assert!(missing.is_empty(), "fixtures without a stated case: {missing:#?}");
+}
+
+/// Every requirements-like text file of every peer (with or without expectations) parses without a panic, and every
+/// skipped invalid entry comes with its error.
+#[test]
+fn every_requirements_file_in_the_shared_data_parses() {
+    let Some(root) = common::fixtures("") else { return };
+    let files = common::files_under(&root, &|path| {
+        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("");
+        (name.ends_with(".txt") || name.ends_with(".in") || name.ends_with(".txt.bin")) && !name.contains("-expected")
+    });
+    let inputs: Vec<InputFile> = files
+        .iter()
+        .map(|path| {
+            let name = path.strip_prefix(&root).expect("under root").to_string_lossy().into_owned();
+            InputFile::from_bytes(name, &std::fs::read(path).expect("readable file"))
+        })
+        .collect();
+    let parsed = parse_files(&inputs);
+    let mut dependencies = 0;
+    for file in &parsed.files {
+        let invalid = file
+            .dependencies
+            .iter()
+            .filter(|dependency| matches!(dependency.version, DependencyVersion::Skipped(SkipReason::InvalidEntry(_))))
+            .count();
+        assert_eq!(invalid, file.errors.len(), "{}", file.name);
+        dependencies += file.dependencies.len();
+    }
+    eprintln!("{} text files in the shared data: {dependencies} dependencies", inputs.len());
+    assert!(inputs.len() > 150, "found only {} files", inputs.len());
 }
 
 /// cyclonedx-python's SBOM snapshots: the input files behind each, given together when one includes another.
