@@ -35,8 +35,11 @@ impl InputFile {
     /// reads correctly.
     pub fn from_bytes(name: impl Into<String>, bytes: &[u8]) -> Self {
         let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16| {
-            let units = rest.chunks(2).map(|pair| unit([pair[0], pair.get(1).copied().unwrap_or(0)]));
-            char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect::<String>()
+            let pairs = rest.chunks_exact(2);
+            let odd_byte = (!pairs.remainder().is_empty()).then_some(char::REPLACEMENT_CHARACTER);
+            let units = pairs.map(|pair| unit([pair[0], pair[1]]));
+            let text = char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER));
+            text.chain(odd_byte).collect::<String>()
         };
         let text = match bytes {
             [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
@@ -105,7 +108,7 @@ impl ParsedInput {
     }
 }
 
-/// Detects and parses every file.
+/// Detects and parses every file, then resolves the `-r`/`-c` includes of requirements files among them.
 pub fn parse_files(files_given: &[InputFile]) -> ParsedInput {
     let files = files_given
         .iter()

@@ -207,6 +207,7 @@ fn marker(place: &Place<'_>, start: usize, end: usize) -> Result<Option<String>,
 /// A malformed requirement: skipped, named by its leading name-like characters (or the whole text), with the error.
 fn invalid(head: &str, origin: Origin, error: SourceError) -> Parsed {
     let leading = head.split(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c))).next().unwrap_or("");
+    let leading = leading.trim_end_matches(['-', '_', '.']);
     let name = package_name(leading).unwrap_or_else(|| redact_credentials(head.trim()));
     let reason = SkipReason::InvalidEntry(error.message.clone());
     Parsed { dependency: raw(name, DependencyVersion::Skipped(reason), origin), error: Some(error) }

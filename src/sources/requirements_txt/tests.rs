@@ -315,6 +315,14 @@ fn an_error_in_a_continued_line_points_at_the_physical_place() {
 }
 
 #[test]
+fn a_name_ending_in_punctuation_is_an_error_not_a_panic() {
+    let parsed = parse_one("foo-==1.0\nbar_[x]\n");
+    assert_eq!(summary_of(&parsed), ["foo skip:invalid", "bar skip:invalid"]);
+    let columns: Vec<(u32, u32)> = parsed.errors.iter().map(|error| (error.line, error.column)).collect();
+    assert_eq!(columns, [(1, 4), (2, 4)]);
+}
+
+#[test]
 fn invalid_egg_fragments_are_errors_like_in_pip() {
     let parsed = parse_one("-e git+https://github.com/org/repo.git@8f4f9b2#egg=Lasagne==0.2.git\n");
     assert_eq!(summary_of(&parsed), ["lasagne skip:invalid"]);
@@ -611,6 +619,7 @@ fn bytes_decode_like_the_browser() {
     assert_eq!(InputFile::from_bytes("r.txt", &utf16_be).text, "é");
     assert_eq!(InputFile::from_bytes("r.txt", b"\xEF\xBB\xBFa==1").text, "a==1");
     assert_eq!(InputFile::from_bytes("r.txt", b"# caf\xE9\na==1").text, "# caf\u{fffd}\na==1");
+    assert_eq!(InputFile::from_bytes("r.txt", &[0xFF, 0xFE, b'a', 0, b'b']).text, "a\u{fffd}");
 }
 
 #[test]
