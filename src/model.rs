@@ -117,12 +117,17 @@ pub struct Dependency {
     pub origin: Origin,
     /// Dependency groups (`dev`, `default`, extras, …), in file order.
     pub groups: Vec<String>,
+    /// The extras asked for (`requests[socks]` → `socks`), PEP 685 normalised, in file order.
+    pub extras: Vec<String>,
+    /// The environment marker as written (`python_version < "3.8"`), when the entry has one. The dependency only
+    /// applies where the marker holds.
+    pub marker: Option<String>,
 }
 
 impl Dependency {
     /// A dependency on `name` (normalised here) with the given version.
     pub fn new(name: &str, version: DependencyVersion, origin: Origin) -> Self {
-        Self { name: normalize_name(name), version, origin, groups: Vec::new() }
+        Self { name: normalize_name(name), version, origin, groups: Vec::new(), extras: Vec::new(), marker: None }
     }
 
     /// True when the dependency can be looked up in OSV.

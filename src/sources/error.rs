@@ -15,9 +15,9 @@ pub struct LineIndex<'a> {
 }
 
 impl<'a> LineIndex<'a> {
-    /// Indexes the line starts of `text`.
+    /// Indexes the line starts of `text`. A UTF-8 byte order mark at the start is not part of the first line.
     pub fn new(text: &'a str) -> Self {
-        let mut line_starts = vec![0];
+        let mut line_starts = vec![if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 }];
         line_starts.extend(text.match_indices('\n').map(|(at, _)| at + 1));
         Self { text, line_starts }
     }
@@ -25,7 +25,8 @@ impl<'a> LineIndex<'a> {
     /// The 1-based line and column of byte `offset` (clamped to the text).
     pub fn position(&self, offset: usize) -> (u32, u32) {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
-        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let line = self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1);
+        let offset = offset.max(self.line_starts[line]);
         let column = self.text[self.line_starts[line]..offset].chars().count() + 1;
         (to_u32(line + 1), to_u32(column))
     }
@@ -165,6 +166,15 @@ mod tests {
         assert_eq!(index.position(6), (2, 1));
         assert_eq!(index.position(9), (2, 3));
         assert_eq!(index.line_text(2), "bé==2");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let text = "\u{feff}a==1\nb==2\n";
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(3), (1, 1));
+        assert_eq!(index.position(0), (1, 1));
+        assert_eq!(index.line_text(1), "a==1");
     }
 
     #[test]

@@ -27,6 +27,28 @@ impl InputFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         Self { name: name.into(), text: text.into() }
     }
+
+    /// A file called `name` from its bytes, decoded as the browser decodes a chosen file (the Encoding Standard's
+    /// `decode`, used by `FileReader.readAsText`): a byte order mark selects UTF-8, UTF-16LE or UTF-16BE, anything
+    /// else is UTF-8, and bytes that are not valid become U+FFFD. A cp1252 or Latin-1 file keeps its ASCII text
+    /// (package names and versions) and loses only its other letters; PowerShell's `pip freeze > file` (UTF-16)
+    /// reads correctly.
+    pub fn from_bytes(name: impl Into<String>, bytes: &[u8]) -> Self {
+        let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16| {
+            let pairs = rest.chunks_exact(2);
+            let odd_byte = (!pairs.remainder().is_empty()).then_some(char::REPLACEMENT_CHARACTER);
+            let units = pairs.map(|pair| unit([pair[0], pair[1]]));
+            let text = char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER));
+            text.chain(odd_byte).collect::<String>()
+        };
+        let text = match bytes {
+            [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
+            [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+            [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+            _ => String::from_utf8_lossy(bytes).into_owned(),
+        };
+        Self { name: name.into(), text }
+    }
 }
 
 /// The input formats osv-lens reads.
@@ -86,13 +108,15 @@ impl ParsedInput {
     }
 }
 
-/// Detects and parses every file.
-pub fn parse_files(files: &[InputFile]) -> ParsedInput {
-    let files = files
+/// Detects and parses every file, then resolves the `-r`/`-c` includes of requirements files among them.
+pub fn parse_files(files_given: &[InputFile]) -> ParsedInput {
+    let files = files_given
         .iter()
         .map(|file| match Format::detect(&file.name, &file.text) {
             Format::RequirementsTxt => requirements_txt::parse(&file.name, &file.text),
         })
         .collect();
-    ParsedInput { files }
+    let mut parsed = ParsedInput { files };
+    requirements_txt::resolve_includes(files_given, &mut parsed);
+    parsed
 }

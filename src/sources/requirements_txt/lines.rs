@@ -1,0 +1,137 @@
+//! Logical lines: pip's `preprocess` (join `\` continuations, then strip comments), keeping the file position of
+//! every byte so that errors point at the physical place.
+
+/// One logical line: physical lines joined at `\` continuations, the comment removed, trimmed. Never empty.
+#[derive(Debug, Clone)]
+pub(super) struct LogicalLine {
+    /// The joined, comment-free, trimmed text.
+    pub text: String,
+    /// The byte offset in the file of each byte of `text`.
+    offsets: Vec<usize>,
+}
+
+impl LogicalLine {
+    /// The file offset of byte `index` of the text; `index == text.len()` gives the place just after the last byte.
+    pub fn offset(&self, index: usize) -> usize {
+        match self.offsets.get(index) {
+            Some(&offset) => offset,
+            None => self.offsets.last().map_or(0, |last| last + 1),
+        }
+    }
+
+    /// The file span of the text bytes `start..end`, as `(start, end)` offsets with `end` just past the last byte.
+    pub fn span(&self, start: usize, end: usize) -> (usize, usize) {
+        let file_start = self.offset(start);
+        let file_end = if end > start { self.offset(end - 1) + 1 } else { file_start };
+        (file_start, file_end)
+    }
+}
+
+/// Splits a requirements file into logical lines the way pip does: physical lines ending in `\` are joined to the
+/// next one (all backslashes at either end of a joined line are dropped, as pip's `strip("\\")` does), except that a
+/// comment line never continues; then the comment is cut and the line trimmed; blank lines are dropped. A UTF-8 byte
+/// order mark at the start is skipped.
+pub(super) fn logical_lines(text: &str) -> Vec<LogicalLine> {
+    let mut lines = Vec::new();
+    let mut pending: Option<Builder> = None;
+    let mut line_start = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    while line_start < text.len() {
+        let line_end = text[line_start..].find('\n').map_or(text.len(), |at| line_start + at);
+        let content = text[line_start..line_end].trim_end_matches('\r');
+        let is_comment = content.trim_start().starts_with('#');
+        if is_comment || !content.ends_with('\\') {
+            let mut builder = pending.take().unwrap_or_default();
+            if is_comment {
+                // pip prefixes a space so that the comment is cut even when it ends a continued line.
+                builder.push_str(" ", line_start);
+            }
+            builder.push_str(content, line_start);
+            lines.extend(builder.finish());
+        } else {
+            let kept = content.trim_start_matches('\\');
+            let kept_start = line_start + (content.len() - kept.len());
+            pending.get_or_insert_with(Builder::default).push_str(kept.trim_end_matches('\\'), kept_start);
+        }
+        line_start = line_end + 1;
+    }
+    if let Some(builder) = pending {
+        lines.extend(builder.finish());
+    }
+    lines
+}
+
+/// Collects the pieces of one logical line.
+#[derive(Default)]
+struct Builder {
+    text: String,
+    offsets: Vec<usize>,
+}
+
+impl Builder {
+    fn push_str(&mut self, piece: &str, file_offset: usize) {
+        self.text.push_str(piece);
+        self.offsets.extend((0..piece.len()).map(|index| file_offset + index));
+    }
+
+    /// Cuts the comment (pip's `(^|\s+)#.*$`: a `#` at the start or after whitespace) and trims; `None` when
+    /// nothing is left.
+    fn finish(self) -> Option<LogicalLine> {
+        let cut = comment_start(&self.text).unwrap_or(self.text.len());
+        let kept = self.text[..cut].trim_end();
+        let trimmed = kept.trim_start();
+        if trimmed.is_empty() {
+            return None;
+        }
+        let start = kept.len() - trimmed.len();
+        let end = kept.len();
+        Some(LogicalLine { text: trimmed.to_string(), offsets: self.offsets[start..end].to_vec() })
+    }
+}
+
+/// The byte index of the first `#` that starts the text or follows whitespace.
+fn comment_start(text: &str) -> Option<usize> {
+    let mut previous_is_space = true;
+    for (index, character) in text.char_indices() {
+        if character == '#' && previous_is_space {
+            return Some(index);
+        }
+        previous_is_space = character.is_whitespace();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(text: &str) -> Vec<String> {
+        logical_lines(text).into_iter().map(|line| line.text).collect()
+    }
+
+    #[test]
+    fn comments_need_whitespace_before_the_hash() {
+        assert_eq!(texts("# top\na==1 # why\nb==2#not-a-comment\n\tc\t#tab\n"), ["a==1", "b==2#not-a-comment", "c"]);
+    }
+
+    #[test]
+    fn continuations_join_before_comments_are_cut() {
+        // pip joins first: the comment swallows the continued line.
+        assert_eq!(texts("baz == 7.8.9 # \\\nbaz == 1.2.3\nqux\n"), ["baz == 7.8.9", "qux"]);
+        // A comment line ends a continuation instead of continuing it.
+        assert_eq!(texts("a==1 \\\n# note \\\nb==2\n"), ["a==1", "b==2"]);
+        // Every backslash at either end of a continued line goes, as with pip's `strip("\\")`.
+        assert_eq!(texts("foo==\\\n\\\n \\\n  \\\n1.2.3\nbar == 4.5\\\\\n.6\n"), ["foo==   1.2.3", "bar == 4.5.6"]);
+        assert_eq!(texts("last==1.0\\"), ["last==1.0"]);
+    }
+
+    #[test]
+    fn offsets_point_into_the_physical_lines() {
+        let text = "\u{feff}a==1 \\\r\n  --hash=x\r\n";
+        let lines = logical_lines(text);
+        assert_eq!(lines[0].text, "a==1   --hash=x");
+        assert_eq!(lines[0].offset(0), 3);
+        let hash = lines[0].text.find("--hash").unwrap();
+        assert_eq!(&text[lines[0].offset(hash)..lines[0].offset(hash) + 6], "--hash");
+        assert_eq!(lines[0].span(hash, lines[0].text.len()), (text.find("--hash").unwrap(), text.len() - 2));
+    }
+}

@@ -1,0 +1,263 @@
+//! pip requirements files: `requirements.txt`, constraints files, and the output of `pip freeze` and `pip-compile`.
+//!
+//! The file is read as pip 25 reads it (`pip/_internal/req/req_file.py`), so that what osv-lens audits is what pip
+//! would install:
+//!
+//! ```text
+//! file        = line*
+//! line        = (requirement options? | options)? comment?     (joined at a trailing `\`, comments cut after)
+//! requirement = PEP 508 specifier [";" marker] | URL ["; " marker] | path[extras] [";" marker]
+//! options     = words split like a shell; the first word starting with `-` begins them
+//! comment     = "#" at the start of a line or after whitespace, to the end of the line
+//! ```
+//!
+//! Supported:
+//! - PEP 508 lines with extras, markers and `name @ url` (pep508_rs); `==`/`===` without a wildcard are pins,
+//!   every other specifier is a range.
+//! - `\` continuations (a dependency's origin is where its text starts), `#` comments, blank lines, CRLF, a UTF-8
+//!   byte order mark, tabs.
+//! - Every option pip accepts here, with `=value` or a separate value, abbreviated long names and attached short
+//!   values (optparse's rules). None changes what is audited: each becomes a [`SourceNote`] at its place. Unknown
+//!   options, for which pip would refuse the file, become warnings.
+//! - `-e`, local paths, archive and VCS URLs and `name @ url` become skipped dependencies ([`SkipReason`]), named by
+//!   `#egg=`, `name @` or a wheel's file name when one is known.
+//! - `-r` and `-c` are resolved among the files given together by [`resolve_includes`]; each file's dependencies
+//!   stay under that file.
+//!
+//! Unsupported, by design: `${VAR}` references are kept as written (with a warning), because the page has no
+//! environment; included files are never fetched from URLs or read from disk.
+//!
+//! [`SkipReason`]: crate::model::SkipReason
+
+mod includes;
+mod lines;
+mod options;
+mod pep508;
+mod requirement;
+#[cfg(test)]
+mod tests;
+
+pub use includes::resolve_includes;
+
+use super::{Format, LineIndex, NoteLevel, ParsedFile, SourceNote};
+use lines::LogicalLine;
+use options::{OptionItem, OptionKind};
+use requirement::{redact_credentials, Place};
+
+/// Parses a requirements file. Its `-r` and `-c` lines are left to [`resolve_includes`], which needs the other
+/// files given with it ([`parse_files`](super::parse_files) calls both).
+pub fn parse(file_name: &str, text: &str) -> ParsedFile {
+    let index = LineIndex::new(text);
+    let mut parsed = ParsedFile::new(file_name, Format::RequirementsTxt);
+    for line in lines::logical_lines(text) {
+        let place = Place { file: file_name, index: &index, line: &line };
+        read_line(&place, &mut parsed);
+    }
+    parsed.notes.sort_by_key(|note| (note.origin.line, note.origin.column));
+    parsed
+}
+
+/// What a line holds besides its options.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// A requirement (`pkg==1.0 --hash=…`).
+    Requirement,
+    /// An editable install (`-e path`).
+    Editable,
+    /// Options only (`--index-url …`, `-r other.txt`).
+    Options,
+}
+
+/// A logical line split into the end of its requirement text (0 when there is none) and its options.
+struct SplitLine {
+    requirement_end: usize,
+    options: Vec<OptionItem>,
+    /// Why the options could not be split into words, and where.
+    options_error: Option<options::SplitError>,
+}
+
+fn split_line(line: &LogicalLine) -> SplitLine {
+    let options_at = options::options_start(&line.text);
+    let requirement_end = line.text[..options_at].trim_end().len();
+    match options::split_words(&line.text, options_at) {
+        Ok(words) => SplitLine { requirement_end, options: options::read_options(&words), options_error: None },
+        Err(error) => SplitLine { requirement_end, options: Vec::new(), options_error: Some(error) },
+    }
+}
+
+fn read_line(place: &Place<'_>, parsed: &mut ParsedFile) {
+    note_environment_variables(place, parsed);
+    let split = split_line(place.line);
+    if let Some(error) = &split.options_error {
+        let message = format!("cannot split the options into words ({}); pip would stop here", error.message);
+        note(place, parsed, error.at, NoteLevel::Warning, message);
+    }
+    let first_editable = split.options.iter().find_map(|item| match item {
+        OptionItem::Known { spec, value: Some(value), start, .. } if spec.kind == OptionKind::Editable => {
+            Some((value.clone(), *start))
+        }
+        _ => None,
+    });
+    let (role, name) = if split.requirement_end > 0 {
+        (Role::Requirement, push(parsed, requirement::requirement(place, 0, split.requirement_end)))
+    } else if let Some((value, start)) = first_editable {
+        (Role::Editable, push(parsed, requirement::editable(place, &value, start)))
+    } else {
+        (Role::Options, String::new())
+    };
+    note_options(place, parsed, &split.options, role, &name);
+}
+
+fn push(parsed: &mut ParsedFile, outcome: requirement::Parsed) -> String {
+    let name = outcome.dependency.name.clone();
+    parsed.dependencies.push(outcome.dependency);
+    parsed.errors.extend(outcome.error);
+    name
+}
+
+/// Notes every option of a line: what pip does with it and that the audit does not use it.
+fn note_options(place: &Place<'_>, parsed: &mut ParsedFile, items: &[OptionItem], role: Role, name: &str) {
+    // Per-requirement options repeat (one `--hash` per wheel): one note per option name and line.
+    let mut per_requirement: Vec<(&'static str, usize, usize)> = Vec::new();
+    let mut first_include = true;
+    let mut first_editable = true;
+    let has_requirement_option =
+        items.iter().any(|item| matches!(item, OptionItem::Known { spec, .. } if spec.kind == OptionKind::Requirement));
+    for item in items {
+        match item {
+            OptionItem::Known { spec, value, start, .. } => {
+                let option = spec.name();
+                let ignored = format!("option `{option}` has no effect on a requirement line (pip ignores it)");
+                match (spec.kind, role) {
+                    (OptionKind::Requirement | OptionKind::Constraint, Role::Options) => {
+                        let read = first_include && (spec.kind == OptionKind::Requirement || !has_requirement_option);
+                        if read {
+                            first_include = false;
+                        } else {
+                            let message = format!("pip reads one file per line; `{option}` is ignored here");
+                            note(place, parsed, *start, NoteLevel::Warning, message);
+                        }
+                    }
+                    (OptionKind::Editable, Role::Editable) if first_editable => first_editable = false,
+                    (OptionKind::Editable, Role::Editable) => {
+                        let message = format!("pip reads one `{option}` per line; `{}` is ignored", value_text(value));
+                        note(place, parsed, *start, NoteLevel::Warning, message);
+                    }
+                    (OptionKind::Index, Role::Options) => {
+                        let message = format!(
+                            "option `{option}`{} is not used by the audit: packages are looked up by name in OSV",
+                            shown_value(value)
+                        );
+                        note(place, parsed, *start, NoteLevel::Info, message);
+                    }
+                    (OptionKind::Install, Role::Options) => {
+                        let message =
+                            format!("option `{option}`{} only changes how pip installs; not used", shown_value(value));
+                        note(place, parsed, *start, NoteLevel::Info, message);
+                    }
+                    (OptionKind::PerRequirement, Role::Requirement) => {
+                        add_per_requirement(&mut per_requirement, option, *start)
+                    }
+                    (OptionKind::PerRequirement, Role::Editable) if option == "--config-settings" => {
+                        add_per_requirement(&mut per_requirement, option, *start)
+                    }
+                    (OptionKind::PerRequirement, Role::Options) => {
+                        let message = format!("option `{option}` without a requirement is ignored by pip");
+                        note(place, parsed, *start, NoteLevel::Warning, message);
+                    }
+                    _ => note(place, parsed, *start, NoteLevel::Warning, ignored),
+                }
+            }
+            OptionItem::Invalid { message, start } => {
+                let message = format!("{message}; pip would stop here, osv-lens ignores it");
+                note(place, parsed, *start, NoteLevel::Warning, message);
+            }
+            OptionItem::Stray { text, start } => {
+                let message = match role {
+                    Role::Options => {
+                        format!("`{text}` follows an option and is ignored by pip; give it a line of its own")
+                    }
+                    Role::Requirement | Role::Editable => format!("`{text}` after the options is ignored by pip"),
+                };
+                note(place, parsed, *start, NoteLevel::Warning, message);
+            }
+        }
+    }
+    for (option, count, start) in per_requirement {
+        let values = if count == 1 { String::new() } else { format!(" ({count} values)") };
+        let message = format!("option `{option}`{values} only changes how pip installs `{name}`; not used");
+        note(place, parsed, start, NoteLevel::Info, message);
+    }
+}
+
+fn add_per_requirement(seen: &mut Vec<(&'static str, usize, usize)>, option: &'static str, start: usize) {
+    match seen.iter_mut().find(|(name, _, _)| *name == option) {
+        Some((_, count, _)) => *count += 1,
+        None => seen.push((option, 1, start)),
+    }
+}
+
+fn value_text(value: &Option<String>) -> String {
+    value.as_deref().map(redact_credentials).unwrap_or_default()
+}
+
+fn shown_value(value: &Option<String>) -> String {
+    match value {
+        Some(value) => format!(" `{}`", redact_credentials(value)),
+        None => String::new(),
+    }
+}
+
+/// Warns about `${NAME}` references (pip's `\$\{[A-Z0-9_]+\}`): pip would substitute them from the environment,
+/// which the page does not have.
+fn note_environment_variables(place: &Place<'_>, parsed: &mut ParsedFile) {
+    let text = &place.line.text;
+    let mut from = 0;
+    while let Some(found) = text[from..].find("${") {
+        let start = from + found;
+        let name_start = start + 2;
+        let name_len = text[name_start..].find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'));
+        from = name_start;
+        if let Some(name_len) = name_len.filter(|&len| len > 0 && text[name_start + len..].starts_with('}')) {
+            let variable = &text[start..name_start + name_len + 1];
+            let message = format!("`{variable}` is kept as written; pip would replace it with the environment's value");
+            note(place, parsed, start, NoteLevel::Warning, message);
+        }
+    }
+}
+
+fn note(place: &Place<'_>, parsed: &mut ParsedFile, at: usize, level: NoteLevel, message: String) {
+    let origin = place.index.origin(place.file, place.line.offset(at));
+    parsed.notes.push(SourceNote { origin, level, message });
+}
+
+/// The `-r` and `-c` lines of a file, as pip reads them: only lines without a requirement, and only the first
+/// `-r` (or, without one, the first `-c`) of a line.
+fn include_lines(file_name: &str, text: &str) -> Vec<includes::Include> {
+    let index = LineIndex::new(text);
+    let mut found = Vec::new();
+    for line in lines::logical_lines(text) {
+        let split = split_line(&line);
+        if split.requirement_end > 0 {
+            continue;
+        }
+        let known = |kind: OptionKind| {
+            split.options.iter().find_map(|item| match item {
+                OptionItem::Known { spec, value: Some(value), start, .. } if spec.kind == kind => {
+                    Some((value.clone(), *start))
+                }
+                _ => None,
+            })
+        };
+        let has_editable = known(OptionKind::Editable).is_some();
+        let include = match known(OptionKind::Requirement) {
+            Some(include) => Some((include, false)),
+            None => known(OptionKind::Constraint).map(|include| (include, true)),
+        };
+        if let (false, Some(((target, start), constraint))) = (has_editable, include) {
+            let origin = index.origin(file_name, line.offset(start));
+            found.push(includes::Include { target, constraint, origin });
+        }
+    }
+    found
+}

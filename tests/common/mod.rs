@@ -1,0 +1,80 @@
+//! Helpers shared by the fixture tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use osv_lens::model::{Dependency, DependencyVersion, SkipReason};
+
+/// `../shared/data/fixtures/<repository>` next to the repository, or `None` (with a notice) when the shared test
+/// data is absent.
+pub fn fixtures(repository: &str) -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/fixtures").join(repository);
+    if root.is_dir() {
+        Some(root)
+    } else {
+        eprintln!("notice: {} is absent; skipping this test", root.display());
+        None
+    }
+}
+
+/// Every file under `root` whose path satisfies `keep`, sorted.
+pub fn files_under(root: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("readable folder") {
+            let path = entry.expect("readable entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if keep(&path) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// A short description of a dependency's version: `==1.0`, `>=1`, `*`, or `skip:<kind>`.
+pub fn version_summary(dependency: &Dependency) -> String {
+    match &dependency.version {
+        DependencyVersion::Pinned(version) => format!("=={version}"),
+        DependencyVersion::Range(specifiers) if specifiers.is_empty() => "*".to_string(),
+        DependencyVersion::Range(specifiers) => specifiers.to_string(),
+        DependencyVersion::Skipped(reason) => format!("skip:{}", skip_kind(reason)),
+    }
+}
+
+/// `line:column name version`, then ` [extras]` and ` ; marker` when present: one dependency in a line of text.
+pub fn describe(dependency: &Dependency) -> String {
+    let mut text = format!(
+        "{}:{} {} {}",
+        dependency.origin.line,
+        dependency.origin.column,
+        dependency.name,
+        version_summary(dependency)
+    );
+    if !dependency.extras.is_empty() {
+        text.push_str(&format!(" [{}]", dependency.extras.join(",")));
+    }
+    if let Some(marker) = &dependency.marker {
+        text.push_str(&format!(" ; {marker}"));
+    }
+    text
+}
+
+/// The kind of a skip reason, without its payload.
+pub fn skip_kind(reason: &SkipReason) -> &'static str {
+    match reason {
+        SkipReason::Editable => "editable",
+        SkipReason::LocalPath(_) => "path",
+        SkipReason::Url(_) => "url",
+        SkipReason::Vcs(_) => "vcs",
+        SkipReason::InvalidVersion { .. } => "invalid-version",
+        SkipReason::InvalidEntry(_) => "invalid",
+        SkipReason::NoVersion => "no-version",
+        SkipReason::NotPypi(_) => "not-pypi",
+        SkipReason::OwnProject => "own-project",
+    }
+}
