@@ -4,8 +4,20 @@
 //! and parses it. Each dependency keeps its [`Origin`](crate::model::Origin). A broken document gives one
 //! [`SourceError`]; a bad entry becomes a skipped dependency, and the good entries are kept.
 
+mod entry;
 mod error;
+mod json_doc;
+mod locator;
+pub mod pdm_lock;
+pub mod pep723_script;
+pub mod pipfile_lock;
+pub mod poetry_constraint;
+pub mod poetry_lock;
+pub mod pylock;
+pub mod pyproject_toml;
 pub mod requirements_txt;
+mod toml_doc;
+pub mod uv_lock;
 
 pub use error::{LineIndex, NoteLevel, SourceError, SourceNote};
 
@@ -34,6 +46,20 @@ impl InputFile {
 pub enum Format {
     /// pip's requirements files (`requirements.txt`, `constraints.txt`, pip freeze and pip-compile output).
     RequirementsTxt,
+    /// Poetry's `poetry.lock`.
+    PoetryLock,
+    /// Pipenv's `Pipfile.lock`.
+    PipfileLock,
+    /// PDM's `pdm.lock`.
+    PdmLock,
+    /// uv's `uv.lock`.
+    UvLock,
+    /// PEP 751 `pylock.toml`.
+    PyLock,
+    /// `pyproject.toml` (PEP 621, PEP 735 and Poetry dependency tables).
+    PyprojectToml,
+    /// A Python script with inline metadata (PEP 723 `# /// script` block).
+    Pep723Script,
 }
 
 impl Format {
@@ -41,6 +67,13 @@ impl Format {
     pub fn label(self) -> &'static str {
         match self {
             Self::RequirementsTxt => "requirements file",
+            Self::PoetryLock => "Poetry lockfile",
+            Self::PipfileLock => "Pipenv lockfile (Pipfile.lock)",
+            Self::PdmLock => "PDM lockfile",
+            Self::UvLock => "uv lockfile",
+            Self::PyLock => "PEP 751 lockfile (pylock.toml)",
+            Self::PyprojectToml => "pyproject.toml",
+            Self::Pep723Script => "Python script with inline metadata (PEP 723)",
         }
     }
 
@@ -92,6 +125,13 @@ pub fn parse_files(files: &[InputFile]) -> ParsedInput {
         .iter()
         .map(|file| match Format::detect(&file.name, &file.text) {
             Format::RequirementsTxt => requirements_txt::parse(&file.name, &file.text),
+            Format::PoetryLock => poetry_lock::parse(&file.name, &file.text),
+            Format::PipfileLock => pipfile_lock::parse(&file.name, &file.text),
+            Format::PdmLock => pdm_lock::parse(&file.name, &file.text),
+            Format::UvLock => uv_lock::parse(&file.name, &file.text),
+            Format::PyLock => pylock::parse(&file.name, &file.text),
+            Format::PyprojectToml => pyproject_toml::parse(&file.name, &file.text),
+            Format::Pep723Script => pep723_script::parse(&file.name, &file.text),
         })
         .collect();
     ParsedInput { files }
