@@ -4,18 +4,24 @@
 //! and parses it. Each dependency keeps its [`Origin`](crate::model::Origin). A broken document gives one
 //! [`SourceError`]; a bad entry becomes a skipped dependency, and the good entries are kept.
 
+pub mod conda_environment;
+pub mod cyclonedx;
 mod entry;
 mod error;
 mod json_doc;
 mod locator;
 pub mod pdm_lock;
 pub mod pep723_script;
+pub mod pip_inspect;
+pub mod pip_list;
 pub mod pipfile_lock;
 pub mod poetry_constraint;
 pub mod poetry_lock;
+mod purl;
 pub mod pylock;
 pub mod pyproject_toml;
 pub mod requirements_txt;
+pub mod spdx;
 mod toml_doc;
 pub mod uv_lock;
 
@@ -60,6 +66,16 @@ pub enum Format {
     PyprojectToml,
     /// A Python script with inline metadata (PEP 723 `# /// script` block).
     Pep723Script,
+    /// conda's `environment.yml` (its `pip:` section).
+    CondaEnvironment,
+    /// The JSON output of `pip list --format=json`.
+    PipList,
+    /// The JSON report of `pip inspect`.
+    PipInspect,
+    /// A CycloneDX SBOM in JSON.
+    CycloneDx,
+    /// An SPDX 2.x SBOM in JSON.
+    Spdx,
 }
 
 impl Format {
@@ -74,6 +90,11 @@ impl Format {
             Self::PyLock => "PEP 751 lockfile (pylock.toml)",
             Self::PyprojectToml => "pyproject.toml",
             Self::Pep723Script => "Python script with inline metadata (PEP 723)",
+            Self::CondaEnvironment => "conda environment file",
+            Self::PipList => "pip list (JSON)",
+            Self::PipInspect => "pip inspect report",
+            Self::CycloneDx => "CycloneDX SBOM (JSON)",
+            Self::Spdx => "SPDX SBOM (JSON)",
         }
     }
 
@@ -132,6 +153,11 @@ pub fn parse_files(files: &[InputFile]) -> ParsedInput {
             Format::PyLock => pylock::parse(&file.name, &file.text),
             Format::PyprojectToml => pyproject_toml::parse(&file.name, &file.text),
             Format::Pep723Script => pep723_script::parse(&file.name, &file.text),
+            Format::CondaEnvironment => conda_environment::parse(&file.name, &file.text),
+            Format::PipList => pip_list::parse(&file.name, &file.text),
+            Format::PipInspect => pip_inspect::parse(&file.name, &file.text),
+            Format::CycloneDx => cyclonedx::parse(&file.name, &file.text),
+            Format::Spdx => spdx::parse(&file.name, &file.text),
         })
         .collect();
     ParsedInput { files }
