@@ -6,6 +6,7 @@
 
 pub mod conda_environment;
 pub mod cyclonedx;
+mod detect;
 mod entry;
 mod error;
 mod json_doc;
@@ -98,9 +99,24 @@ impl Format {
         }
     }
 
-    /// Detects the format of a file from its name and content.
-    pub fn detect(_file_name: &str, _text: &str) -> Format {
-        Format::RequirementsTxt
+    /// Parses `text`, the content of `file_name`, as this format.
+    pub fn parse(self, file_name: &str, text: &str) -> ParsedFile {
+        let parse = match self {
+            Self::RequirementsTxt => requirements_txt::parse,
+            Self::PoetryLock => poetry_lock::parse,
+            Self::PipfileLock => pipfile_lock::parse,
+            Self::PdmLock => pdm_lock::parse,
+            Self::UvLock => uv_lock::parse,
+            Self::PyLock => pylock::parse,
+            Self::PyprojectToml => pyproject_toml::parse,
+            Self::Pep723Script => pep723_script::parse,
+            Self::CondaEnvironment => conda_environment::parse,
+            Self::PipList => pip_list::parse,
+            Self::PipInspect => pip_inspect::parse,
+            Self::CycloneDx => cyclonedx::parse,
+            Self::Spdx => spdx::parse,
+        };
+        parse(file_name, text)
     }
 }
 
@@ -142,23 +158,6 @@ impl ParsedInput {
 
 /// Detects and parses every file.
 pub fn parse_files(files: &[InputFile]) -> ParsedInput {
-    let files = files
-        .iter()
-        .map(|file| match Format::detect(&file.name, &file.text) {
-            Format::RequirementsTxt => requirements_txt::parse(&file.name, &file.text),
-            Format::PoetryLock => poetry_lock::parse(&file.name, &file.text),
-            Format::PipfileLock => pipfile_lock::parse(&file.name, &file.text),
-            Format::PdmLock => pdm_lock::parse(&file.name, &file.text),
-            Format::UvLock => uv_lock::parse(&file.name, &file.text),
-            Format::PyLock => pylock::parse(&file.name, &file.text),
-            Format::PyprojectToml => pyproject_toml::parse(&file.name, &file.text),
-            Format::Pep723Script => pep723_script::parse(&file.name, &file.text),
-            Format::CondaEnvironment => conda_environment::parse(&file.name, &file.text),
-            Format::PipList => pip_list::parse(&file.name, &file.text),
-            Format::PipInspect => pip_inspect::parse(&file.name, &file.text),
-            Format::CycloneDx => cyclonedx::parse(&file.name, &file.text),
-            Format::Spdx => spdx::parse(&file.name, &file.text),
-        })
-        .collect();
+    let files = files.iter().map(|file| Format::detect(&file.name, &file.text).parse(&file.name, &file.text)).collect();
     ParsedInput { files }
 }
