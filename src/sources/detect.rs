@@ -79,7 +79,8 @@ fn by_content(text: &str) -> Option<Format> {
     let has_key = |key: &str| {
         lines.iter().any(|line| line.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('=')))
     };
-    if has_line("[[packages]]") || (has_key("lock-version") && !has_line("[[package]]")) {
+    // Poetry writes its `lock-version` under `[metadata]`; PEP 751 writes it at the top with `packages`.
+    if has_line("[[packages]]") || has_key("packages") || (has_key("lock-version") && !has_line("[metadata]")) {
         return Some(Format::PyLock);
     }
     if has_line("[[package]]") || has_line("[metadata]") {
@@ -94,6 +95,9 @@ fn by_content(text: &str) -> Option<Format> {
             return Some(Format::UvLock);
         }
         return Some(Format::PoetryLock);
+    }
+    if has_line("version = 1") && has_key("requires-python") {
+        return Some(Format::UvLock);
     }
     let pyproject_tables = ["[project", "[tool.", "[dependency-groups]", "[build-system]"];
     if pyproject_tables.iter().any(|table| has_line_starting(table)) {
@@ -170,6 +174,8 @@ mod tests {
             ("requirements.txt", uv, Format::UvLock),
             ("requirements.txt", pylock, Format::PyLock),
             ("pasted", "lock-version = '666'\n", Format::PyLock),
+            ("pasted", "package = []\n\n[metadata]\nlock-version = \"1.1\"\n", Format::PoetryLock),
+            ("pasted", "version = 1\nrequires-python = \">=3.10\"\n", Format::UvLock),
             ("requirements.txt", pyproject, Format::PyprojectToml),
             ("pasted", poetry_pyproject, Format::PyprojectToml),
             ("requirements.txt", script, Format::Pep723Script),
