@@ -63,9 +63,12 @@ pub fn parse(file_name: &str, text: &str) -> ParsedFile {
 fn package_dependency(name: &str, package: &Value, origin: Origin, groups: Vec<String>) -> Dependency {
     for vcs in ["git", "hg", "svn", "bzr"] {
         if let Some(url) = json_doc::get_str(package, vcs) {
+            // Pipenv writes the URL with or without its `git+` prefix.
+            let prefix = if url.starts_with(&format!("{vcs}+")) { "" } else { vcs };
+            let separator = if prefix.is_empty() { "" } else { "+" };
             let url = match json_doc::get_str(package, "ref") {
-                Some(reference) => format!("{vcs}+{url}@{reference}"),
-                None => format!("{vcs}+{url}"),
+                Some(reference) => format!("{prefix}{separator}{url}@{reference}"),
+                None => format!("{prefix}{separator}{url}"),
             };
             return entry::skipped(name, SkipReason::Vcs(url), origin, groups);
         }
@@ -111,6 +114,7 @@ mod tests {
     },
     "develop": {
         "markupsafe": {"editable": true, "git": "https://example.com/markupsafe", "ref": "b360"},
+        "prefixed": {"git": "git+ssh://git@example.com/prefixed.git"},
         "local": {"path": "./local"},
         "loose": {"version": "*"}
     }
@@ -139,8 +143,12 @@ mod tests {
             versions[2],
             DependencyVersion::Skipped(SkipReason::Vcs("git+https://example.com/markupsafe@b360".into()))
         );
-        assert_eq!(versions[3], DependencyVersion::Skipped(SkipReason::LocalPath("./local".into())));
-        assert_eq!(versions[4], DependencyVersion::Skipped(SkipReason::NoVersion));
+        assert_eq!(
+            versions[3],
+            DependencyVersion::Skipped(SkipReason::Vcs("git+ssh://git@example.com/prefixed.git".into()))
+        );
+        assert_eq!(versions[4], DependencyVersion::Skipped(SkipReason::LocalPath("./local".into())));
+        assert_eq!(versions[5], DependencyVersion::Skipped(SkipReason::NoVersion));
     }
 
     #[test]

@@ -48,3 +48,19 @@ pub fn describe_dependency(dependency: &Dependency) -> String {
         dependency.groups.join(",")
     )
 }
+
+/// Like [`describe`] without columns: `name version @line [groups]`, then `! line:column message` per error.
+pub fn describe_short(parsed: &ParsedFile) -> Vec<String> {
+    let mut rows: Vec<String> = parsed
+        .dependencies
+        .iter()
+        .map(|dependency| {
+            let full = describe_dependency(dependency);
+            let (head, groups) = full.rsplit_once(" [").unwrap_or((&full, ""));
+            let (head, _column) = head.rsplit_once(':').unwrap_or((head, ""));
+            format!("{head} [{groups}")
+        })
+        .collect();
+    rows.extend(parsed.errors.iter().map(|error| format!("! {}:{} {}", error.line, error.column, error.message)));
+    rows
+}
