@@ -79,9 +79,28 @@ pub(crate) struct RequirementProblem {
     pub message: String,
 }
 
+/// Parses a PEP 508 requirement string; on error, the message and the byte span (start, length) of the problem.
+///
+/// pep508_rs 0.9.2 panics (an `expect` in its name parser) when a name ends with `.`, `-` or `_` and more text
+/// follows (`page. ==1`), so that case is refused here first, with the message pep508_rs gives when the name ends
+/// the input. In the browser a panic aborts the whole page, so this guard matters.
+pub(crate) fn parse_pep508(text: &str) -> Result<Requirement<VerbatimUrl>, (String, usize, usize)> {
+    let start = text.len() - text.trim_start().len();
+    let name_len =
+        text[start..].find(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c))).unwrap_or(text.len() - start);
+    let name = &text[start..start + name_len];
+    if let Some(last) = name.chars().last().filter(|last| "._-".contains(*last)) {
+        if start + name_len < text.len() {
+            let message = format!("Package name must end with an alphanumeric character, not '{last}'");
+            return Err((message, start + name_len - 1, 1));
+        }
+    }
+    Requirement::<VerbatimUrl>::from_str(text).map_err(|error| (error.message.to_string(), error.start, error.len))
+}
+
 /// Parses a PEP 508 requirement string (`requests[socks]>=2.19; python_version>"3.8"`) into a dependency.
 pub(crate) fn requirement(text: &str, origin: Origin, groups: Vec<String>) -> ParsedRequirement {
-    match Requirement::<VerbatimUrl>::from_str(text) {
+    match parse_pep508(text) {
         Ok(requirement) => {
             let version = match requirement.version_or_url {
                 Some(VersionOrUrl::VersionSpecifier(specifiers)) => version_from_specifiers(specifiers),
@@ -95,12 +114,11 @@ pub(crate) fn requirement(text: &str, origin: Origin, groups: Vec<String>) -> Pa
                 problem: None,
             }
         }
-        Err(error) => {
-            let message = error.message.to_string();
+        Err((message, start, len)) => {
             let name = text.split(|c: char| !(c.is_alphanumeric() || "-_.".contains(c))).next().unwrap_or("");
             let name = if name.is_empty() { text.trim() } else { name };
-            let start = error.start.min(text.len());
-            let end = (error.start + error.len).min(text.len()).max(start);
+            let start = start.min(text.len());
+            let end = (start + len).min(text.len()).max(start);
             ParsedRequirement {
                 dependency: skipped(name, SkipReason::InvalidEntry(message.clone()), origin, groups),
                 problem: Some(RequirementProblem { start, end, message }),
@@ -138,6 +156,18 @@ mod tests {
         assert!(matches!(parsed.dependency.version, DependencyVersion::Skipped(SkipReason::InvalidEntry(_))));
         let problem = parsed.problem.unwrap();
         assert!(problem.start > 0 && problem.start <= problem.end);
+    }
+
+    #[test]
+    fn a_name_ending_in_punctuation_before_more_text_is_an_error_not_a_panic() {
+        for text in ["page. ==1", "lock- x", "a_ (", "ok.name.>=1"] {
+            let parsed = requirement(text, origin(), vec![]);
+            assert!(
+                matches!(parsed.dependency.version, DependencyVersion::Skipped(SkipReason::InvalidEntry(_))),
+                "{text}"
+            );
+        }
+        assert_eq!(requirement("zope.interface >=5", origin(), vec![]).dependency.name, "zope-interface");
     }
 
     #[test]
