@@ -22,8 +22,10 @@ fn shared_data() -> Option<PathBuf> {
 
 fn load_records(data: &Path) -> Vec<Vulnerability> {
     let folder = data.join("osv-pypi/records");
-    let mut paths: Vec<PathBuf> =
-        std::fs::read_dir(&folder).expect("the records folder reads").map(|entry| entry.expect("an entry").path()).collect();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .expect("the records folder reads")
+        .map(|entry| entry.expect("an entry").path())
+        .collect();
     paths.sort();
     paths
         .iter()
@@ -55,7 +57,10 @@ fn recorded_answers(data: &Path) -> BTreeMap<(String, String), BTreeSet<String>>
                 .filter(|id| id.starts_with("PYSEC-"))
                 .map(str::to_string)
                 .collect();
-            let key = (query["package"]["name"].as_str().expect("a name").to_string(), query["version"].as_str().expect("a version").to_string());
+            let key = (
+                query["package"]["name"].as_str().expect("a name").to_string(),
+                query["version"].as_str().expect("a version").to_string(),
+            );
             answers.insert(key, ids);
         }
     }

@@ -4,8 +4,28 @@
 //! and parses it. Each dependency keeps its [`Origin`](crate::model::Origin). A broken document gives one
 //! [`SourceError`]; a bad entry becomes a skipped dependency, and the good entries are kept.
 
+pub mod conda_environment;
+pub mod cyclonedx;
+mod detect;
+mod entry;
 mod error;
+mod json_doc;
+mod locator;
+pub mod pdm_lock;
+mod pep508;
+pub mod pep723_script;
+pub mod pip_inspect;
+pub mod pip_list;
+pub mod pipfile_lock;
+pub mod poetry_constraint;
+pub mod poetry_lock;
+mod purl;
+pub mod pylock;
+pub mod pyproject_toml;
 pub mod requirements_txt;
+pub mod spdx;
+mod toml_doc;
+pub mod uv_lock;
 
 pub use error::{LineIndex, NoteLevel, SourceError, SourceNote};
 
@@ -56,6 +76,30 @@ impl InputFile {
 pub enum Format {
     /// pip's requirements files (`requirements.txt`, `constraints.txt`, pip freeze and pip-compile output).
     RequirementsTxt,
+    /// Poetry's `poetry.lock`.
+    PoetryLock,
+    /// Pipenv's `Pipfile.lock`.
+    PipfileLock,
+    /// PDM's `pdm.lock`.
+    PdmLock,
+    /// uv's `uv.lock`.
+    UvLock,
+    /// PEP 751 `pylock.toml`.
+    PyLock,
+    /// `pyproject.toml` (PEP 621, PEP 735 and Poetry dependency tables).
+    PyprojectToml,
+    /// A Python script with inline metadata (PEP 723 `# /// script` block).
+    Pep723Script,
+    /// conda's `environment.yml` (its `pip:` section).
+    CondaEnvironment,
+    /// The JSON output of `pip list --format=json`.
+    PipList,
+    /// The JSON report of `pip inspect`.
+    PipInspect,
+    /// A CycloneDX SBOM in JSON.
+    CycloneDx,
+    /// An SPDX 2.x SBOM in JSON.
+    Spdx,
 }
 
 impl Format {
@@ -63,12 +107,39 @@ impl Format {
     pub fn label(self) -> &'static str {
         match self {
             Self::RequirementsTxt => "requirements file",
+            Self::PoetryLock => "Poetry lockfile",
+            Self::PipfileLock => "Pipenv lockfile (Pipfile.lock)",
+            Self::PdmLock => "PDM lockfile",
+            Self::UvLock => "uv lockfile",
+            Self::PyLock => "PEP 751 lockfile (pylock.toml)",
+            Self::PyprojectToml => "pyproject.toml",
+            Self::Pep723Script => "Python script with inline metadata (PEP 723)",
+            Self::CondaEnvironment => "conda environment file",
+            Self::PipList => "pip list (JSON)",
+            Self::PipInspect => "pip inspect report",
+            Self::CycloneDx => "CycloneDX SBOM (JSON)",
+            Self::Spdx => "SPDX SBOM (JSON)",
         }
     }
 
-    /// Detects the format of a file from its name and content.
-    pub fn detect(_file_name: &str, _text: &str) -> Format {
-        Format::RequirementsTxt
+    /// Parses `text`, the content of `file_name`, as this format.
+    pub fn parse(self, file_name: &str, text: &str) -> ParsedFile {
+        let parse = match self {
+            Self::RequirementsTxt => requirements_txt::parse,
+            Self::PoetryLock => poetry_lock::parse,
+            Self::PipfileLock => pipfile_lock::parse,
+            Self::PdmLock => pdm_lock::parse,
+            Self::UvLock => uv_lock::parse,
+            Self::PyLock => pylock::parse,
+            Self::PyprojectToml => pyproject_toml::parse,
+            Self::Pep723Script => pep723_script::parse,
+            Self::CondaEnvironment => conda_environment::parse,
+            Self::PipList => pip_list::parse,
+            Self::PipInspect => pip_inspect::parse,
+            Self::CycloneDx => cyclonedx::parse,
+            Self::Spdx => spdx::parse,
+        };
+        parse(file_name, text)
     }
 }
 
@@ -110,12 +181,8 @@ impl ParsedInput {
 
 /// Detects and parses every file, then resolves the `-r`/`-c` includes of requirements files among them.
 pub fn parse_files(files_given: &[InputFile]) -> ParsedInput {
-    let files = files_given
-        .iter()
-        .map(|file| match Format::detect(&file.name, &file.text) {
-            Format::RequirementsTxt => requirements_txt::parse(&file.name, &file.text),
-        })
-        .collect();
+    let files =
+        files_given.iter().map(|file| Format::detect(&file.name, &file.text).parse(&file.name, &file.text)).collect();
     let mut parsed = ParsedInput { files };
     requirements_txt::resolve_includes(files_given, &mut parsed);
     parsed

@@ -32,7 +32,6 @@
 mod includes;
 mod lines;
 mod options;
-mod pep508;
 mod requirement;
 #[cfg(test)]
 mod tests;

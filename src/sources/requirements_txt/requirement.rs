@@ -5,8 +5,8 @@ use pep508_rs::pep440_rs::{Operator, VersionSpecifiers};
 use pep508_rs::{PackageName, Requirement, VerbatimUrl, VersionOrUrl};
 
 use super::lines::LogicalLine;
-use super::pep508::{parse_marker, parse_requirement};
 use crate::model::{Dependency, DependencyVersion, Origin, SkipReason};
+use crate::sources::pep508::{parse_marker, parse_requirement};
 use crate::sources::{LineIndex, SourceError};
 
 /// What one requirement turned into.
