@@ -86,9 +86,7 @@ pub(crate) fn requirement(text: &str, origin: Origin, groups: Vec<String>) -> Pa
         Ok(requirement) => {
             let version = match requirement.version_or_url {
                 Some(VersionOrUrl::VersionSpecifier(specifiers)) => version_from_specifiers(specifiers),
-                Some(VersionOrUrl::Url(url)) => {
-                    DependencyVersion::Skipped(url_skip_reason(url.given().unwrap_or(url.raw().as_str())))
-                }
+                Some(VersionOrUrl::Url(url)) => DependencyVersion::Skipped(url_skip_reason(&url.0)),
                 None => DependencyVersion::Range(VersionSpecifiers::empty()),
             };
             let mut dependency = dependency(requirement.name.as_ref(), version, origin, groups);

@@ -9,9 +9,35 @@
 //!   the report are the original ones.
 
 use std::borrow::Cow;
+use std::convert::Infallible;
+use std::fmt;
+use std::path::Path;
 use std::str::FromStr;
 
-use pep508_rs::{MarkerTree, Requirement, VerbatimUrl};
+use pep508_rs::{MarkerTree, Pep508Url, Requirement};
+
+/// The URL of a `name @ url` requirement, kept as written.
+///
+/// pep508_rs's default URL type expands `${VAR}` with a regex and resolves relative paths against the current
+/// directory. We only skip URL requirements, so neither is needed; and leaving them out keeps the regex engine, the
+/// URL parser and their Unicode tables (about 60 KB of the page, compressed) out of the wasm, and avoids a
+/// `current_dir()` call that panics in the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct WrittenUrl(pub String);
+
+impl fmt::Display for WrittenUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Pep508Url for WrittenUrl {
+    type Err = Infallible;
+
+    fn parse_url(url: &str, _working_dir: Option<&Path>) -> Result<Self, Self::Err> {
+        Ok(Self(url.to_string()))
+    }
+}
 
 /// A PEP 508 problem: what is wrong and where, as a byte span of the parsed text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,11 +51,11 @@ pub(crate) struct Pep508Problem {
 }
 
 /// Parses a PEP 508 requirement (`name[extras] specifiers-or-url ; marker`).
-pub(crate) fn parse_requirement(text: &str) -> Result<Requirement<VerbatimUrl>, Pep508Problem> {
+pub(crate) fn parse_requirement(text: &str) -> Result<Requirement<WrittenUrl>, Pep508Problem> {
     if let Some(problem) = name_ending_in_punctuation(text) {
         return Err(problem);
     }
-    Requirement::<VerbatimUrl>::from_str(&ascii_only(text)).map_err(|error| Pep508Problem {
+    Requirement::<WrittenUrl>::from_str(&ascii_only(text)).map_err(|error| Pep508Problem {
         message: restore_character(error.message.to_string(), text, error.start),
         start: error.start,
         len: error.len,
@@ -38,7 +64,7 @@ pub(crate) fn parse_requirement(text: &str) -> Result<Requirement<VerbatimUrl>, 
 
 /// Parses an environment marker (`python_version < "3.8"`).
 pub(crate) fn parse_marker(text: &str) -> Result<MarkerTree, Pep508Problem> {
-    MarkerTree::from_str(&ascii_only(text)).map_err(|error| Pep508Problem {
+    MarkerTree::parse_str::<WrittenUrl>(&ascii_only(text)).map_err(|error| Pep508Problem {
         message: restore_character(error.message.to_string(), text, error.start),
         start: error.start,
         len: error.len,

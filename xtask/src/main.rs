@@ -23,6 +23,7 @@ commands:
                              serve only the local OSV API
   test                       run everything CI runs: fmt, clippy (host and wasm32), host tests, the wasm build
                              and the browser tests
+  test browser [FILTER]      build, then run only the browser tests (files whose names contain FILTER)
 ";
 
 fn main() -> ExitCode {
@@ -31,6 +32,9 @@ fn main() -> ExitCode {
         Some("build") => build::build_site().map(|_| ()),
         Some("serve") => serve(&args[1..], true),
         Some("osv-server") => serve(&args[1..], false),
+        Some("test") if args.get(1).map(String::as_str) == Some("browser") => {
+            test::run_browser_only(args.get(2).map(String::as_str))
+        }
         Some("test") => test::run(),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");

@@ -36,6 +36,19 @@ impl Tally {
     }
 }
 
+/// Builds the site and runs only the browser tests, optionally only the files whose names contain `filter`.
+/// For quick iteration; CI runs [`run`].
+pub fn run_browser_only(filter: Option<&str>) -> Result<(), String> {
+    let dist = build::build_site()?;
+    let counts = browser_tests(&dist, filter)?;
+    println!("xtask test browser: {} passed, {} failed, {} skipped", counts.passed, counts.failed, counts.skipped);
+    if counts.failed == 0 {
+        Ok(())
+    } else {
+        Err(format!("{} failed", counts.failed))
+    }
+}
+
 /// Runs every check and prints the closing line. Fails when anything failed.
 pub fn run() -> Result<(), String> {
     let started = Instant::now();
@@ -92,7 +105,7 @@ pub fn run() -> Result<(), String> {
     section("browser tests");
     if built {
         let dist = site.expect("the build succeeded");
-        match browser_tests(&dist) {
+        match browser_tests(&dist, None) {
             Ok(counts) => {
                 tally.passed += counts.passed;
                 tally.failed += counts.failed;
@@ -178,7 +191,7 @@ fn stream_lines(command: &mut Command, mut on_line: impl FnMut(&str)) -> Result<
 
 /// Serves the built site and the OSV API (the project's own records, plus the real ones when `../shared` is present),
 /// then runs the Playwright tests in `tests/browser` with Node's test runner.
-fn browser_tests(dist: &Path) -> Result<Counts, String> {
+fn browser_tests(dist: &Path, filter: Option<&str>) -> Result<Counts, String> {
     let chromium = toolchain::chromium()?;
     let folder = toolchain::node_modules()?;
     // The project's own records always; the real ones beside them when `../shared` is there.
@@ -211,7 +224,7 @@ fn browser_tests(dist: &Path) -> Result<Counts, String> {
         .map_err(|error| error.to_string())?
         .filter_map(Result::ok)
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".test.mjs"))
+        .filter(|name| name.ends_with(".test.mjs") && filter.is_none_or(|filter| name.contains(filter)))
         .collect();
     files.sort();
     command.args(&files);

@@ -2,11 +2,11 @@
 //! a URL, a local path, an editable install, or a PEP 508 specifier (parsed with pep508_rs).
 
 use pep508_rs::pep440_rs::{Operator, VersionSpecifiers};
-use pep508_rs::{PackageName, Requirement, VerbatimUrl, VersionOrUrl};
+use pep508_rs::{PackageName, Requirement, VersionOrUrl};
 
 use super::lines::LogicalLine;
 use crate::model::{Dependency, DependencyVersion, Origin, SkipReason};
-use crate::sources::pep508::{parse_marker, parse_requirement};
+use crate::sources::pep508::{parse_marker, parse_requirement, WrittenUrl};
 use crate::sources::{LineIndex, SourceError};
 
 /// What one requirement turned into.
@@ -141,7 +141,7 @@ fn egg<'t>(
     place: &Place<'_>,
     start: usize,
     target: &'t str,
-) -> Option<(&'t str, Result<Requirement<VerbatimUrl>, SourceError>)> {
+) -> Option<(&'t str, Result<Requirement<WrittenUrl>, SourceError>)> {
     let at = target.find("#egg=").or_else(|| target.find("&egg="))? + "#egg=".len();
     let fragment = target[at..].split('&').next().unwrap_or("");
     if fragment.is_empty() {
