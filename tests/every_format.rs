@@ -37,7 +37,9 @@ fn pins(file: &InputFile) -> (Format, Vec<(String, String, u32)>) {
         .iter()
         .filter(|dependency| dependency.name.starts_with("osv-lens-demo"))
         .map(|dependency| match &dependency.version {
-            DependencyVersion::Pinned(version) => (dependency.name.clone(), version.to_string(), dependency.origin.line),
+            DependencyVersion::Pinned(version) => {
+                (dependency.name.clone(), version.to_string(), dependency.origin.line)
+            }
             other => panic!("{}: {} is not pinned: {other:?}", file.name, dependency.name),
         })
         .collect();

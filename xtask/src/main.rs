@@ -3,6 +3,7 @@
 //! Every command does its own set-up on a fresh machine (see `toolchain.rs`) and says what it installs.
 
 mod build;
+mod fuzz;
 mod osv_data;
 mod server;
 mod test;
@@ -24,6 +25,8 @@ commands:
   test                       run everything CI runs: fmt, clippy (host and wasm32), host tests, the wasm build
                              and the browser tests
   test browser [FILTER]      build, then run only the browser tests (files whose names contain FILTER)
+  fuzz [--seconds N] [TARGET…]
+                             run the libFuzzer targets in fuzz/ (all, or those named), N seconds each
 ";
 
 fn main() -> ExitCode {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
             test::run_browser_only(args.get(2).map(String::as_str))
         }
         Some("test") => test::run(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             Ok(())

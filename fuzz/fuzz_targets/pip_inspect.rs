@@ -1,0 +1,15 @@
+#![no_main]
+//! Any text given to the pip inspect parser gives dependencies or spanned errors, never a panic or a hang.
+
+use libfuzzer_sys::fuzz_target;
+use osv_lens::sources::Format;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let parsed = Format::PipInspect.parse("fuzz-input", text);
+        for error in &parsed.errors {
+            // Rendering the caret must work for every error the parser makes.
+            let _ = error.to_string();
+        }
+    }
+});
