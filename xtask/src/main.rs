@@ -4,6 +4,7 @@
 
 mod build;
 mod fuzz;
+mod http;
 mod osv_data;
 mod server;
 mod test;

@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use crate::http::{self, Request, Response};
 use osv_lens::osv::database::{Answer, Database};
 use serde::{Deserialize, Serialize};
-use tiny_http::{Header, Method, Request, Response};
 
 /// A fault the API injects.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -104,12 +104,14 @@ pub struct Server {
     acceptor: thread::JoinHandle<()>,
 }
 
+type Body = Response;
+
 impl Server {
     /// Serves `site` (a `dist/` folder) and, with a database, the OSV API, on 127.0.0.1:`port` (0 picks a free port).
     pub fn start(port: u16, site: Option<PathBuf>, database: Option<Database>, knobs: Knobs) -> Result<Server, String> {
-        let http = tiny_http::Server::http(("127.0.0.1", port))
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port))
             .map_err(|error| format!("cannot listen on 127.0.0.1:{port}: {error}"))?;
-        let port = http.server_addr().to_ip().map(|address| address.port()).unwrap_or(port);
+        let port = listener.local_addr().map(|address| address.port()).unwrap_or(port);
         let has_api = database.is_some();
         let state = Arc::new(State {
             site,
@@ -118,13 +120,9 @@ impl Server {
             counter: AtomicU64::new(0),
             log: Mutex::new(Vec::new()),
         });
-        let acceptor = thread::spawn(move || {
-            for request in http.incoming_requests() {
-                let state = Arc::clone(&state);
-                // One thread per request: injected latency and hangs must not hold up other answers.
-                thread::spawn(move || handle(&state, request));
-            }
-        });
+        // One thread per connection: injected latency and hangs hold up only their own connection.
+        let handler: http::Handler = Arc::new(move |request: &Request| handle(&state, request));
+        let acceptor = thread::spawn(move || http::serve(listener, handler));
         Ok(Server { origin: format!("http://127.0.0.1:{port}"), has_api, acceptor })
     }
 
@@ -144,50 +142,42 @@ impl Server {
     }
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("header names and values here are ASCII")
-}
-
-fn cors(response: Response<std::io::Cursor<Vec<u8>>>) -> Response<std::io::Cursor<Vec<u8>>> {
+fn cors(response: Body) -> Body {
     response
-        .with_header(header("Access-Control-Allow-Origin", "*"))
-        .with_header(header("Access-Control-Allow-Methods", "GET, POST, OPTIONS"))
-        .with_header(header("Access-Control-Allow-Headers", "Content-Type"))
-        .with_header(header("Access-Control-Expose-Headers", "Retry-After"))
-        .with_header(header("Access-Control-Max-Age", "600"))
+        .with_header("Access-Control-Allow-Origin", "*")
+        .with_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+        .with_header("Access-Control-Allow-Headers", "Content-Type")
+        .with_header("Access-Control-Expose-Headers", "Retry-After")
+        .with_header("Access-Control-Max-Age", "600")
 }
 
-fn json(status: u16, body: String) -> Response<std::io::Cursor<Vec<u8>>> {
-    cors(Response::from_data(body.into_bytes()).with_status_code(status))
-        .with_header(header("Content-Type", "application/json"))
+fn json(status: u16, body: String) -> Body {
+    cors(Response::new(status, body)).with_header("Content-Type", "application/json")
 }
 
-fn handle(state: &State, mut request: Request) {
-    let path = request.url().split('?').next().unwrap_or("/").to_string();
-    let method = request.method().clone();
-    let mut body = String::new();
-    if request.as_reader().read_to_string(&mut body).is_err() {
-        let _ = request.respond(json(400, r#"{"code":3,"message":"The body is not UTF-8."}"#.into()));
-        return;
-    }
-    let response = match (&method, path.as_str()) {
-        (Method::Options, _) => cors(Response::from_data(Vec::new()).with_status_code(204)),
-        (Method::Post, "/__control") => control(state, &body),
-        (Method::Get, "/__log") => {
+fn handle(state: &State, request: &Request) -> Body {
+    let path = request.path().to_string();
+    let method = request.method.as_str();
+    let Ok(body) = std::str::from_utf8(&request.body) else {
+        return json(400, r#"{"code":3,"message":"The body is not UTF-8."}"#.into());
+    };
+    match (method, path.as_str()) {
+        ("OPTIONS", _) => cors(Response::new(204, Vec::new())),
+        ("POST", "/__control") => control(state, body),
+        ("GET", "/__log") => {
             let log = state.log.lock().expect("the log lock is never poisoned").clone();
             json(200, serde_json::to_string(&log).expect("the log serialises"))
         }
         (_, api) if api.starts_with("/v1/") => match &state.database {
-            Some(database) => api_answer(state, database, method.as_str(), &path, &body),
+            Some(database) => api_answer(state, database, method, &path, body),
             None => json(404, r#"{"code":5,"message":"No OSV data is served here."}"#.into()),
         },
-        (Method::Get, _) => static_file(state, &path, &request),
+        ("GET", _) => static_file(state, &path, request),
         _ => json(405, r#"{"code":12,"message":"Method not allowed."}"#.into()),
-    };
-    let _ = request.respond(response);
+    }
 }
 
-fn control(state: &State, body: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+fn control(state: &State, body: &str) -> Body {
     match serde_json::from_str::<Knobs>(body) {
         Ok(knobs) => {
             let uses = vec![0; knobs.faults.len()];
@@ -200,13 +190,7 @@ fn control(state: &State, body: &str) -> Response<std::io::Cursor<Vec<u8>>> {
     }
 }
 
-fn api_answer(
-    state: &State,
-    database: &Database,
-    method: &str,
-    path: &str,
-    body: &str,
-) -> Response<std::io::Cursor<Vec<u8>>> {
+fn api_answer(state: &State, database: &Database, method: &str, path: &str, body: &str) -> Body {
     let number = state.counter.fetch_add(1, Ordering::SeqCst) + 1;
     state.log.lock().expect("the log lock is never poisoned").push(LoggedRequest {
         method: method.to_string(),
@@ -239,8 +223,9 @@ fn api_answer(
         Some(FaultKind::Status { status }) => {
             json(status, serde_json::json!({"code": 14, "message": "Injected failure."}).to_string())
         }
-        Some(FaultKind::RateLimit { retry_after }) => json(429, r#"{"code":8,"message":"Too many requests."}"#.into())
-            .with_header(header("Retry-After", &retry_after)),
+        Some(FaultKind::RateLimit { retry_after }) => {
+            json(429, r#"{"code":8,"message":"Too many requests."}"#.into()).with_header("Retry-After", &retry_after)
+        }
         Some(FaultKind::Hang { ms }) => {
             thread::sleep(Duration::from_millis(ms));
             let Answer { status, body } = answer();
@@ -316,38 +301,33 @@ pub const CONTENT_SECURITY_POLICY: &str =
 img-src 'self' data:; connect-src 'self' https://api.osv.dev https://pypi.org; object-src 'none'; base-uri 'none'; \
 form-action 'none'";
 
-fn static_file(state: &State, path: &str, request: &Request) -> Response<std::io::Cursor<Vec<u8>>> {
+fn static_file(state: &State, path: &str, request: &Request) -> Body {
     let Some(site) = &state.site else { return json(404, r#"{"code":5,"message":"Not Found"}"#.into()) };
     let relative = path.trim_start_matches('/');
     let relative = if relative.is_empty() { "index.html" } else { relative };
     let relative = Path::new(relative);
     if relative.components().any(|component| !matches!(component, Component::Normal(_))) {
-        return Response::from_string("not found").with_status_code(404);
+        return Response::new(404, "not found");
     }
     let file = site.join(relative);
     let Ok(mut bytes) = std::fs::read(&file) else {
-        return Response::from_string("not found").with_status_code(404);
+        return Response::new(404, "not found");
     };
     let is_page = relative == Path::new("index.html");
     if is_page && state.database.is_some() {
         // Points the page at this server's API without touching dist/, which must work from any static server.
-        let host = request
-            .headers()
-            .iter()
-            .find(|header| header.field.equiv("Host"))
-            .map(|header| header.value.as_str().to_string())
-            .unwrap_or_else(|| "127.0.0.1".into());
+        let host = request.header("host").unwrap_or("127.0.0.1");
         let meta = format!("<meta name=\"osv-lens-endpoint\" content=\"http://{host}\">\n  <meta charset=\"utf-8\">");
         bytes = String::from_utf8_lossy(&bytes).replacen("<meta charset=\"utf-8\">", &meta, 1).into_bytes();
     }
-    let mut response = Response::from_data(bytes)
-        .with_header(header("Content-Type", content_type(&file)))
-        .with_header(header("Cache-Control", "no-cache"))
-        .with_header(header("X-Content-Type-Options", "nosniff"));
+    let mut response = Response::new(200, bytes)
+        .with_header("Content-Type", content_type(&file))
+        .with_header("Cache-Control", "no-cache")
+        .with_header("X-Content-Type-Options", "nosniff");
     if is_page {
         response = response
-            .with_header(header("Content-Security-Policy", CONTENT_SECURITY_POLICY))
-            .with_header(header("Referrer-Policy", "no-referrer"));
+            .with_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            .with_header("Referrer-Policy", "no-referrer");
     }
     response
 }
