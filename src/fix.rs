@@ -53,7 +53,7 @@ pub enum CandidateSource {
     RecordVersions(String),
 }
 
-/// A version a record names as fixed that the release list rules out.
+/// A version a record names as fixed that the release list rules out (listed by record, then version).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PassedOver {
     /// The version.
@@ -118,6 +118,49 @@ impl FixPlan {
     fn new_specifier_text(&self) -> &str {
         self.new_specifier.as_deref().unwrap_or("")
     }
+
+    /// The plan's details as sentences: each finding's fix, then warnings and where the candidates came from.
+    pub fn details(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .per_finding
+            .iter()
+            .map(|fix| match &fix.fixed_in {
+                Some(version) => format!("{} → fixed in {version}", fix.id),
+                None => format!("{} → no fixed version known", fix.id),
+            })
+            .collect();
+        if let Some((from, to)) = self.major_jump {
+            lines.push(format!("Major version jump from {from}.x to {to}.x: expect breaking changes."));
+        }
+        if self.prerelease {
+            lines.push("Only a pre-release fixes every advisory.".into());
+        }
+        if !self.dropped.is_empty() {
+            lines.push(format!("The fix lies outside the range you allowed: drops `{}`.", self.dropped.join("`, `")));
+        }
+        for passed in &self.passed_over {
+            let why = if passed.yanked { "yanked" } else { "not available" };
+            lines.push(format!(
+                "{} (named fixed by {}) is {why} on PyPI, so it is passed over.",
+                passed.version, passed.id
+            ));
+        }
+        lines.push(match &self.candidates {
+            CandidateSource::ReleaseList => "Candidates: PyPI's installable releases.".to_string(),
+            CandidateSource::RecordVersions(why) => format!(
+                "Candidates: the versions the advisories name; PyPI's release list was not available ({why}), so \
+                 the suggestion may be yanked or missing on PyPI."
+            ),
+        });
+        if matches!(self.current, Current::Pinned(_)) {
+            lines.push(
+                "Checked against the advisories of the current pin: audit again after upgrading, since an advisory \
+                 that affects only newer versions is not known here."
+                    .into(),
+            );
+        }
+        lines
+    }
 }
 
 /// PyPI's installable releases, ascending, or `record_versions` when there is no release list; and where they came
@@ -167,7 +210,6 @@ fn passed_over(
             }
         }
     }
-    passed.sort_by(|a, b| a.version.cmp(&b.version).then_with(|| a.id.cmp(&b.id)));
     passed
 }
 
@@ -180,6 +222,78 @@ fn major_jump(from: Option<&Version>, to: Option<&Version>) -> Option<(u64, u64)
     (to > from).then_some((from, to))
 }
 
+/// How a candidate is judged: a new pin must itself be unaffected; a range's new lower bound must leave every
+/// candidate above it that the range still allows unaffected.
+#[derive(Clone, Copy)]
+enum Search<'a> {
+    Pin,
+    Bound(&'a VersionSpecifiers),
+}
+
+/// The lowest of `candidates` (ascending) that passes `search` against `records`.
+fn lowest(
+    name: &str,
+    search: Search<'_>,
+    candidates: &[Version],
+    records: &[&CompiledVulnerability],
+) -> Option<Version> {
+    let passes = |index: usize| match search {
+        Search::Pin => !ranges::is_affected(name, records, &candidates[index]),
+        Search::Bound(specifiers) => {
+            let kept = specifier::kept_above(specifiers, &candidates[index]);
+            candidates[index..]
+                .iter()
+                .filter(|version| kept.contains(version))
+                .all(|version| !ranges::is_affected(name, records, version))
+        }
+    };
+    (0..candidates.len()).find(|&index| passes(index)).map(|index| candidates[index].clone())
+}
+
+/// [`lowest`] among the final releases of `everything`, or, when none passes, among the pre-releases too; and
+/// whether the answer is a pre-release.
+fn lowest_final_first(
+    name: &str,
+    search: Search<'_>,
+    everything: &[Version],
+    allow_prereleases: bool,
+    records: &[&CompiledVulnerability],
+) -> (Option<Version>, bool) {
+    let finals: Vec<Version> =
+        everything.iter().filter(|version| allow_prereleases || !version.any_prerelease()).cloned().collect();
+    match lowest(name, search, &finals, records) {
+        Some(version) => (Some(version), false),
+        None if finals.len() != everything.len() => {
+            let found = lowest(name, search, everything, records);
+            let prerelease = found.as_ref().is_some_and(Version::any_prerelease);
+            (found, prerelease)
+        }
+        None => (None, false),
+    }
+}
+
+/// The fix of each record among `findings`, and the lowest candidate that fixes every record.
+fn search_all(
+    name: &str,
+    search: Search<'_>,
+    candidates: &[Version],
+    allow_prereleases: bool,
+    records: &[PackageRecord<'_>],
+    findings: &[&str],
+) -> (Vec<FindingFix>, Option<Version>, bool) {
+    let per_finding = records
+        .iter()
+        .filter(|record| findings.contains(&record.id))
+        .map(|record| FindingFix {
+            id: record.id.to_string(),
+            fixed_in: lowest_final_first(name, search, candidates, allow_prereleases, &[record.record]).0,
+        })
+        .collect();
+    let all: Vec<&CompiledVulnerability> = records.iter().map(|record| record.record).collect();
+    let (target, prerelease) = lowest_final_first(name, search, candidates, allow_prereleases, &all);
+    (per_finding, target, prerelease)
+}
+
 /// The plan for `name` pinned at `current`, checked against `records` (the findings of that pin).
 pub fn plan_pinned(
     name: &str,
@@ -188,29 +302,10 @@ pub fn plan_pinned(
     releases: Option<&ReleaseLookup>,
 ) -> FixPlan {
     let (versions, source) = candidate_versions(releases, fixed_versions(name, records));
-    let everything: Vec<Version> = versions.into_iter().filter(|version| version > current).collect();
-    let allow_prereleases = current.any_prerelease();
-    let finals: Vec<Version> =
-        everything.iter().filter(|version| allow_prereleases || !version.any_prerelease()).cloned().collect();
-    let unaffected = |candidates: &[Version], subset: &[PackageRecord<'_>]| -> Option<Version> {
-        candidates.iter().find(|version| !subset.iter().any(|r| r.record.affects(name, version).is_some())).cloned()
-    };
-    let lowest = |subset: &[PackageRecord<'_>]| -> (Option<Version>, bool) {
-        match unaffected(&finals, subset) {
-            Some(version) => (Some(version), false),
-            None if everything.len() != finals.len() => {
-                let found = unaffected(&everything, subset);
-                let prerelease = found.as_ref().is_some_and(Version::any_prerelease);
-                (found, prerelease)
-            }
-            None => (None, false),
-        }
-    };
-    let per_finding = records
-        .iter()
-        .map(|record| FindingFix { id: record.id.to_string(), fixed_in: lowest(std::slice::from_ref(record)).0 })
-        .collect();
-    let (target, prerelease) = lowest(records);
+    let above: Vec<Version> = versions.into_iter().filter(|version| version > current).collect();
+    let ids: Vec<&str> = records.iter().map(|record| record.id).collect();
+    let (per_finding, target, prerelease) =
+        search_all(name, Search::Pin, &above, current.any_prerelease(), records, &ids);
     FixPlan {
         package: name.to_string(),
         current: Current::Pinned(current.clone()),
@@ -238,54 +333,18 @@ pub fn plan_range(
 ) -> FixPlan {
     let compiled: Vec<&CompiledVulnerability> = records.iter().map(|record| record.record).collect();
     let known = KnownVersions::new(name, specifiers, &compiled, releases);
-    let allow_prereleases = specifiers.iter().any(|specifier| specifier.any_prerelease());
     let source = match known.source {
         ranges::VersionSource::ReleaseList => CandidateSource::ReleaseList,
         ranges::VersionSource::AdvisoryVersions(why) => CandidateSource::RecordVersions(why),
     };
-    let floor = verdict.allowed.first().cloned();
-    let in_reach = |version: &Version| floor.as_ref().is_none_or(|floor| version >= floor);
-    let finals: Vec<Version> = known
-        .installable
-        .iter()
-        .filter(|version| in_reach(version) && (allow_prereleases || !version.any_prerelease()))
-        .cloned()
-        .collect();
-    let everything: Vec<Version> = known.installable.iter().filter(|version| in_reach(version)).cloned().collect();
-    let lowest_bound = |candidates: &[Version], subset: &[&CompiledVulnerability]| -> Option<Version> {
-        candidates
-            .iter()
-            .enumerate()
-            .find(|(index, bound)| {
-                let kept = specifier::kept_above(specifiers, bound);
-                candidates[*index..]
-                    .iter()
-                    .filter(|version| kept.contains(version))
-                    .all(|version| !ranges::is_affected(name, subset, version))
-            })
-            .map(|(_, bound)| bound.clone())
-    };
-    let lowest = |subset: &[&CompiledVulnerability]| -> (Option<Version>, bool) {
-        match lowest_bound(&finals, subset) {
-            Some(bound) => (Some(bound), false),
-            None if everything.len() != finals.len() => {
-                let found = lowest_bound(&everything, subset);
-                let prerelease = found.as_ref().is_some_and(Version::any_prerelease);
-                (found, prerelease)
-            }
-            None => (None, false),
-        }
-    };
-    let per_finding = records
-        .iter()
-        .filter(|record| findings.contains(&record.id))
-        .map(|record| FindingFix { id: record.id.to_string(), fixed_in: lowest(&[record.record]).0 })
-        .collect();
-    let (target, prerelease) = lowest(&compiled);
-    let raised = target
-        .as_ref()
-        .map(|target| raise_lower_bound(written, specifiers, target, SpecifierStyle::of(written.unwrap_or(""), false)));
-    let above = floor.clone().unwrap_or_else(|| Version::new([0]));
+    // A new lower bound never goes below what the range allows now.
+    let floor = verdict.allowed.first().cloned().unwrap_or_else(|| Version::new([0]));
+    let candidates: Vec<Version> = known.installable.into_iter().filter(|version| *version >= floor).collect();
+    let allow_prereleases = specifiers.iter().any(|specifier| specifier.any_prerelease());
+    let (per_finding, target, prerelease) =
+        search_all(name, Search::Bound(specifiers), &candidates, allow_prereleases, records, findings);
+    let style = SpecifierStyle::of(written.unwrap_or(""), false);
+    let raised = target.as_ref().map(|target| raise_lower_bound(written, specifiers, target, style));
     FixPlan {
         package: name.to_string(),
         current: Current::Range(written.map_or_else(|| specifiers.to_string(), str::to_string)),
@@ -295,7 +354,7 @@ pub fn plan_range(
         new_specifier: raised.as_ref().map(|raised| raised.text.clone()),
         dropped: raised.map(|raised| raised.dropped).unwrap_or_default(),
         candidates: source,
-        passed_over: passed_over(name, records, releases, &above),
+        passed_over: passed_over(name, records, releases, &floor),
         prerelease,
     }
 }

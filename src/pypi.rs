@@ -4,12 +4,11 @@
 //! many of them are yanked (PEP 592). PyPI's JSON API sends CORS headers, so the page can read it directly; the
 //! browser side lives in `io::pypi_client`. Everything here is pure and tested on the host.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::str::FromStr;
 
 use pep508_rs::pep440_rs::Version;
-use serde::Deserialize;
+use serde_json::Value;
 
 use crate::model::normalize_name;
 
@@ -56,45 +55,30 @@ pub struct ReleaseList {
     pub unreadable: Vec<String>,
 }
 
-#[derive(Deserialize)]
-struct RawDocument {
-    #[serde(default)]
-    info: Option<RawInfo>,
-    releases: Option<BTreeMap<String, Vec<RawFile>>>,
-}
-
-#[derive(Deserialize)]
-struct RawInfo {
-    #[serde(default)]
-    name: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawFile {
-    #[serde(default)]
-    yanked: bool,
-}
-
 impl ReleaseList {
     /// Reads PyPI's JSON document for `name`. Fails when the body is not JSON or has no `releases` table.
     pub fn from_json(name: &str, body: &str) -> Result<Self, String> {
-        let document: RawDocument =
+        // A generic JSON value, rather than derived types: the page already carries serde_json's `Value` reader,
+        // and PyPI's documents are read once each.
+        let document: Value =
             serde_json::from_str(body).map_err(|error| format!("PyPI sent an unreadable answer ({error})"))?;
-        let releases = document.releases.ok_or_else(|| "PyPI's answer has no release list".to_string())?;
-        let name =
-            document.info.and_then(|info| info.name).map_or_else(|| normalize_name(name), |n| normalize_name(&n));
-        let mut list = Self { name, releases: Vec::with_capacity(releases.len()), unreadable: Vec::new() };
+        let releases =
+            document.get("releases").and_then(Value::as_object).ok_or("PyPI's answer has no release list")?;
+        let name = document.pointer("/info/name").and_then(Value::as_str).unwrap_or(name);
+        let mut list =
+            Self { name: normalize_name(name), releases: Vec::with_capacity(releases.len()), unreadable: Vec::new() };
         for (key, files) in releases {
-            match Version::from_str(&key) {
-                Ok(version) => list.releases.push(Release {
-                    version,
-                    files: files.len(),
-                    yanked_files: files.iter().filter(|file| file.yanked).count(),
-                }),
-                Err(_) => list.unreadable.push(key),
-            }
+            let Ok(version) = Version::from_str(key) else {
+                list.unreadable.push(key.clone());
+                continue;
+            };
+            let files = files.as_array().map_or(&[][..], Vec::as_slice);
+            let yanked_files =
+                files.iter().filter(|file| file.get("yanked").and_then(Value::as_bool) == Some(true)).count();
+            // The keys come sorted as text; inserting in place sorts them by version without another sort routine.
+            let at = list.releases.partition_point(|release| release.version < version);
+            list.releases.insert(at, Release { version, files: files.len(), yanked_files });
         }
-        list.releases.sort_by(|a, b| a.version.cmp(&b.version));
         Ok(list)
     }
 

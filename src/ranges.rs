@@ -78,6 +78,54 @@ pub struct RangeVerdict {
     pub prereleases_only: bool,
 }
 
+/// Versions listed in a sentence before the rest are only counted.
+const SHOWN_VERSIONS: usize = 8;
+
+/// `1.0, 1.1 and 3 more`.
+pub fn version_list<T: ToString>(versions: &[T]) -> String {
+    let mut shown: Vec<String> = versions.iter().take(SHOWN_VERSIONS).map(ToString::to_string).collect();
+    if versions.len() > SHOWN_VERSIONS {
+        shown.push(format!("and {} more", versions.len() - SHOWN_VERSIONS));
+    }
+    shown.join(", ")
+}
+
+impl RangeVerdict {
+    /// The verdict in one sentence.
+    pub fn sentence(&self) -> String {
+        let allowed = self.allowed.len();
+        let affected = version_list(&self.affected);
+        match self.state {
+            RangeState::AllAffected => format!("Every version this range allows is affected ({allowed}: {affected})."),
+            RangeState::SomeAffected => {
+                let bound = match &self.safe_lower_bound {
+                    Some(bound) => format!("Lowest safe lower bound: >={bound}."),
+                    None => "No lower bound inside the range is safe.".to_string(),
+                };
+                format!(
+                    "{} of the {allowed} versions this range allows are affected ({affected}). Safe: {}. {bound}",
+                    self.affected.len(),
+                    version_list(&self.safe)
+                )
+            }
+            RangeState::NoneAffected => format!("None of the {allowed} versions this range allows is affected."),
+            RangeState::Undetermined => "No known version falls inside this range.".to_string(),
+        }
+    }
+
+    /// Where the versions came from, and the fallbacks used, as sentences.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = vec![self.source.describe()];
+        if self.yanked_only {
+            notes.push("Only yanked releases satisfy this range, so those were checked.".into());
+        }
+        if self.prereleases_only {
+            notes.push("Only pre-releases satisfy this range, so those were checked.".into());
+        }
+        notes
+    }
+}
+
 /// True when `specifiers` allow `version` as an installer would choose it: PEP 440 matching, and a pre-release
 /// only when a specifier names a pre-release itself.
 pub fn allows(specifiers: &VersionSpecifiers, version: &Version) -> bool {

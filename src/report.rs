@@ -246,10 +246,15 @@ fn dependency_report(dependency: &Dependency, lookups: &Lookups) -> DependencyRe
     };
     let mut findings: Vec<Finding> =
         vulns.iter().filter_map(|vuln| finding(&vuln.id, &dependency.name, version, lookups)).collect();
-    findings.sort_by(|a, b| a.id.cmp(&b.id));
+    sort_findings(&mut findings);
     let state = if findings.is_empty() { DependencyState::Clean } else { DependencyState::Vulnerable };
     let fix = range_report::pinned_plan(dependency, version, &findings, lookups);
     DependencyReport { fix, ..report(state, findings) }
+}
+
+/// Sorts findings by ID (one sort routine for pinned and range dependencies).
+fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| a.id.cmp(&b.id));
 }
 
 /// The finding for record `id`; `None` when the record turns out to be withdrawn.

@@ -53,57 +53,55 @@ pub fn file_fix(format: Format, file_name: &str, text: &str, plans: &[(&Dependen
     FileFix::Steps(steps)
 }
 
-fn step(format: Format, file_name: &str, dependency: &Dependency, plan: &FixPlan) -> FixCommand {
-    let name = &dependency.name;
-    let target = plan.target.as_ref().expect("only plans with a target");
-    let requirement = format!("{name}{}", plan.new_specifier.as_deref().unwrap_or_default());
-    let (command, note) = match format {
-        Format::UvLock => (Some(format!("uv lock --upgrade-package {name}=={target}")), None),
+/// What to run and know for one package of a file of `format`. `{name}`, `{target}`, `{requirement}` and `{file}`
+/// stand for the package, its target version, its new requirement and the file name.
+fn templates(format: Format) -> (Option<&'static str>, Option<&'static str>) {
+    match format {
+        Format::UvLock => (Some("uv lock --upgrade-package {name}=={target}"), None),
         Format::PoetryLock => (
-            Some(format!("poetry update {name}")),
-            Some(format!(
-                "`poetry update` stays inside pyproject.toml's constraint; if that excludes `{target}`, run \
-                 `poetry add \"{name}>={target}\"` instead"
-            )),
+            Some("poetry update {name}"),
+            Some("`poetry update` stays inside pyproject.toml's constraint; if that excludes `{target}`, run `poetry add \"{name}>={target}\"` instead"),
         ),
         Format::PdmLock => (
-            Some(format!("pdm update {name}")),
-            Some(format!(
-                "`pdm update` stays inside pyproject.toml's constraint; if that excludes `{target}`, run \
-                 `pdm add \"{name}>={target}\"` instead"
-            )),
+            Some("pdm update {name}"),
+            Some("`pdm update` stays inside pyproject.toml's constraint; if that excludes `{target}`, run `pdm add \"{name}>={target}\"` instead"),
         ),
-        Format::PipfileLock => (Some(format!("pipenv upgrade {name}=={target}")), None),
+        Format::PipfileLock => (Some("pipenv upgrade {name}=={target}"), None),
         Format::PyLock => (
             None,
-            Some(format!(
-                "pylock.toml is written by a locker (`pip lock`, `uv export --format pylock.toml`, `pdm export \
-                 --format pylock`): require `{name}>={target}` where the lock comes from and lock again"
-            )),
+            Some("pylock.toml is written by a locker (`pip lock`, `uv export --format pylock.toml`, `pdm export --format pylock`): require `{name}>={target}` where the lock comes from, and lock again"),
         ),
         Format::PyprojectToml => (
-            Some(format!("uv add \"{requirement}\"")),
-            Some(format!("or change the requirement of `{name}` in `{file_name}` to `{requirement}` by hand")),
+            Some("uv add \"{requirement}\""),
+            Some("or change the requirement of `{name}` in `{file}` to `{requirement}` by hand"),
         ),
         Format::Pep723Script => (
-            Some(format!("uv add --script {file_name} \"{requirement}\"")),
-            Some(format!("or change `{name}` in the script's `# /// script` block to `{requirement}`")),
+            Some("uv add --script {file} \"{requirement}\""),
+            Some("or change `{name}` in the script's `# /// script` block to `{requirement}`"),
         ),
-        Format::CondaEnvironment => {
-            (None, Some(format!("change `{name}` in the `pip:` section of `{file_name}` to `{requirement}`")))
+        Format::CondaEnvironment => (None, Some("change `{name}` in the `pip:` section of `{file}` to `{requirement}`")),
+        Format::PipList | Format::PipInspect => {
+            (Some("pip install \"{name}=={target}\""), Some("in the environment this list was taken from"))
         }
-        Format::PipList | Format::PipInspect => (
-            Some(format!("pip install \"{name}=={target}\"")),
-            Some("in the environment this list was taken from".to_string()),
-        ),
         Format::CycloneDx | Format::Spdx => (
             None,
-            Some(format!(
-                "an SBOM describes a build: upgrade `{name}` to `{target}` in the project it describes, then \
-                 generate the SBOM again"
-            )),
+            Some("an SBOM describes a build: upgrade `{name}` to `{target}` in the project it describes, then generate the SBOM again"),
         ),
         Format::RequirementsTxt => (None, None),
+    }
+}
+
+fn step(format: Format, file_name: &str, dependency: &Dependency, plan: &FixPlan) -> FixCommand {
+    let name = dependency.name.as_str();
+    let target = plan.target.as_ref().map(ToString::to_string).unwrap_or_default();
+    let requirement = format!("{name}{}", plan.new_specifier.as_deref().unwrap_or_default());
+    let fill = |template: &str| {
+        template
+            .replace("{name}", name)
+            .replace("{target}", &target)
+            .replace("{requirement}", &requirement)
+            .replace("{file}", file_name)
     };
-    FixCommand { package: name.clone(), command, note }
+    let (command, note) = templates(format);
+    FixCommand { package: name.to_string(), command: command.map(fill), note: note.map(fill) }
 }

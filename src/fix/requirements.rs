@@ -212,8 +212,8 @@ fn without_ending(line: &str) -> String {
 }
 
 /// Applies the groups' splices and builds the diff.
-fn rebuild(text: &str, starts: &[usize], mut groups: Vec<Group>, notes: Vec<String>) -> PatchedFile {
-    groups.sort_by_key(|group| group.first);
+/// `groups` come in file order, one per logical line.
+fn rebuild(text: &str, starts: &[usize], groups: Vec<Group>, notes: Vec<String>) -> PatchedFile {
     let lines = physical_lines(text);
     let mut output = String::with_capacity(text.len());
     let mut changes: Vec<(usize, usize, Vec<String>)> = Vec::new();
@@ -226,11 +226,9 @@ fn rebuild(text: &str, starts: &[usize], mut groups: Vec<Group>, notes: Vec<Stri
         let group_start = starts[group.first];
         let group_end = starts[group.last] + lines[group.last].len();
         let mut rewritten = text[group_start..group_end].to_string();
-        let mut splices = group.splices;
-        // From the end backwards, so that earlier offsets stay valid; at one offset the removal goes first, so that
-        // an insertion there survives.
-        splices.sort_by_key(|splice| std::cmp::Reverse((splice.start, splice.end)));
-        for splice in splices {
+        // The splices come in file order (the specifier, then each hash); applied from the end backwards, earlier
+        // offsets stay valid, and at one offset the removal goes before an insertion there.
+        for splice in group.splices.into_iter().rev() {
             rewritten.replace_range(splice.start - group_start..splice.end - group_start, &splice.text);
         }
         if rewritten != text[group_start..group_end] {

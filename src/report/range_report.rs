@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
 
-use super::{finding, DependencyReport, DependencyState, Finding};
+use super::{finding, sort_findings, DependencyReport, DependencyState, Finding};
 use crate::audit::{Lookups, PackageKey};
 use crate::fix::{self, FixPlan, PackageRecord};
 use crate::matching::CompiledVulnerability;
@@ -64,7 +64,7 @@ pub(super) fn range_report(
             Some(found)
         })
         .collect();
-    findings.sort_by(|a, b| a.id.cmp(&b.id));
+    sort_findings(&mut findings);
     let written = dependency.version_text();
     let state = match verdict.state {
         RangeState::AllAffected | RangeState::SomeAffected => DependencyState::Vulnerable,

@@ -1,4 +1,5 @@
-//! Range verdicts, fix plans, patched requirements files and lockfile commands.
+//! Range verdicts, fix plans, patched requirements files and lockfile commands. The sentences come from the core
+//! (`RangeVerdict::sentence`, `FixPlan::headline` and `details`); this module only lays them out.
 //!
 //! Automation contract: `[data-testid=range-verdict]` (`data-state` = `all|some|none|undetermined`, `data-safe`
 //! = the safe versions, `data-lower-bound`), `[data-testid=fix-plan]` per dependency (`data-package`,
@@ -9,73 +10,33 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::fix::{self, CandidateSource, Current, DiffLineKind, FileFix, FixPlan, PatchedFile};
-use crate::ranges::{RangeState, RangeVerdict, VersionSource};
+use crate::fix::{self, DiffLineKind, FileFix, FixPlan};
+use crate::ranges::RangeState;
 use crate::report::{DependencyReport, FileReport, Report};
 use crate::sources::{ParsedFile, ParsedInput};
 
-/// Versions listed in a sentence before the rest are counted.
-const SHOWN_VERSIONS: usize = 8;
-
-/// `1.0, 1.1 and 3 more`.
-pub fn version_list<T: ToString>(versions: &[T]) -> String {
-    let shown: Vec<String> = versions.iter().take(SHOWN_VERSIONS).map(ToString::to_string).collect();
-    match versions.len().saturating_sub(SHOWN_VERSIONS) {
-        0 => shown.join(", "),
-        more => format!("{} and {more} more", shown.join(", ")),
-    }
+fn lines(lines: &[String]) -> Html {
+    html! { <ul class="notes-list">{ for lines.iter().map(|line| html! { <li>{ line }</li> }) }</ul> }
 }
 
-fn state_name(state: RangeState) -> &'static str {
-    match state {
-        RangeState::AllAffected => "all",
-        RangeState::SomeAffected => "some",
-        RangeState::NoneAffected => "none",
-        RangeState::Undetermined => "undetermined",
-    }
-}
-
-fn verdict_sentence(verdict: &RangeVerdict) -> String {
-    let allowed = verdict.allowed.len();
-    match verdict.state {
-        RangeState::AllAffected => {
-            format!("Every version this range allows is affected ({allowed}: {}).", version_list(&verdict.affected))
-        }
-        RangeState::SomeAffected => {
-            let bound = match &verdict.safe_lower_bound {
-                Some(bound) => format!(" Lowest safe lower bound: >={bound}."),
-                None => " No lower bound inside the range is safe.".to_string(),
-            };
-            format!(
-                "{} of the {allowed} versions this range allows are affected ({}). Safe: {}.{bound}",
-                verdict.affected.len(),
-                version_list(&verdict.affected),
-                version_list(&verdict.safe)
-            )
-        }
-        RangeState::NoneAffected => format!("None of the {allowed} versions this range allows is affected."),
-        RangeState::Undetermined => "No known version falls inside this range.".to_string(),
-    }
+fn joined<T: ToString>(versions: &[T]) -> String {
+    versions.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
 }
 
 /// The verdict on a range dependency, for its row.
 pub fn range_verdict(report: &DependencyReport) -> Html {
     let Some(verdict) = &report.range else { return Html::default() };
-    let safe = verdict.safe.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
-    let lower_bound = verdict.safe_lower_bound.as_ref().map(ToString::to_string).unwrap_or_default();
-    let fallback = match (verdict.yanked_only, verdict.prereleases_only) {
-        (true, _) => Some("Only yanked releases satisfy this range, so those were checked."),
-        (_, true) => Some("Only pre-releases satisfy this range, so those were checked."),
-        _ => None,
+    let state = match verdict.state {
+        RangeState::AllAffected => "all",
+        RangeState::SomeAffected => "some",
+        RangeState::NoneAffected => "none",
+        RangeState::Undetermined => "undetermined",
     };
     html! {
-        <div class={classes!("range-verdict", state_name(verdict.state))} data-testid="range-verdict"
-            data-state={state_name(verdict.state)} data-safe={safe} data-lower-bound={lower_bound}>
-            <p><span class="range-label">{ "range" }</span>{ " " }{ verdict_sentence(verdict) }</p>
-            <p class={classes!("muted", matches!(verdict.source, VersionSource::AdvisoryVersions(_)).then_some("warning-text"))}>
-                { verdict.source.describe() }
-                if let Some(fallback) = fallback { { " " }{ fallback } }
-            </p>
+        <div class="range-verdict" data-testid="range-verdict" data-state={state} data-safe={joined(&verdict.safe)}
+            data-lower-bound={joined(verdict.safe_lower_bound.as_slice())}>
+            <p><span class="range-label">{ "range" }</span>{ " " }{ verdict.sentence() }</p>
+            { lines(&verdict.notes()) }
         </div>
     }
 }
@@ -83,54 +44,7 @@ pub fn range_verdict(report: &DependencyReport) -> Html {
 /// The one-line plan of a vulnerable dependency, for its row.
 pub fn plan_line(report: &DependencyReport) -> Html {
     let Some(plan) = &report.fix else { return Html::default() };
-    html! {
-        <p class={classes!("fix-line", plan.target.is_none().then_some("no-fix"))}>
-            <strong>{ "Fix: " }</strong>{ plan.headline() }
-            if let Some((from, to)) = plan.major_jump { { " " }<span class="warning-text">{ format!("Major version jump: {from}.x → {to}.x.") }</span> }
-        </p>
-    }
-}
-
-fn plan_details(plan: &FixPlan) -> Html {
-    let source = match &plan.candidates {
-        CandidateSource::ReleaseList => "Candidates: PyPI's installable releases.".to_string(),
-        CandidateSource::RecordVersions(why) => format!(
-            "Candidates: the versions the advisories name; PyPI's release list was not available ({why}), so a \
-             suggested version may be yanked or missing."
-        ),
-    };
-    let pinned_caveat = matches!(plan.current, Current::Pinned(_)).then_some(
-        "Checked against the advisories that affect the current pin; audit again after upgrading, since an advisory \
-         that only affects newer versions is not known here.",
-    );
-    html! {
-        <>
-            <ul class="per-finding">
-                { for plan.per_finding.iter().map(|fix| html! {
-                    <li>
-                        <span class="vuln-id">{ &fix.id }</span>{ " → " }
-                        { fix.fixed_in.as_ref().map_or_else(|| "no fixed version known".to_string(), |version| format!("fixed in {version}")) }
-                    </li>
-                }) }
-            </ul>
-            <ul class="plan-notes">
-                if let Some((from, to)) = plan.major_jump {
-                    <li class="warning-text">{ format!("Major version jump from {from}.x to {to}.x: expect breaking changes.") }</li>
-                }
-                if plan.prerelease {
-                    <li class="warning-text">{ "Only a pre-release fixes every advisory." }</li>
-                }
-                if !plan.dropped.is_empty() {
-                    <li class="warning-text">{ format!("The fix lies outside the range you allowed: drops {}.", plan.dropped.iter().map(|clause| format!("`{clause}`")).collect::<Vec<_>>().join(", ")) }</li>
-                }
-                { for plan.passed_over.iter().map(|passed| html! {
-                    <li>{ format!("{} (named fixed by {}) is {} on PyPI, so it is passed over.", passed.version, passed.id, if passed.yanked { "yanked" } else { "not available" }) }</li>
-                }) }
-                <li class="muted">{ source }</li>
-                if let Some(caveat) = pinned_caveat { <li class="muted">{ caveat }</li> }
-            </ul>
-        </>
-    }
+    html! { <p class="fix-line"><strong>{ "Fix: " }</strong>{ plan.headline() }</p> }
 }
 
 fn download_name(file_name: &str) -> String {
@@ -142,77 +56,72 @@ fn download_name(file_name: &str) -> String {
     }
 }
 
-fn patched_view(file_name: &str, patched: &PatchedFile) -> Html {
-    let href = format!("data:text/plain;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&patched.text)));
-    html! {
-        <div class="patched-file" data-testid="patched-file" data-file={file_name.to_string()}>
-            <h3>{ "Patched file" }</h3>
-            <p class="muted">{ "Only version specifiers change; comments, options and order are kept." }</p>
-            if !patched.notes.is_empty() {
-                <ul class="patch-notes">{ for patched.notes.iter().map(|note| html! { <li class="warning-text">{ note }</li> }) }</ul>
+fn applied_view(file_name: &str, applied: &FileFix) -> Html {
+    match applied {
+        FileFix::Nothing => Html::default(),
+        FileFix::Patched(patched) => {
+            let name = download_name(file_name);
+            let href =
+                format!("data:text/plain;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&patched.text)));
+            html! {
+                <div class="patched-file" data-testid="patched-file">
+                    <h3>{ "Patched file: only version specifiers change; comments, options and order are kept" }</h3>
+                    { lines(&patched.notes) }
+                    <pre class="diff" data-testid="patched-diff">
+                        { for patched.diff.iter().map(|line| {
+                            let (class, mark) = match line.kind {
+                                DiffLineKind::Context => ("context", ' '),
+                                DiffLineKind::Removed => ("removed", '-'),
+                                DiffLineKind::Added => ("added", '+'),
+                                DiffLineKind::Gap => ("gap", '…'),
+                            };
+                            html! { <span class={class}>{ format!("{mark}{}\n", line.text) }</span> }
+                        }) }
+                    </pre>
+                    <a class="download" data-testid="patched-download" href={href} download={name.clone()}>
+                        { format!("Download the patched {name}") }
+                    </a>
+                </div>
             }
-            <pre class="diff" data-testid="patched-diff">
-                { for patched.diff.iter().map(|line| {
-                    let (class, mark) = match line.kind {
-                        DiffLineKind::Context => ("context", " "),
-                        DiffLineKind::Removed => ("removed", "-"),
-                        DiffLineKind::Added => ("added", "+"),
-                        DiffLineKind::Gap => ("gap", "…"),
-                    };
-                    html! { <span class={classes!("diff-line", class)}>{ format!("{mark}{}\n", line.text) }</span> }
-                }) }
-            </pre>
-            <a class="button" data-testid="patched-download" href={href} download={download_name(file_name)}>
-                { format!("Download the patched {}", download_name(file_name)) }
-            </a>
-        </div>
+        }
+        FileFix::Steps(steps) => html! {
+            <div class="fix-steps" data-testid="fix-commands">
+                <h3>{ "Commands: lockfiles are never rewritten by hand; let the tool that wrote this one update it" }</h3>
+                <ul>
+                    { for steps.iter().map(|step| html! {
+                        <li data-package={step.package.clone()}>
+                            if let Some(command) = &step.command { <code data-testid="fix-command">{ command }</code>{ " " } }
+                            { step.note.clone().unwrap_or_default() }
+                        </li>
+                    }) }
+                </ul>
+            </div>
+        },
     }
 }
 
 fn file_fixes(file: &FileReport, parsed: Option<&ParsedFile>) -> Html {
-    let plans: Vec<(&DependencyReport, &FixPlan)> = file
+    let plans: Vec<(&crate::model::Dependency, &FixPlan)> = file
         .dependencies
         .iter()
-        .filter_map(|dependency| dependency.fix.as_ref().map(|plan| (dependency, plan)))
+        .filter_map(|dependency| dependency.fix.as_ref().map(|plan| (&dependency.dependency, plan)))
         .collect();
     if plans.is_empty() {
         return Html::default();
     }
-    let pairs: Vec<(&crate::model::Dependency, &FixPlan)> =
-        plans.iter().map(|(dependency, plan)| (&dependency.dependency, *plan)).collect();
     let text = parsed.map_or("", |parsed| &*parsed.text);
-    let applied = fix::file_fix(file.format, &file.name, text, &pairs);
+    let applied = fix::file_fix(file.format, &file.name, text, &plans);
     html! {
-        <section class="file-fixes" aria-label={format!("Fix plan for {}", file.name)}>
+        <section class="file-fixes">
             <h2>{ format!("Fix plan: {}", file.name) }</h2>
-            <ul class="fix-plans">
-                { for plans.iter().map(|(dependency, plan)| html! {
-                    <li class="fix-plan" data-testid="fix-plan" data-package={plan.package.clone()}
-                        data-target={plan.target.as_ref().map(ToString::to_string).unwrap_or_default()}
-                        data-file={file.name.clone()}>
-                        <p><strong>{ &plan.package }</strong>{ format!(" {} — ", dependency.dependency.version_text()) }{ plan.headline() }</p>
-                        { plan_details(plan) }
-                    </li>
-                }) }
-            </ul>
-            { match &applied {
-                FileFix::Nothing => Html::default(),
-                FileFix::Patched(patched) => patched_view(&file.name, patched),
-                FileFix::Steps(steps) => html! {
-                    <div class="fix-steps" data-testid="fix-commands">
-                        <h3>{ "Commands" }</h3>
-                        <p class="muted">{ "Lockfiles are never rewritten by hand: let the tool that wrote this one update it." }</p>
-                        <ul>
-                            { for steps.iter().map(|step| html! {
-                                <li data-package={step.package.clone()}>
-                                    if let Some(command) = &step.command { <code data-testid="fix-command">{ command }</code> }
-                                    if let Some(note) = &step.note { <span class="muted">{ format!(" {note}") }</span> }
-                                </li>
-                            }) }
-                        </ul>
-                    </div>
-                },
-            } }
+            { for plans.iter().map(|(dependency, plan)| html! {
+                <div class="fix-plan" data-testid="fix-plan" data-package={plan.package.clone()}
+                    data-target={joined(plan.target.as_slice())} data-file={file.name.clone()}>
+                    <p><strong>{ format!("{} {}", plan.package, dependency.version_text()) }</strong>{ " " }{ plan.headline() }</p>
+                    { lines(&plan.details()) }
+                </div>
+            }) }
+            { applied_view(&file.name, &applied) }
         </section>
     }
 }
@@ -231,7 +140,7 @@ pub struct FixesPanelProps {
 /// The fix plans of every file.
 #[function_component(FixesPanel)]
 pub fn fixes_panel(props: &FixesPanelProps) -> Html {
-    if !props.done || props.report.files.iter().all(|file| file.dependencies.iter().all(|d| d.fix.is_none())) {
+    if !props.done {
         return Html::default();
     }
     html! {

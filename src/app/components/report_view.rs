@@ -162,7 +162,7 @@ fn finding_item(report: &DependencyReport, finding: &Finding) -> Html {
             </div>
             <p class="finding-summary">{ summary }</p>
             if !finding.range_versions.is_empty() {
-                <p class="finding-range"><span class="range-label">{ "range" }</span>{ format!(" affects {} of the versions {} allows", fix_view::version_list(&finding.range_versions), dependency.version_text()) }</p>
+                <p class="finding-range"><span class="range-label">{ "range" }</span>{ format!(" affects {} of the versions {} allows", crate::ranges::version_list(&finding.range_versions), dependency.version_text()) }</p>
             }
             <p class="finding-meta">
                 if finding.fixed_versions.is_empty() {
