@@ -17,7 +17,7 @@ mod requirements;
 mod specifier;
 
 pub use commands::{file_fix, FileFix, FixCommand};
-pub use requirements::{patch_requirements, DiffLine, DiffLineKind, PatchedFile, SpecifierEdit};
+pub use requirements::{patch_requirements, DiffLine, DiffLineKind, NewSpecifier, PatchedFile, SpecifierEdit};
 pub use specifier::{raise_lower_bound, RaisedSpecifier, SpecifierStyle};
 
 use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
