@@ -86,8 +86,10 @@ impl UseAuditHandle {
         let task = async move {
             let dispatcher = state.dispatcher();
             let mut on_event = |event| dispatcher.dispatch(Action::Event(run, event));
-            let lookups = audit::run(&transport, &packages, &LookupSettings::default(), &mut on_event).await;
-            let names = packages_with_advisories(&lookups);
+            // The lookups are dropped here, so that the task does not keep them across the PyPI requests.
+            let names = packages_with_advisories(
+                &audit::run(&transport, &packages, &LookupSettings::default(), &mut on_event).await,
+            );
             dispatcher.dispatch(Action::ReleasesPlanned(run, names.len()));
             match pypi_base() {
                 Some(base) => {

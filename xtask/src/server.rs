@@ -4,6 +4,10 @@
 //! errors, hangs, broken JSON and odd records, so that the tests can exercise the client:
 //! `POST /__control` with `{"latency_ms": 40, "page_size": 2, "faults": [{"kind": "status", "status": 503,
 //! "every": 3}]}` sets them, and `GET /__log` lists the API requests received since the last `POST /__control`.
+//!
+//! With a folder of PyPI JSON documents (the tests use `tests/fixtures/pypi`), it also answers PyPI's JSON API,
+//! `GET /pypi/<name>/json`, announces itself to the page in `<meta name="osv-lens-pypi">`, logs those requests for
+//! `GET /__pypi-log`, and fails them all with `{"pypi_status": 503}` in the knobs.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
