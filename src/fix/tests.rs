@@ -156,3 +156,31 @@ fn a_range_with_an_unfixed_later_advisory_has_no_safe_bound() {
     assert_eq!(plan.target, None);
     assert_eq!(fixes(&plan), [("E".into(), Some("1.5".into())), ("L".into(), None)]);
 }
+
+#[test]
+fn each_lockfile_gets_the_command_of_its_tool() {
+    use crate::model::{Dependency, DependencyVersion, Origin};
+    use crate::sources::Format;
+
+    let a = record(&[&["introduced:0", "fixed:1.4.0"]]);
+    let plan = plan_pinned("demo", &v("1.3.2"), &[PackageRecord { id: "A", record: &a }], None);
+    let dependency = Dependency::new("demo", DependencyVersion::Pinned(v("1.3.2")), Origin::new("f", 1, 1));
+    let step = |format: Format| match file_fix(format, "app.py", "", &[(&dependency, &plan)]) {
+        FileFix::Steps(steps) => (steps[0].command.clone(), steps[0].note.clone()),
+        other => panic!("{format:?} gives {other:?}"),
+    };
+    assert_eq!(step(Format::UvLock).0.as_deref(), Some("uv lock --upgrade-package demo==1.4.0"));
+    assert_eq!(step(Format::PoetryLock).0.as_deref(), Some("poetry update demo"));
+    assert!(step(Format::PoetryLock).1.is_some_and(|note| note.contains("poetry add \"demo>=1.4.0\"")));
+    assert_eq!(step(Format::PdmLock).0.as_deref(), Some("pdm update demo"));
+    assert_eq!(step(Format::PipfileLock).0.as_deref(), Some("pipenv upgrade demo==1.4.0"));
+    let (command, note) = step(Format::PyLock);
+    assert_eq!(command, None, "pylock.toml is never edited by a command of ours");
+    assert!(note.is_some_and(|note| note.contains("lock again")));
+    assert_eq!(step(Format::Pep723Script).0.as_deref(), Some("uv add --script app.py \"demo==1.4.0\""));
+    assert_eq!(step(Format::CycloneDx).0, None);
+    // Nothing to do without a target.
+    let unfixed = record(&[&["introduced:0"]]);
+    let none = plan_pinned("demo", &v("1.0"), &[PackageRecord { id: "U", record: &unfixed }], None);
+    assert_eq!(file_fix(Format::UvLock, "uv.lock", "", &[(&dependency, &none)]), FileFix::Nothing);
+}
