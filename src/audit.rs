@@ -13,6 +13,7 @@ use futures::stream::{self, StreamExt};
 use crate::matching::CompiledVulnerability;
 use crate::osv::api::{BatchResult, Query, QueryBatchRequest, QueryBatchResponse, VulnRef, MAX_BATCH_QUERIES};
 use crate::osv::Vulnerability;
+use crate::pypi::ReleaseLookup;
 
 /// An HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,12 +136,13 @@ impl LookupError {
     }
 }
 
-/// A package version to look up: the PEP 503 name and a PEP 440 version.
+/// A package version to look up: the PEP 503 name and a PEP 440 version. An empty version looks up every record
+/// of the package, for range audits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PackageKey {
     /// Normalised name.
     pub name: String,
-    /// Normalised version.
+    /// Normalised version; empty for every version.
     pub version: String,
 }
 
@@ -176,6 +178,8 @@ pub struct Lookups {
     pub records: BTreeMap<String, Result<Rc<Vulnerability>, LookupError>>,
     /// The records compiled for matching, once each, by ID.
     pub compiled: BTreeMap<String, Rc<CompiledVulnerability>>,
+    /// PyPI release lists, by PEP 503 name, for range audits and fix plans.
+    pub releases: BTreeMap<String, ReleaseLookup>,
 }
 
 impl Lookups {
@@ -315,7 +319,9 @@ async fn query_chunk<T: Transport>(
         let queries = pending
             .iter()
             .map(|(index, token)| {
-                let mut query = Query::pypi(&chunk[*index].name, Some(&chunk[*index].version));
+                // An empty version asks for every record of the package (range audits).
+                let version = Some(chunk[*index].version.as_str()).filter(|version| !version.is_empty());
+                let mut query = Query::pypi(&chunk[*index].name, version);
                 query.page_token = token.clone();
                 query
             })

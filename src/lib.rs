@@ -2,7 +2,8 @@
 //!
 //! Everything in this crate except [`io`] and [`app`] is pure Rust that builds and is tested on the host:
 //! parsing dependency files ([`sources`]), the OSV data model ([`osv`]), version matching ([`matching`]),
-//! the audit's lookup plan ([`audit`]) and the report ([`report`]). The browser shell ([`io`] for fetch, storage and
+//! the audit's lookup plan ([`audit`]), range audits ([`ranges`], with PyPI release lists from [`pypi`]), fix plans
+//! ([`fix`]) and the report ([`report`]). The browser shell ([`io`] for fetch, storage and
 //! files, [`app`] for the Yew UI) is compiled only for `wasm32`.
 //!
 //! ```
@@ -18,9 +19,12 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod fix;
 pub mod matching;
 pub mod model;
 pub mod osv;
+pub mod pypi;
+pub mod ranges;
 pub mod report;
 pub mod sources;
 

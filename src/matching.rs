@@ -233,6 +233,23 @@ impl CompiledVulnerability {
         self.affected.iter().map(|affected| affected.name.as_str())
     }
 
+    /// Every version the record names for the package `name`: its `versions` list and the versions of its range
+    /// events (`introduced` other than `0`, `fixed`, `last_affected`, `limit`), ascending and without duplicates.
+    /// Without a release list, these are the versions a range can be evaluated on.
+    pub fn mentioned_versions(&self, name: &str) -> Vec<Version> {
+        let mut versions: Vec<Version> = Vec::new();
+        for affected in self.affected.iter().filter(|affected| affected.name == name) {
+            versions.extend(affected.listed.iter().cloned());
+            for range in &affected.ranges {
+                versions.extend(range.limits.iter().cloned());
+                versions.extend(range.events.iter().filter_map(|event| event.sort_key().cloned()));
+            }
+        }
+        versions.sort();
+        versions.dedup();
+        versions
+    }
+
     /// Every `fixed` version of the package's ranges, ascending and without duplicates.
     pub fn fixed_versions(&self, name: &str) -> Vec<Version> {
         let mut fixed: Vec<Version> = self

@@ -122,12 +122,35 @@ pub struct Dependency {
     /// The environment marker as written (`python_version < "3.8"`), when the entry has one. The dependency only
     /// applies where the marker holds.
     pub marker: Option<String>,
+    /// A range's version specifier as the file writes it (`>= 2.10, <2.11`, Poetry's `^2.10`), when it was read
+    /// from text; the report shows ranges this way, never as a single version.
+    pub written_specifier: Option<String>,
 }
 
 impl Dependency {
     /// A dependency on `name` (normalised here) with the given version.
     pub fn new(name: &str, version: DependencyVersion, origin: Origin) -> Self {
-        Self { name: normalize_name(name), version, origin, groups: Vec::new(), extras: Vec::new(), marker: None }
+        Self {
+            name: normalize_name(name),
+            version,
+            origin,
+            groups: Vec::new(),
+            extras: Vec::new(),
+            marker: None,
+            written_specifier: None,
+        }
+    }
+
+    /// The version as the report and the automation contract show it: the pinned version, or a range's specifier
+    /// as written (`>=2.10,<2.11`; `*` for any version). Empty for a skipped dependency.
+    pub fn version_text(&self) -> String {
+        match (&self.version, self.written_specifier.as_deref().map(str::trim)) {
+            (DependencyVersion::Range(_), Some(written)) if !written.is_empty() => written.to_string(),
+            (DependencyVersion::Range(specifiers), _) if !specifiers.is_empty() => {
+                specifiers.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+            }
+            (version, _) => version.to_string(),
+        }
     }
 
     /// True when the dependency can be looked up in OSV.

@@ -4,10 +4,16 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
+mod range_report;
+
+use pep508_rs::pep440_rs::Version;
+
 use crate::audit::{Lookups, PackageKey};
+use crate::fix::FixPlan;
 use crate::matching::{CompiledVulnerability, MatchReason};
 use crate::model::{Dependency, DependencyVersion};
 use crate::osv::Vulnerability;
+use crate::ranges::RangeVerdict;
 use crate::sources::{Format, ParsedInput, SourceError, SourceNote};
 
 /// The state of one dependency. There is no other: a dependency is never "clean" unless it was checked.
@@ -64,6 +70,8 @@ pub struct Finding {
     pub reason: Option<MatchReason>,
     /// The record, or why it is missing.
     pub detail: FindingDetail,
+    /// For a range dependency, the versions the range allows that this record affects; empty for a pin.
+    pub range_versions: Vec<Version>,
 }
 
 /// One dependency in the report.
@@ -75,6 +83,10 @@ pub struct DependencyReport {
     pub state: DependencyState,
     /// Its findings, by ID.
     pub findings: Vec<Finding>,
+    /// For a range dependency whose advisories arrived, how much of the range is affected.
+    pub range: Option<RangeVerdict>,
+    /// For a vulnerable dependency whose advisories arrived, what to upgrade to.
+    pub fix: Option<FixPlan>,
 }
 
 /// One input file in the report.
@@ -178,7 +190,8 @@ pub fn package_key(dependency: &Dependency) -> Option<PackageKey> {
         DependencyVersion::Pinned(version) => {
             Some(PackageKey { name: dependency.name.clone(), version: version.to_string() })
         }
-        DependencyVersion::Range(_) | DependencyVersion::Skipped(_) => None,
+        DependencyVersion::Range(_) => Some(PackageKey { name: dependency.name.clone(), version: String::new() }),
+        DependencyVersion::Skipped(_) => None,
     }
 }
 
@@ -218,17 +231,11 @@ pub fn build(parsed: &ParsedInput, lookups: &Lookups) -> Report {
 }
 
 fn dependency_report(dependency: &Dependency, lookups: &Lookups) -> DependencyReport {
-    let report = |state, findings| DependencyReport { dependency: dependency.clone(), state, findings };
+    let report =
+        |state, findings| DependencyReport { dependency: dependency.clone(), state, findings, range: None, fix: None };
     let version = match &dependency.version {
         DependencyVersion::Skipped(reason) => return report(DependencyState::Skipped(reason.to_string()), Vec::new()),
-        DependencyVersion::Range(_) => {
-            return report(
-                DependencyState::Unchecked(
-                    "a version range, not a pinned version: range audits are not available yet".into(),
-                ),
-                Vec::new(),
-            )
-        }
+        DependencyVersion::Range(specifiers) => return range_report::range_report(dependency, specifiers, lookups),
         DependencyVersion::Pinned(version) => version,
     };
     let key = PackageKey { name: dependency.name.clone(), version: version.to_string() };
@@ -239,13 +246,19 @@ fn dependency_report(dependency: &Dependency, lookups: &Lookups) -> DependencyRe
     };
     let mut findings: Vec<Finding> =
         vulns.iter().filter_map(|vuln| finding(&vuln.id, &dependency.name, version, lookups)).collect();
-    findings.sort_by(|a, b| a.id.cmp(&b.id));
+    sort_findings(&mut findings);
     let state = if findings.is_empty() { DependencyState::Clean } else { DependencyState::Vulnerable };
-    report(state, findings)
+    let fix = range_report::pinned_plan(dependency, version, &findings, lookups);
+    DependencyReport { fix, ..report(state, findings) }
+}
+
+/// Sorts findings by ID (one sort routine for pinned and range dependencies).
+fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| a.id.cmp(&b.id));
 }
 
 /// The finding for record `id`; `None` when the record turns out to be withdrawn.
-fn finding(id: &str, name: &str, version: &pep508_rs::pep440_rs::Version, lookups: &Lookups) -> Option<Finding> {
+fn finding(id: &str, name: &str, version: &Version, lookups: &Lookups) -> Option<Finding> {
     let mut finding = Finding {
         id: id.to_string(),
         aliases: Vec::new(),
@@ -253,6 +266,7 @@ fn finding(id: &str, name: &str, version: &pep508_rs::pep440_rs::Version, lookup
         fixed_versions: Vec::new(),
         reason: None,
         detail: FindingDetail::Pending,
+        range_versions: Vec::new(),
     };
     match lookups.records.get(id) {
         None => {}
@@ -337,7 +351,7 @@ mod tests {
         );
         assert_eq!(
             report.summary,
-            Summary { vulnerable: 1, clean: 1, skipped: 1, unchecked: 2, pending: 1, findings: 1 }
+            Summary { vulnerable: 1, clean: 1, skipped: 1, unchecked: 1, pending: 2, findings: 1 }
         );
         assert!(!report.summary.sentence().contains("no known"));
     }

@@ -9,6 +9,8 @@ use yew::prelude::*;
 use super::state::{Action, AppState};
 use crate::audit::{self, LookupSettings};
 use crate::io::osv_client::{FetchTransport, SentRequest};
+use crate::io::pypi_client;
+use crate::pypi::ReleaseLookup;
 use crate::report::package_key;
 use crate::sources::parse_files;
 
@@ -20,6 +22,28 @@ pub fn endpoint() -> String {
     crate::io::location::query_parameter("osv")
         .or_else(|| crate::io::location::meta_content("osv-lens-endpoint"))
         .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string())
+}
+
+/// The PyPI whose release lists range audits and fix plans use: `?pypi=` first (`?pypi=off` sends nothing to
+/// PyPI), then the one `cargo xtask serve` announces in a meta tag, then pypi.org. `None` when switched off.
+pub fn pypi_base() -> Option<String> {
+    let base = crate::io::location::query_parameter("pypi")
+        .or_else(|| crate::io::location::meta_content("osv-lens-pypi"))
+        .unwrap_or_else(|| crate::pypi::DEFAULT_PYPI.to_string());
+    (base != "off").then_some(base)
+}
+
+/// The packages whose release lists the report needs: those with at least one advisory (range audits evaluate
+/// them, fix plans pick real releases from them).
+fn packages_with_advisories(lookups: &audit::Lookups) -> Vec<String> {
+    let mut names: Vec<String> = lookups
+        .queries
+        .iter()
+        .filter(|(_, result)| result.as_ref().is_ok_and(|vulns| !vulns.is_empty()))
+        .map(|(key, _)| key.name.clone())
+        .collect();
+    names.dedup();
+    names
 }
 
 /// Starts and cancels audits for the page.
@@ -58,10 +82,27 @@ impl UseAuditHandle {
         *self.running.borrow_mut() = Some(abort);
         let state = self.state.clone();
         let transport = FetchTransport::new(&endpoint(), Rc::clone(&self.sent));
+        let sent = Rc::clone(&self.sent);
         let task = async move {
             let dispatcher = state.dispatcher();
             let mut on_event = |event| dispatcher.dispatch(Action::Event(run, event));
-            audit::run(&transport, &packages, &LookupSettings::default(), &mut on_event).await;
+            // The lookups are dropped here, so that the task does not keep them across the PyPI requests.
+            let names = packages_with_advisories(
+                &audit::run(&transport, &packages, &LookupSettings::default(), &mut on_event).await,
+            );
+            dispatcher.dispatch(Action::ReleasesPlanned(run, names.len()));
+            match pypi_base() {
+                Some(base) => {
+                    let mut on_result = |name, lookup| dispatcher.dispatch(Action::ReleaseList(run, name, lookup));
+                    pypi_client::fetch_release_lists(&base, names, sent, &mut on_result).await;
+                }
+                None => {
+                    for name in names {
+                        let off = ReleaseLookup::Unavailable("PyPI lookups are switched off".into());
+                        dispatcher.dispatch(Action::ReleaseList(run, name, off));
+                    }
+                }
+            }
             state.dispatch(Action::Finish(run));
         };
         yew::platform::spawn_local(async move {

@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use self::components::fix_view::FixesPanel;
 use self::components::input_panel::InputPanel;
 use self::components::report_view::ReportView;
 use self::components::status_bar::StatusBar;
@@ -113,8 +114,9 @@ pub fn app() -> Html {
                 {on_remove}
                 {on_audit}
             />
-            <StatusBar phase={state.phase.clone()} queries={state.queries} records={state.records} summary={state.report.summary} />
+            <StatusBar phase={state.phase.clone()} queries={state.queries} records={state.records} releases={state.releases} summary={state.report.summary} />
             <ReportView report={Rc::clone(&state.report)} />
+            <FixesPanel report={Rc::clone(&state.report)} parsed={Rc::clone(&state.parsed)} done={state.phase == Phase::Done} />
         </div>
     }
 }

@@ -5,6 +5,7 @@ use std::rc::Rc;
 use yew::Reducible;
 
 use crate::audit::{AuditEvent, Lookups};
+use crate::pypi::ReleaseLookup;
 use crate::report::{self, Report};
 use crate::sources::{InputFile, ParsedInput};
 
@@ -65,6 +66,8 @@ pub struct AppState {
     pub queries: Progress,
     /// Record fetches.
     pub records: Progress,
+    /// PyPI release lists.
+    pub releases: Progress,
     /// Counts requests to audit; the page audits after each change, with the state as it is then.
     pub audit_requests: u32,
 }
@@ -82,6 +85,7 @@ impl Default for AppState {
             report: Rc::default(),
             queries: Progress::default(),
             records: Progress::default(),
+            releases: Progress::default(),
             audit_requests: 0,
         }
     }
@@ -116,6 +120,10 @@ pub enum Action {
     Start(u32, Rc<ParsedInput>),
     /// An event of audit number `.0`.
     Event(u32, AuditEvent),
+    /// Audit number `.0` will fetch this many release lists from PyPI.
+    ReleasesPlanned(u32, usize),
+    /// A release list (or why there is none) for audit number `.0`, by package name.
+    ReleaseList(u32, String, ReleaseLookup),
     /// Audit number `.0` finished.
     Finish(u32),
     /// The audit could not start.
@@ -147,10 +155,25 @@ impl Reducible for AppState {
                 state.lookups = Lookups::default();
                 state.queries = Progress::default();
                 state.records = Progress::default();
+                state.releases = Progress::default();
                 state.report = Rc::new(report::build(&parsed, &state.lookups));
                 state.parsed = parsed;
             }
-            Action::Event(run, _) | Action::Finish(run) | Action::Fail(run, _) if run != state.run => return self,
+            Action::Event(run, _)
+            | Action::Finish(run)
+            | Action::Fail(run, _)
+            | Action::ReleasesPlanned(run, _)
+            | Action::ReleaseList(run, ..)
+                if run != state.run =>
+            {
+                return self
+            }
+            Action::ReleasesPlanned(_, total) => state.releases = Progress { done: 0, total },
+            Action::ReleaseList(_, name, lookup) => {
+                state.lookups.releases.insert(name, lookup);
+                state.releases.done += 1;
+                state.report = Rc::new(report::build(&state.parsed, &state.lookups));
+            }
             Action::Event(_, event) => {
                 match &event {
                     AuditEvent::QueryProgress { done, total } => {

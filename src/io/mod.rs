@@ -3,4 +3,5 @@
 pub mod files;
 pub mod location;
 pub mod osv_client;
+pub mod pypi_client;
 pub mod storage;

@@ -12,7 +12,7 @@ mod error;
 mod json_doc;
 mod locator;
 pub mod pdm_lock;
-mod pep508;
+pub(crate) mod pep508;
 pub mod pep723_script;
 pub mod pip_inspect;
 pub mod pip_list;
@@ -28,6 +28,8 @@ mod toml_doc;
 pub mod uv_lock;
 
 pub use error::{LineIndex, NoteLevel, SourceError, SourceNote};
+
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
@@ -156,12 +158,22 @@ pub struct ParsedFile {
     pub errors: Vec<SourceError>,
     /// Options understood and skipped, and other remarks.
     pub notes: Vec<SourceNote>,
+    /// The text that was read ([`parse_files`] keeps it, so that a fix can patch the very text audited; empty
+    /// otherwise).
+    pub text: Rc<str>,
 }
 
 impl ParsedFile {
     /// An empty result for `name` in `format`.
     pub fn new(name: &str, format: Format) -> Self {
-        Self { name: name.to_string(), format, dependencies: Vec::new(), errors: Vec::new(), notes: Vec::new() }
+        Self {
+            name: name.to_string(),
+            format,
+            dependencies: Vec::new(),
+            errors: Vec::new(),
+            notes: Vec::new(),
+            text: Rc::from(""),
+        }
     }
 }
 
@@ -181,8 +193,14 @@ impl ParsedInput {
 
 /// Detects and parses every file, then resolves the `-r`/`-c` includes of requirements files among them.
 pub fn parse_files(files_given: &[InputFile]) -> ParsedInput {
-    let files =
-        files_given.iter().map(|file| Format::detect(&file.name, &file.text).parse(&file.name, &file.text)).collect();
+    let files = files_given
+        .iter()
+        .map(|file| {
+            let mut parsed = Format::detect(&file.name, &file.text).parse(&file.name, &file.text);
+            parsed.text = Rc::from(file.text.as_str());
+            parsed
+        })
+        .collect();
     let mut parsed = ParsedInput { files };
     requirements_txt::resolve_includes(files_given, &mut parsed);
     parsed

@@ -148,6 +148,48 @@ fn name_ending_in_punctuation(text: &str) -> Option<Pep508Problem> {
     }
 }
 
+/// The byte span of the version specifier in a requirement that pep508_rs has read (`name [extras] specifier`,
+/// the marker already cut off), trimmed and without the parentheses PEP 508 allows around it. An empty span sits
+/// just after the name and extras when there is no specifier; `None` for a `name @ url` requirement.
+pub(crate) fn specifier_span(requirement: &str) -> Option<(usize, usize)> {
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let name_start = requirement.len() - requirement.trim_start().len();
+    let mut at =
+        requirement[name_start..].find(|c: char| !is_name_char(c)).map_or(requirement.len(), |i| name_start + i);
+    let after_name = at;
+    let skip_space =
+        |at: usize| requirement[at..].find(|c: char| !c.is_whitespace()).map_or(requirement.len(), |i| at + i);
+    at = skip_space(at);
+    let mut before_specifier = after_name;
+    if requirement[at..].starts_with('[') {
+        at += requirement[at..].find(']')? + 1;
+        before_specifier = at;
+        at = skip_space(at);
+    }
+    let end = requirement.trim_end().len().max(at);
+    let rest = &requirement[at..end];
+    if rest.starts_with('@') {
+        return None;
+    }
+    if rest.is_empty() {
+        return Some((before_specifier, before_specifier));
+    }
+    match rest.strip_prefix('(').and_then(|inner| inner.strip_suffix(')')) {
+        Some(inner) => {
+            let start = at + 1 + (inner.len() - inner.trim_start().len());
+            Some((start, start + inner.trim().len()))
+        }
+        None => Some((at, end)),
+    }
+}
+
+/// The version specifier of a requirement string as written (`requests [socks] >= 2.8 ; python_version > "3"`
+/// gives `>= 2.8`); `None` for a `name @ url` requirement.
+pub(crate) fn written_specifier(requirement: &str) -> Option<String> {
+    let head = requirement.split(';').next().unwrap_or(requirement);
+    specifier_span(head).map(|(start, end)| head[start..end].to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +224,22 @@ mod tests {
         let trailing = parse_requirement("foo-").expect_err("pep508_rs reports a trailing `-` itself");
         assert_eq!((trailing.start, trailing.len), (3, 1));
         assert!(parse_requirement("foo[,a-]").is_err());
+    }
+
+    #[test]
+    fn specifiers_are_found_as_written() {
+        let cases = [
+            ("requests>=2.10,<2.11", Some(">=2.10,<2.11")),
+            ("requests [security] >= 2.8.1, == 2.8.* ", Some(">= 2.8.1, == 2.8.*")),
+            ("name (>=1.0, <2)", Some(">=1.0, <2")),
+            ("name[extra]", Some("")),
+            ("name", Some("")),
+            ("name @ https://example.org/x.whl", None),
+            ("Mopidy-Dirble~=1.1 ; python_version<'3.8'", Some("~=1.1")),
+        ];
+        for (requirement, written) in cases {
+            assert_eq!(written_specifier(requirement).as_deref(), written, "{requirement}");
+        }
+        assert_eq!(specifier_span("name[extra] ; marker".split(';').next().unwrap()), Some((11, 11)));
     }
 }

@@ -21,7 +21,7 @@ use super::locator::Locator;
 use super::poetry_constraint::poetry_constraint_to_pep440;
 use super::toml_doc::{self, Table, Value};
 use super::{entry, Format, NoteLevel, ParsedFile, SourceNote};
-use crate::model::{normalize_name, SkipReason};
+use crate::model::{normalize_name, DependencyVersion, SkipReason};
 
 /// Parses a `pyproject.toml`.
 pub fn parse(file_name: &str, text: &str) -> ParsedFile {
@@ -296,9 +296,14 @@ impl ManifestReader<'_> {
         };
         match poetry_constraint_to_pep440(constraint) {
             Ok(alternatives) => {
+                let single = alternatives.len() == 1;
                 for specifiers in alternatives {
                     let version = entry::version_from_specifiers(specifiers);
-                    self.parsed.dependencies.push(entry::dependency(name, version, origin.clone(), groups.to_vec()));
+                    let mut dependency = entry::dependency(name, version, origin.clone(), groups.to_vec());
+                    if single && matches!(dependency.version, DependencyVersion::Range(_)) {
+                        dependency.written_specifier = Some(constraint.trim().to_string());
+                    }
+                    self.parsed.dependencies.push(dependency);
                 }
             }
             Err(error) => {

@@ -112,7 +112,9 @@ test('the input survives a reload', async () => {
 
 test('real data: findings equal what api.osv.dev answered for the same pins', { skip: !REAL_DATA && 'needs ../shared/data' }, async () => {
   const answers = recordedPypiAnswers();
-  const { page, problems } = await openPage(browser);
+  // Only OSV's answers are compared here; the local PyPI endpoint has release lists for the project's own fixture
+  // packages only, so release lists (fix plans) are switched off rather than answered 404.
+  const { page, problems } = await openPage(browser, '?pypi=off');
   await paste(page, [...answers.keys()].join('\n'));
   assert.equal(await audit(page), 'done');
   const found = await findings(page);

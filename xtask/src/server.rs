@@ -4,6 +4,10 @@
 //! errors, hangs, broken JSON and odd records, so that the tests can exercise the client:
 //! `POST /__control` with `{"latency_ms": 40, "page_size": 2, "faults": [{"kind": "status", "status": 503,
 //! "every": 3}]}` sets them, and `GET /__log` lists the API requests received since the last `POST /__control`.
+//!
+//! With a folder of PyPI JSON documents (the tests use `tests/fixtures/pypi`), it also answers PyPI's JSON API,
+//! `GET /pypi/<name>/json`, announces itself to the page in `<meta name="osv-lens-pypi">`, logs those requests for
+//! `GET /__pypi-log`, and fails them all with `{"pypi_status": 503}` in the knobs.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -79,6 +83,9 @@ pub struct Knobs {
     /// Faults, the first that applies wins.
     #[serde(default)]
     pub faults: Vec<Fault>,
+    /// When set, every request to the PyPI endpoint is answered with this status (PyPI unreachable or failing).
+    #[serde(default)]
+    pub pypi_status: Option<u16>,
 }
 
 /// One API request, for `GET /__log`.
@@ -92,6 +99,9 @@ struct LoggedRequest {
 struct State {
     site: Option<PathBuf>,
     database: Option<Database>,
+    /// A folder of PyPI JSON documents, `<normalised name>.json`, served at `/pypi/<name>/json`.
+    pypi: Option<PathBuf>,
+    pypi_log: Mutex<Vec<LoggedRequest>>,
     knobs: Mutex<(Knobs, Vec<u64>)>,
     counter: AtomicU64,
     log: Mutex<Vec<LoggedRequest>>,
@@ -109,6 +119,19 @@ type Body = Response;
 impl Server {
     /// Serves `site` (a `dist/` folder) and, with a database, the OSV API, on 127.0.0.1:`port` (0 picks a free port).
     pub fn start(port: u16, site: Option<PathBuf>, database: Option<Database>, knobs: Knobs) -> Result<Server, String> {
+        Self::start_with_pypi(port, site, database, knobs, None)
+    }
+
+    /// Like [`Server::start`], and with `pypi` (a folder of `<name>.json` documents in the shape of PyPI's JSON API)
+    /// also serves `GET /pypi/<name>/json`, which the page uses for release lists; `GET /__pypi-log` lists those
+    /// requests since the last `POST /__control`.
+    pub fn start_with_pypi(
+        port: u16,
+        site: Option<PathBuf>,
+        database: Option<Database>,
+        knobs: Knobs,
+        pypi: Option<PathBuf>,
+    ) -> Result<Server, String> {
         let listener = std::net::TcpListener::bind(("127.0.0.1", port))
             .map_err(|error| format!("cannot listen on 127.0.0.1:{port}: {error}"))?;
         let port = listener.local_addr().map(|address| address.port()).unwrap_or(port);
@@ -116,6 +139,8 @@ impl Server {
         let state = Arc::new(State {
             site,
             database,
+            pypi,
+            pypi_log: Mutex::new(Vec::new()),
             knobs: Mutex::new((knobs, Vec::new())),
             counter: AtomicU64::new(0),
             log: Mutex::new(Vec::new()),
@@ -168,6 +193,11 @@ fn handle(state: &State, request: &Request) -> Body {
             let log = state.log.lock().expect("the log lock is never poisoned").clone();
             json(200, serde_json::to_string(&log).expect("the log serialises"))
         }
+        ("GET", "/__pypi-log") => {
+            let log = state.pypi_log.lock().expect("the log lock is never poisoned").clone();
+            json(200, serde_json::to_string(&log).expect("the log serialises"))
+        }
+        ("GET", pypi) if pypi.starts_with("/pypi/") && state.pypi.is_some() => pypi_answer(state, pypi),
         (_, api) if api.starts_with("/v1/") => match &state.database {
             Some(database) => api_answer(state, database, method, &path, body),
             None => json(404, r#"{"code":5,"message":"No OSV data is served here."}"#.into()),
@@ -184,6 +214,7 @@ fn control(state: &State, body: &str) -> Body {
             *state.knobs.lock().expect("the knobs lock is never poisoned") = (knobs, uses);
             state.counter.store(0, Ordering::SeqCst);
             state.log.lock().expect("the log lock is never poisoned").clear();
+            state.pypi_log.lock().expect("the log lock is never poisoned").clear();
             json(200, "{}".into())
         }
         Err(error) => json(400, serde_json::json!({"code": 3, "message": error.to_string()}).to_string()),
@@ -244,6 +275,27 @@ fn api_answer(state: &State, database: &Database, method: &str, path: &str, body
             let Answer { status, body } = answer();
             json(status, rewrite_records(&body, &kind))
         }
+    }
+}
+
+/// Answers `GET /pypi/<name>/json` from the PyPI folder, as PyPI's JSON API does: the document, or 404.
+fn pypi_answer(state: &State, path: &str) -> Body {
+    state.pypi_log.lock().expect("the log lock is never poisoned").push(LoggedRequest {
+        method: "GET".into(),
+        path: path.to_string(),
+        body: String::new(),
+    });
+    let status = state.knobs.lock().expect("the knobs lock is never poisoned").0.pypi_status;
+    if let Some(status) = status {
+        return json(status, r#"{"message":"Injected failure."}"#.into());
+    }
+    let name = path.strip_prefix("/pypi/").and_then(|rest| rest.strip_suffix("/json")).unwrap_or("");
+    let name = osv_lens::model::normalize_name(name);
+    let is_plain = !name.is_empty() && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-');
+    let folder = state.pypi.as_ref().expect("only routed with a PyPI folder");
+    match std::fs::read_to_string(folder.join(format!("{name}.json"))) {
+        Ok(body) if is_plain => json(200, body),
+        _ => json(404, r#"{"message":"Not Found"}"#.into()),
     }
 }
 
@@ -314,9 +366,14 @@ fn static_file(state: &State, path: &str, request: &Request) -> Body {
         return Response::new(404, "not found");
     };
     let is_page = relative == Path::new("index.html");
+    if is_page && state.pypi.is_some() {
+        let host = host_of(request);
+        let meta = format!("<meta name=\"osv-lens-pypi\" content=\"http://{host}\">\n  <meta charset=\"utf-8\">");
+        bytes = String::from_utf8_lossy(&bytes).replacen("<meta charset=\"utf-8\">", &meta, 1).into_bytes();
+    }
     if is_page && state.database.is_some() {
         // Points the page at this server's API without touching dist/, which must work from any static server.
-        let host = request.header("host").unwrap_or("127.0.0.1");
+        let host = host_of(request);
         let meta = format!("<meta name=\"osv-lens-endpoint\" content=\"http://{host}\">\n  <meta charset=\"utf-8\">");
         bytes = String::from_utf8_lossy(&bytes).replacen("<meta charset=\"utf-8\">", &meta, 1).into_bytes();
     }
@@ -330,4 +387,9 @@ fn static_file(state: &State, path: &str, request: &Request) -> Body {
             .with_header("Referrer-Policy", "no-referrer");
     }
     response
+}
+
+/// The `Host` header of `request`, for addresses the page should use to reach this server.
+fn host_of(request: &Request) -> String {
+    request.header("host").unwrap_or("127.0.0.1").to_string()
 }

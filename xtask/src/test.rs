@@ -207,7 +207,10 @@ fn browser_tests(dist: &Path, filter: Option<&str>) -> Result<Counts, String> {
         }
     };
     println!("xtask: local OSV API with {} records", records.len());
-    let server = Server::start(0, Some(dist.to_path_buf()), Some(Database::new(records)), Knobs::default())?;
+    // PyPI release lists of the project's own fixture packages, for range audits and fix plans.
+    let pypi = Some(toolchain::root().join("tests/fixtures/pypi"));
+    let server =
+        Server::start_with_pypi(0, Some(dist.to_path_buf()), Some(Database::new(records)), Knobs::default(), pypi)?;
     let tap = std::env::temp_dir().join(format!("osv-lens-browser-{}.tap", std::process::id()));
     let mut command = Command::new("node");
     command

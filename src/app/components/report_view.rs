@@ -4,6 +4,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::fix_view;
 use crate::model::DependencyVersion;
 use crate::report::{counted, DependencyReport, DependencyState, FileReport, Finding, FindingDetail, Report};
 use crate::sources::{NoteLevel, SourceError};
@@ -90,7 +91,7 @@ struct DependencyRowsProps {
 fn dependency_rows(props: &DependencyRowsProps) -> Html {
     let report = &props.dependency;
     let dependency = &report.dependency;
-    let version = dependency.version.to_string();
+    let version = dependency.version_text();
     let version_label = match &dependency.version {
         DependencyVersion::Range(_) => format!("range {version}"),
         _ => version.clone(),
@@ -118,6 +119,12 @@ fn dependency_rows(props: &DependencyRowsProps) -> Html {
                 </td>
                 <td class="location" title={dependency.origin.to_string()}>{ dependency.origin.line }</td>
             </tr>
+            if report.range.is_some() {
+                <tr class="range-row"><td colspan="4">{ fix_view::range_verdict(report) }</td></tr>
+            }
+            if report.fix.is_some() {
+                <tr class="fix-row"><td colspan="4">{ fix_view::plan_line(report) }</td></tr>
+            }
             if !report.findings.is_empty() {
                 <tr class="findings-row">
                     <td colspan="4">
@@ -146,7 +153,7 @@ fn finding_item(report: &DependencyReport, finding: &Finding) -> Html {
     };
     html! {
         <li class="finding" data-testid="finding" data-package={dependency.name.clone()}
-            data-version={dependency.version.to_string()} data-vuln={finding.id.clone()} data-aliases={finding.aliases.join(" ")}>
+            data-version={dependency.version_text()} data-vuln={finding.id.clone()} data-aliases={finding.aliases.join(" ")}>
             <div class="finding-head">
                 <a class="vuln-id" href={osv_link(&finding.id)} target="_blank" rel="noopener noreferrer">{ &finding.id }</a>
                 { for finding.aliases.iter().map(|alias| html! {
@@ -154,6 +161,9 @@ fn finding_item(report: &DependencyReport, finding: &Finding) -> Html {
                 }) }
             </div>
             <p class="finding-summary">{ summary }</p>
+            if !finding.range_versions.is_empty() {
+                <p class="finding-range"><span class="range-label">{ "range" }</span>{ format!(" affects {} of the versions {} allows", crate::ranges::version_list(&finding.range_versions), dependency.version_text()) }</p>
+            }
             <p class="finding-meta">
                 if finding.fixed_versions.is_empty() {
                     if matches!(finding.detail, FindingDetail::Record(_)) { <span class="no-fix">{ "No fixed version yet" }</span> }

@@ -14,6 +14,9 @@ pub struct StatusBarProps {
     pub queries: Progress,
     /// Record fetches.
     pub records: Progress,
+    /// PyPI release lists.
+    #[prop_or_default]
+    pub releases: Progress,
     /// The report's counts.
     pub summary: Summary,
 }
@@ -24,6 +27,7 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
     let text = match &props.phase {
         Phase::Idle => "Ready. Nothing leaves this page until you press Audit.".to_string(),
         Phase::Running if props.records.total == 0 => "Looking up packages…".to_string(),
+        Phase::Running if props.releases.total > 0 => "Reading release lists from PyPI…".to_string(),
         Phase::Running => "Fetching advisories…".to_string(),
         Phase::Done => props.summary.sentence(),
         Phase::Error(message) => message.clone(),
@@ -35,6 +39,9 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
                 <div class="progress-rows">
                     <ProgressRow label="Package lookups" progress={props.queries} />
                     <ProgressRow label="Advisories" progress={props.records} />
+                    if props.releases.total > 0 {
+                        <ProgressRow label="PyPI release lists" progress={props.releases} />
+                    }
                 </div>
             }
             if matches!(props.phase, Phase::Done | Phase::Running) {

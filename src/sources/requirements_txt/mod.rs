@@ -260,3 +260,37 @@ fn include_lines(file_name: &str, text: &str) -> Vec<includes::Include> {
     }
     found
 }
+
+/// Where the parts of one logical line of a requirements file sit, for the fix plan's patched file, which changes
+/// a requirement's specifier in place.
+#[derive(Debug, Clone)]
+pub(crate) struct LineLayout {
+    /// The logical line: continuations joined, the comment cut, trimmed.
+    pub text: String,
+    /// The file's byte offset of each byte of `text`.
+    pub offsets: Vec<usize>,
+    /// Where the requirement ends in `text` (0 when the line holds only options).
+    pub requirement_end: usize,
+    /// The spans in `text` of the line's `--hash` options, each with its value.
+    pub hashes: Vec<(usize, usize)>,
+}
+
+/// The layout of every logical line of a requirements file, in order.
+pub(crate) fn line_layouts(text: &str) -> Vec<LineLayout> {
+    lines::logical_lines(text)
+        .into_iter()
+        .map(|line| {
+            let split = split_line(&line);
+            let hashes = split
+                .options
+                .iter()
+                .filter_map(|item| match item {
+                    OptionItem::Known { spec, start, end, .. } if spec.name() == "--hash" => Some((*start, *end)),
+                    _ => None,
+                })
+                .collect();
+            let offsets = (0..line.text.len()).map(|index| line.offset(index)).collect();
+            LineLayout { text: line.text.clone(), offsets, requirement_end: split.requirement_end, hashes }
+        })
+        .collect()
+}

@@ -6,7 +6,7 @@ use pep508_rs::{PackageName, Requirement, VersionOrUrl};
 
 use super::lines::LogicalLine;
 use crate::model::{Dependency, DependencyVersion, Origin, SkipReason};
-use crate::sources::pep508::{parse_marker, parse_requirement, WrittenUrl};
+use crate::sources::pep508::{parse_marker, parse_requirement, written_specifier, WrittenUrl};
 use crate::sources::{LineIndex, SourceError};
 
 /// What one requirement turned into.
@@ -173,6 +173,9 @@ fn pep508(place: &Place<'_>, start: usize, head: &str, origin: Origin) -> Parsed
     };
     let mut dependency = Dependency::new(requirement.name.as_ref(), version, origin);
     dependency.extras = requirement.extras.iter().map(ToString::to_string).collect();
+    if matches!(dependency.version, DependencyVersion::Range(_)) {
+        dependency.written_specifier = written_specifier(head);
+    }
     Parsed { dependency, error: None }
 }
 
@@ -320,7 +323,7 @@ fn package_name(text: &str) -> Option<String> {
 
 /// A dependency whose name is used as given (a path, a URL, or an already normalised name).
 fn raw(name: String, version: DependencyVersion, origin: Origin) -> Dependency {
-    Dependency { name, version, origin, groups: Vec::new(), extras: Vec::new(), marker: None }
+    Dependency { name, version, origin, groups: Vec::new(), extras: Vec::new(), marker: None, written_specifier: None }
 }
 
 /// pep508_rs replaces `${PROJECT_ROOT}` in URLs with the current directory, which panics in the browser (there is

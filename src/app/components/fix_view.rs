@@ -1,0 +1,151 @@
+//! Range verdicts, fix plans, patched requirements files and lockfile commands. The sentences come from the core
+//! (`RangeVerdict::sentence`, `FixPlan::headline` and `details`); this module only lays them out.
+//!
+//! Automation contract: `[data-testid=range-verdict]` (`data-state` = `all|some|none|undetermined`, `data-safe`
+//! = the safe versions, `data-lower-bound`), `[data-testid=fix-plan]` per dependency (`data-package`,
+//! `data-target`, `data-file`), `[data-testid=patched-file]` with `[data-testid=patched-diff]` and the download
+//! link `[data-testid=patched-download]`, and `[data-testid=fix-command]` for the steps of other files.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::fix::{self, DiffLineKind, FileFix, FixPlan};
+use crate::ranges::RangeState;
+use crate::report::{DependencyReport, FileReport, Report};
+use crate::sources::{ParsedFile, ParsedInput};
+
+fn lines(lines: &[String]) -> Html {
+    html! { <ul class="notes-list">{ for lines.iter().map(|line| html! { <li>{ line }</li> }) }</ul> }
+}
+
+fn joined<T: ToString>(versions: &[T]) -> String {
+    versions.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+}
+
+/// The verdict on a range dependency, for its row.
+pub fn range_verdict(report: &DependencyReport) -> Html {
+    let Some(verdict) = &report.range else { return Html::default() };
+    let state = match verdict.state {
+        RangeState::AllAffected => "all",
+        RangeState::SomeAffected => "some",
+        RangeState::NoneAffected => "none",
+        RangeState::Undetermined => "undetermined",
+    };
+    html! {
+        <div class="range-verdict" data-testid="range-verdict" data-state={state} data-safe={joined(&verdict.safe)}
+            data-lower-bound={joined(verdict.safe_lower_bound.as_slice())}>
+            <p><span class="range-label">{ "range" }</span>{ " " }{ verdict.sentence() }</p>
+            { lines(&verdict.notes()) }
+        </div>
+    }
+}
+
+/// The one-line plan of a vulnerable dependency, for its row.
+pub fn plan_line(report: &DependencyReport) -> Html {
+    let Some(plan) = &report.fix else { return Html::default() };
+    html! { <p class="fix-line"><strong>{ "Fix: " }</strong>{ plan.headline() }</p> }
+}
+
+fn download_name(file_name: &str) -> String {
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    if base.is_empty() || base == crate::app::state::PASTED_NAME {
+        "requirements.txt".to_string()
+    } else {
+        base.to_string()
+    }
+}
+
+fn applied_view(file_name: &str, applied: &FileFix) -> Html {
+    match applied {
+        FileFix::Nothing => Html::default(),
+        FileFix::Patched(patched) => {
+            let name = download_name(file_name);
+            let href =
+                format!("data:text/plain;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&patched.text)));
+            html! {
+                <div class="patched-file" data-testid="patched-file">
+                    <h3>{ "Patched file: only version specifiers change; comments, options and order are kept" }</h3>
+                    { lines(&patched.notes) }
+                    <pre class="diff" data-testid="patched-diff">
+                        { for patched.diff.iter().map(|line| {
+                            let (class, mark) = match line.kind {
+                                DiffLineKind::Context => ("context", ' '),
+                                DiffLineKind::Removed => ("removed", '-'),
+                                DiffLineKind::Added => ("added", '+'),
+                                DiffLineKind::Gap => ("gap", '…'),
+                            };
+                            html! { <span class={class}>{ format!("{mark}{}\n", line.text) }</span> }
+                        }) }
+                    </pre>
+                    <a class="download" data-testid="patched-download" href={href} download={name.clone()}>
+                        { format!("Download the patched {name}") }
+                    </a>
+                </div>
+            }
+        }
+        FileFix::Steps(steps) => html! {
+            <div class="fix-steps" data-testid="fix-commands">
+                <h3>{ "Commands: lockfiles are never rewritten by hand; let the tool that wrote this one update it" }</h3>
+                <ul>
+                    { for steps.iter().map(|step| html! {
+                        <li data-package={step.package.clone()}>
+                            if let Some(command) = &step.command { <code data-testid="fix-command">{ command }</code>{ " " } }
+                            { step.note.clone().unwrap_or_default() }
+                        </li>
+                    }) }
+                </ul>
+            </div>
+        },
+    }
+}
+
+fn file_fixes(file: &FileReport, parsed: Option<&ParsedFile>) -> Html {
+    let plans: Vec<(&crate::model::Dependency, &FixPlan)> = file
+        .dependencies
+        .iter()
+        .filter_map(|dependency| dependency.fix.as_ref().map(|plan| (&dependency.dependency, plan)))
+        .collect();
+    if plans.is_empty() {
+        return Html::default();
+    }
+    let text = parsed.map_or("", |parsed| &*parsed.text);
+    let applied = fix::file_fix(file.format, &file.name, text, &plans);
+    html! {
+        <section class="file-fixes">
+            <h2>{ format!("Fix plan: {}", file.name) }</h2>
+            { for plans.iter().map(|(dependency, plan)| html! {
+                <div class="fix-plan" data-testid="fix-plan" data-package={plan.package.clone()}
+                    data-target={joined(plan.target.as_slice())} data-file={file.name.clone()}>
+                    <p><strong>{ format!("{} {}", plan.package, dependency.version_text()) }</strong>{ " " }{ plan.headline() }</p>
+                    { lines(&plan.details()) }
+                </div>
+            }) }
+            { applied_view(&file.name, &applied) }
+        </section>
+    }
+}
+
+/// Props of [`FixesPanel`].
+#[derive(Properties, PartialEq)]
+pub struct FixesPanelProps {
+    /// The report.
+    pub report: Rc<Report>,
+    /// What was parsed, with each file's text.
+    pub parsed: Rc<ParsedInput>,
+    /// True once the audit is complete; plans are shown only then.
+    pub done: bool,
+}
+
+/// The fix plans of every file.
+#[function_component(FixesPanel)]
+pub fn fixes_panel(props: &FixesPanelProps) -> Html {
+    if !props.done {
+        return Html::default();
+    }
+    html! {
+        <div class="fixes" data-testid="fixes">
+            { for props.report.files.iter().enumerate().map(|(index, file)| file_fixes(file, props.parsed.files.get(index))) }
+        </div>
+    }
+}

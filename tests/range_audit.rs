@@ -1,0 +1,141 @@
+//! Range audits and fix plans through the whole core: parsing, the lookups against the in-memory OSV database (the
+//! same code the local OSV API server runs), release lists, the report and the patched file.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures::executor::block_on;
+use osv_lens::audit::{self, HttpRequest, HttpResponse, LookupSettings, Lookups, Method, Transport, TransportError};
+use osv_lens::fix::{self, FileFix};
+use osv_lens::osv::database::Database;
+use osv_lens::osv::Vulnerability;
+use osv_lens::pypi::{ReleaseList, ReleaseLookup};
+use osv_lens::ranges::RangeState;
+use osv_lens::report::{self, package_key, DependencyState, Report};
+use osv_lens::sources::{parse_files, InputFile, ParsedInput};
+
+/// Answers from the in-memory database and remembers every request.
+struct DatabaseTransport {
+    database: Database,
+    sent: RefCell<Vec<HttpRequest>>,
+}
+
+impl Transport for DatabaseTransport {
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.sent.borrow_mut().push(request.clone());
+        let method = if request.method == Method::Get { "GET" } else { "POST" };
+        let answer = self.database.handle(method, &request.path, request.body.as_deref().unwrap_or(""));
+        Ok(HttpResponse { status: answer.status, body: answer.body, retry_after: None })
+    }
+
+    async fn sleep(&self, _millis: u32) {}
+
+    fn random(&self) -> f64 {
+        0.5
+    }
+}
+
+fn fixture_records() -> Vec<Vulnerability> {
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/osv");
+    let mut records = Vec::new();
+    for entry in std::fs::read_dir(folder).expect("the fixture folder exists") {
+        let text = std::fs::read_to_string(entry.expect("readable entry").path()).expect("readable record");
+        records.push(serde_json::from_str(&text).expect("the fixture records are valid"));
+    }
+    records
+}
+
+fn release_list(name: &str) -> ReleaseLookup {
+    let path = format!("{}/tests/fixtures/pypi/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).expect("the fixture release list exists");
+    ReleaseLookup::Found(Rc::new(ReleaseList::from_json(name, &text).expect("the fixture release list reads")))
+}
+
+/// Audits `text` as a requirements file; with `pypi`, the fixture release lists are known.
+fn audit(text: &str, pypi: bool) -> (ParsedInput, Report, Vec<HttpRequest>) {
+    let parsed = parse_files(&[InputFile::new("requirements.txt", text)]);
+    let transport = DatabaseTransport { database: Database::new(fixture_records()), sent: RefCell::default() };
+    let packages: Vec<_> = parsed.dependencies().filter_map(package_key).collect();
+    let mut lookups: Lookups = block_on(audit::run(&transport, &packages, &LookupSettings::default(), &mut |_| {}));
+    for name in ["osv-lens-demo", "osv-lens-other", "osv-lens-major"] {
+        let lookup = if pypi { release_list(name) } else { ReleaseLookup::Unavailable("PyPI is off".into()) };
+        lookups.releases.insert(name.to_string(), lookup);
+    }
+    let report = report::build(&parsed, &lookups);
+    (parsed, report, transport.sent.into_inner())
+}
+
+#[test]
+fn a_range_is_queried_without_a_version_and_judged_on_every_advisory() {
+    let (_, report, sent) = audit("osv-lens-demo>=1.3,<1.4\nosv-lens-other>=2.0\nosv-lens-demo-clean\n", true);
+    let batch = sent.iter().find(|request| request.path == "/v1/querybatch").expect("one querybatch");
+    let body = batch.body.as_deref().expect("a body");
+    assert!(!body.contains("\"version\""), "range queries carry no version: {body}");
+    let rows = &report.files[0].dependencies;
+    let states: Vec<(&str, String, &str)> = rows
+        .iter()
+        .map(|row| (row.dependency.name.as_str(), row.dependency.version_text(), row.state.as_str()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("osv-lens-demo", ">=1.3,<1.4".to_string(), "vulnerable"),
+            ("osv-lens-other", ">=2.0".to_string(), "vulnerable"),
+            ("osv-lens-demo-clean", "*".to_string(), "clean"),
+        ]
+    );
+    let demo = rows[0].range.as_ref().expect("a verdict");
+    assert_eq!(demo.state, RangeState::AllAffected);
+    // The withdrawn OSVLENS-TEST-3 names every version, but is not a finding.
+    let ids: Vec<&str> = rows[0].findings.iter().map(|finding| finding.id.as_str()).collect();
+    assert_eq!(ids, ["OSVLENS-TEST-1", "OSVLENS-TEST-2"]);
+    assert_eq!(rows[0].fix.as_ref().and_then(|plan| plan.new_specifier.as_deref()), Some(">=1.4.1"));
+    let other = rows[1].range.as_ref().expect("a verdict");
+    assert_eq!(
+        (other.state, other.safe_lower_bound.as_ref().map(ToString::to_string)),
+        (RangeState::SomeAffected, Some("2.6".into()))
+    );
+    assert_eq!(rows[2].range.as_ref().map(|verdict| verdict.state), Some(RangeState::NoneAffected));
+}
+
+#[test]
+fn a_missing_advisory_keeps_a_range_unchecked_not_clean() {
+    let parsed = parse_files(&[InputFile::new("requirements.txt", "osv-lens-demo>=1.4.1\n")]);
+    let transport = DatabaseTransport { database: Database::new(fixture_records()), sent: RefCell::default() };
+    let packages: Vec<_> = parsed.dependencies().filter_map(package_key).collect();
+    let mut lookups = block_on(audit::run(&transport, &packages, &LookupSettings::default(), &mut |_| {}));
+    lookups.releases.insert("osv-lens-demo".into(), release_list("osv-lens-demo"));
+    assert_eq!(report::build(&parsed, &lookups).files[0].dependencies[0].state, DependencyState::Clean);
+    lookups.records.insert("OSVLENS-TEST-2".into(), Err(audit::LookupError::Timeout));
+    let state = report::build(&parsed, &lookups).files[0].dependencies[0].state.clone();
+    assert!(matches!(&state, DependencyState::Unchecked(reason) if reason.contains("OSVLENS-TEST-2")), "{state:?}");
+}
+
+#[test]
+fn the_patched_file_follows_the_plans() {
+    let text = "osv-lens-demo==1.3.2 --hash=sha256:00\nosv-lens-other>=2.0  # keep\nosv-lens-major~=1.0\n";
+    let (parsed, report, _) = audit(text, true);
+    let file = &report.files[0];
+    let plans: Vec<_> =
+        file.dependencies.iter().filter_map(|row| row.fix.as_ref().map(|plan| (&row.dependency, plan))).collect();
+    let FileFix::Patched(patched) = fix::file_fix(file.format, &file.name, &parsed.files[0].text, &plans) else {
+        panic!("a requirements file is patched");
+    };
+    // ~=1.0 allows 1.x only; the fix, 2.0.0, is outside, so the clause goes.
+    assert_eq!(patched.text, "osv-lens-demo==1.4.1\nosv-lens-other>=2.6  # keep\nosv-lens-major>=2.0.0\n");
+    assert_eq!(patched.changed, 3);
+    let major = file.dependencies[2].fix.as_ref().expect("a plan");
+    assert_eq!(major.dropped, ["~=1.0"]);
+    assert_eq!(major.major_jump, Some((1, 2)));
+}
+
+#[test]
+fn without_release_lists_the_plans_use_the_advisories_versions() {
+    let (_, report, _) = audit("osv-lens-demo==1.3.2\nosv-lens-other==2.1\n", false);
+    let rows = &report.files[0].dependencies;
+    let targets: Vec<Option<String>> = rows
+        .iter()
+        .map(|row| row.fix.as_ref().and_then(|plan| plan.target.as_ref()).map(ToString::to_string))
+        .collect();
+    assert_eq!(targets, [Some("1.4.0".to_string()), None]);
+}
