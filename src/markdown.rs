@@ -1,14 +1,22 @@
 //! An advisory's `details`, which OSV defines as CommonMark, turned into a small safe tree for the page.
 //!
+//! The reader is this crate's own and covers what advisories use (paragraphs, headings, fenced and indented code,
+//! lists, quotes, tables, emphasis, code spans, links, autolinks and bare URLs, images, escapes and the common
+//! entities); pulldown-cmark was measured first and cost about as much page weight as the rest of the report (see
+//! the commit that replaced it). Anything it does not read stays visible as text.
+//!
 //! The tree can only hold the elements listed in [`Node`]: raw HTML in the Markdown becomes visible text (the page
 //! renders text as text, never as markup), a link survives only when it is `http:` or `https:` (anything else
 //! becomes its text), and an image becomes a link to the image (or its alt text), so that no advisory can load
-//! anything into the page. Nesting deeper than [`MAX_DEPTH`] is flattened, so that rendering never recurses deeply.
+//! anything into the page. Nesting is bounded by [`MAX_DEPTH`], so that rendering never recurses deeply, and every
+//! search for a closing delimiter is bounded, so that no input takes quadratic time.
 
-use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+mod blocks;
+mod inline;
 
-/// The deepest nesting kept; deeper blocks are merged into their parent.
-pub const MAX_DEPTH: usize = 24;
+/// The deepest nesting the tree can have: blocks are not nested (quotes and lists are flattened) and inline
+/// emphasis and links nest at most [`inline::MAX_NESTING`] deep.
+pub const MAX_DEPTH: usize = 4 + inline::MAX_NESTING;
 
 /// The elements the tree may hold. Each maps to one fixed HTML tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +49,8 @@ pub enum Element {
     Row,
     /// `<td>` (or `<th>` in a head row).
     Cell,
+    /// `<span>`: the label of a link that was dropped.
+    Span,
 }
 
 impl Element {
@@ -62,6 +72,7 @@ impl Element {
             Self::Table => "table",
             Self::HeadRow | Self::Row => "tr",
             Self::Cell => "td",
+            Self::Span => "span",
         }
     }
 }
@@ -96,105 +107,9 @@ pub fn is_web_url(url: &str) -> bool {
     url.len() > scheme && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// Parses `markdown` (CommonMark with tables and strikethrough) into the safe tree.
+/// Parses `markdown` into the safe tree. See [`blocks`] for the syntax read.
 pub fn render(markdown: &str) -> Vec<Node> {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
-    // Each open frame: what it becomes when closed, and its children. Frame 0 is the document.
-    let mut stack: Vec<(Frame, Vec<Node>)> = vec![(Frame::Flattened, Vec::new())];
-    let push = |stack: &mut Vec<(Frame, Vec<Node>)>, node: Node| {
-        if let Some((_, children)) = stack.last_mut() {
-            merge_text(children, node);
-        }
-    };
-    for event in Parser::new_ext(markdown, options) {
-        match event {
-            Event::Start(tag) => {
-                let frame = match tag {
-                    Tag::Paragraph => Frame::Element(Element::Paragraph),
-                    Tag::Heading { level, .. } => Frame::Element(Element::Heading(level as u8)),
-                    Tag::BlockQuote(_) => Frame::Element(Element::Quote),
-                    Tag::CodeBlock(CodeBlockKind::Fenced(_) | CodeBlockKind::Indented) => {
-                        Frame::Element(Element::CodeBlock)
-                    }
-                    Tag::List(Some(_)) => Frame::Element(Element::OrderedList),
-                    Tag::List(None) => Frame::Element(Element::List),
-                    Tag::Item => Frame::Element(Element::Item),
-                    Tag::Emphasis => Frame::Element(Element::Emphasis),
-                    Tag::Strong => Frame::Element(Element::Strong),
-                    Tag::Strikethrough => Frame::Element(Element::Strikethrough),
-                    Tag::Table(_) => Frame::Element(Element::Table),
-                    Tag::TableHead => Frame::Element(Element::HeadRow),
-                    Tag::TableRow => Frame::Element(Element::Row),
-                    Tag::TableCell => Frame::Element(Element::Cell),
-                    Tag::Link { dest_url, .. } if is_web_url(&dest_url) => Frame::Link(dest_url.to_string()),
-                    Tag::Image { dest_url, .. } if is_web_url(&dest_url) => Frame::Image(dest_url.to_string()),
-                    Tag::Image { .. } => Frame::Image(String::new()),
-                    // Unsafe links, HTML blocks, footnotes, metadata: their content is kept as plain children.
-                    _ => Frame::Flattened,
-                };
-                // Past the depth limit, new frames are flattened into their parent.
-                let frame = if stack.len() > MAX_DEPTH { Frame::Flattened } else { frame };
-                stack.push((frame, Vec::new()));
-            }
-            Event::End(end) => {
-                if stack.len() <= 1 {
-                    continue;
-                }
-                let (frame, children) = stack.pop().expect("more than the document frame");
-                match frame {
-                    Frame::Element(element) => push(&mut stack, Node::Element(element, children)),
-                    Frame::Link(href) => push(&mut stack, Node::Link(href, children)),
-                    Frame::Image(src) => {
-                        let mut alt = children;
-                        if alt.is_empty() {
-                            alt.push(Node::Text("image".into()));
-                        }
-                        if src.is_empty() {
-                            for node in alt {
-                                push(&mut stack, node);
-                            }
-                        } else {
-                            push(&mut stack, Node::Link(src, alt));
-                        }
-                    }
-                    Frame::Flattened => {
-                        for node in children {
-                            push(&mut stack, node);
-                        }
-                        // A flattened block still ends its line.
-                        if matches!(end, TagEnd::HtmlBlock | TagEnd::Paragraph | TagEnd::Item) {
-                            push(&mut stack, Node::Text("\n".into()));
-                        }
-                    }
-                }
-            }
-            Event::Text(text) => push(&mut stack, Node::Text(text.to_string())),
-            Event::Code(code) => push(&mut stack, Node::Code(code.to_string())),
-            // Raw HTML is shown as the text it is.
-            Event::Html(html) | Event::InlineHtml(html) => push(&mut stack, Node::Text(html.to_string())),
-            Event::SoftBreak => push(&mut stack, Node::Text(" ".into())),
-            Event::HardBreak => push(&mut stack, Node::Break),
-            Event::Rule => push(&mut stack, Node::Rule),
-            Event::FootnoteReference(label) => push(&mut stack, Node::Text(format!("[{label}]"))),
-            Event::TaskListMarker(done) => push(&mut stack, Node::Text(if done { "[x] " } else { "[ ] " }.into())),
-            Event::InlineMath(text) | Event::DisplayMath(text) => push(&mut stack, Node::Text(text.to_string())),
-        }
-    }
-    // Close anything left open (the parser closes everything, but a frame limit must never lose text).
-    while stack.len() > 1 {
-        let (_, children) = stack.pop().expect("more than the document frame");
-        for node in children {
-            push(&mut stack, node);
-        }
-    }
-    stack.pop().map(|(_, children)| children).unwrap_or_default()
-}
-
-enum Frame {
-    Element(Element),
-    Link(String),
-    Image(String),
-    Flattened,
+    blocks::parse(markdown)
 }
 
 /// Appends `node`, joining adjacent text nodes.

@@ -72,6 +72,8 @@ pub struct Finding {
     pub references: Vec<Reference>,
     /// The ignore rule that applies to this finding, if the user ignored it.
     pub ignored: Option<Ignore>,
+    /// The `details` (Markdown) of each record of the group that has any, by record ID, without repeats.
+    pub details: Vec<(String, String)>,
     /// The record's one-line summary, or the first line of its details.
     pub summary: Option<String>,
     /// The versions that fix it, from the record's ranges, ascending.
@@ -318,6 +320,7 @@ fn finding(id: &str, name: &str, version: &pep508_rs::pep440_rs::Version, lookup
         modified: None,
         references: Vec::new(),
         ignored: None,
+        details: Vec::new(),
         summary: None,
         fixed_versions: Vec::new(),
         reason: None,
@@ -355,6 +358,9 @@ fn finding(id: &str, name: &str, version: &pep508_rs::pep440_rs::Version, lookup
             finding.published = record.published.clone().filter(|date| !date.is_empty());
             finding.modified = Some(record.modified.clone()).filter(|date| !date.is_empty());
             finding.references = record.references.clone();
+            if let Some(details) = record.details.as_ref().filter(|details| !details.trim().is_empty()) {
+                finding.details.push((id.to_string(), details.clone()));
+            }
             finding.detail = FindingDetail::Record(Rc::clone(record));
         }
     }
@@ -435,6 +441,11 @@ fn merge_group(mut group: Vec<Finding>) -> Finding {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
+        for (id, details) in &other.details {
+            if !primary.details.iter().any(|(_, known)| known == details) {
+                primary.details.push((id.clone(), details.clone()));
+            }
+        }
         for reference in &other.references {
             if !primary.references.iter().any(|known| known.url == reference.url) {
                 primary.references.push(reference.clone());

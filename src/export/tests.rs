@@ -91,6 +91,8 @@ fn aliasing_records_are_one_finding_led_by_the_pysec_id() {
     let urls: Vec<&str> = merged.references.iter().map(|reference| reference.url.as_str()).collect();
     assert_eq!(urls, ["https://example.org/a", "https://example.org/fix", "javascript:alert(1)"]);
     assert_eq!(report.summary.findings, 4);
+    let beta_unknown = &report.files[0].dependencies[1].findings[1];
+    assert_eq!(beta_unknown.details, [("OSVLENS-TEST-9".to_string(), "Line one\nline two, with a comma".to_string())]);
 }
 
 #[test]

@@ -98,3 +98,35 @@ fn odd_input_never_panics() {
         let _ = render(input);
     }
 }
+
+#[test]
+fn bare_addresses_escapes_and_entities() {
+    let tree = render("See https://example.org/a_b(c). Not \\*em\\*, a &amp; b &#x41; &bogus; snake_case_name.");
+    assert_eq!(
+        html(&tree),
+        "<p>See <a href=\"https://example.org/a_b(c)\">https://example.org/a_b(c)</a>. Not *em*, a &amp; b A \
+         &amp;bogus; snake_case_name.</p>"
+    );
+}
+
+#[test]
+fn quotes_lists_and_indented_code_are_read() {
+    let tree = render(
+        "> quoted\n> > deeper\n\n1. first\n2. second\n   continued\n\nplain\n\n    indented code\n\nend  \nbreak",
+    );
+    assert_eq!(
+        html(&tree),
+        "<blockquote><p>quoted deeper</p></blockquote><ol><li>first</li><li>second continued</li></ol><p>plain</p>\
+         <pre>indented code\n</pre><p>end<br>break</p>"
+    );
+}
+
+#[test]
+fn unclosed_delimiters_stay_text_in_linear_time() {
+    let many = "*a _b [c `d ~~e ".repeat(20_000);
+    let started = std::time::Instant::now();
+    let tree = render(&many);
+    eprintln!("{} bytes of unclosed delimiters: {:?}", many.len(), started.elapsed());
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(plain_text(&tree).starts_with("*a _b [c "));
+}

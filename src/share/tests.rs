@@ -10,7 +10,10 @@ fn sample() -> Shared {
     settings.insert("view".to_string(), serde_json::json!({ "sort": "package", "fix": "has-fix" }));
     Shared {
         created: "2026-11-25T12:00:00Z".into(),
-        files: vec![SharedFile { name: "requirements.txt".into(), text: "osv-lens-demo==1.3.2\nflask==0.12\n".into() }],
+        files: vec![SharedFile {
+            name: "requirements.txt".into(),
+            text: "osv-lens-demo==1.3.2\nosv-lens-demo-clean==1.0\n".into(),
+        }],
         pasted: "osv-lens-other==2.1\n".into(),
         settings,
         ignores: vec![Ignore::new("OSVLENS-TEST-2", "not reachable from our code", Some("2099-01-01")).expect("valid")],
@@ -77,7 +80,7 @@ fn tampered_and_cut_links_are_refused_with_a_reason() {
 
 fn encode_raw(bytes: &[u8]) -> String {
     let compressed = miniz_oxide::deflate::compress_to_vec_zlib(bytes, 9);
-    format!("r=v1.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(compressed))
+    format!("r=v1.{}", super::base64url::encode(&compressed))
 }
 
 #[test]
