@@ -238,9 +238,7 @@ impl Severity {
             .flat_map(|affected| affected.severity.iter());
         let mut scores: Vec<CvssScore> =
             record.severity.iter().chain(package_vectors).filter_map(|entry| CvssScore::parse(&entry.score)).collect();
-        // Newest version first; a stable sort keeps the record's order within a version.
-        scores.sort_by_key(|score| std::cmp::Reverse(score.version));
-        scores.dedup_by(|a, b| a.vector == b.vector);
+        newest_first(&mut scores);
         if let Some(best) = scores.first() {
             return Severity { rating: best.rating, source: SeveritySource::Cvss(best.clone()), scores };
         }
@@ -264,18 +262,27 @@ impl Severity {
     pub fn worst(severities: impl IntoIterator<Item = Severity>) -> Severity {
         let mut all: Vec<Severity> = severities.into_iter().collect();
         let mut scores: Vec<CvssScore> = all.iter().flat_map(|severity| severity.scores.iter().cloned()).collect();
-        scores.sort_by_key(|score| std::cmp::Reverse(score.version));
-        let mut seen = std::collections::BTreeSet::new();
-        scores.retain(|score| seen.insert(score.vector.clone()));
-        all.sort_by(|a, b| {
-            (b.rating, b.score().unwrap_or(-1.0))
-                .partial_cmp(&(a.rating, a.score().unwrap_or(-1.0)))
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
-        let mut worst = all.into_iter().next().unwrap_or_default();
+        newest_first(&mut scores);
+        // The first of the worst: the highest rating, then the highest score.
+        let rank = |severity: &Severity| (severity.rating, severity.score().map_or(-1, |score| (score * 10.0) as i32));
+        let mut best: Option<Severity> = None;
+        for severity in all.drain(..) {
+            if best.as_ref().is_none_or(|best| rank(&severity) > rank(best)) {
+                best = Some(severity);
+            }
+        }
+        let mut worst = best.unwrap_or_default();
         worst.scores = scores;
         worst
     }
+}
+
+/// Sorts scores newest CVSS version first (stably, so the record's order stays within a version) and drops repeated
+/// vectors.
+fn newest_first(scores: &mut Vec<CvssScore>) {
+    scores.sort_by_key(|score| std::cmp::Reverse(score.version));
+    let mut seen = std::collections::BTreeSet::new();
+    scores.retain(|score| seen.insert(score.vector.clone()));
 }
 
 #[cfg(test)]

@@ -180,31 +180,27 @@ pub fn list(report: &Report, view: &View) -> Listing {
             }
         }
     }
+    // One key type for every order, so that one sort is compiled (page weight); the sort is stable, so ties keep
+    // file order.
     let key = |at: &FindingRef| {
         let dependency = &report.files[at.file].dependencies[at.dependency];
         let finding = &dependency.findings[at.finding];
-        let score = finding.severity.score().map_or(-1, |score| (score * 10.0) as i32);
-        (finding.severity.rating, score, dependency.dependency.name.as_str(), finding.id.as_str())
+        // Worse first: the rating and the score are negated.
+        let severity =
+            (-(finding.severity.rating as i32), finding.severity.score().map_or(1, |score| -((score * 10.0) as i32)));
+        let name = &dependency.dependency.name;
+        let id = finding.id.clone();
+        match view.sort {
+            SortKey::Severity => (String::new(), severity, name.clone(), id),
+            // Versions of one package (from several files) compare as text here; they are rarely more than one.
+            SortKey::Package => (format!("{name}\0{}", dependency.dependency.version), severity, id, String::new()),
+            SortKey::Id => (id, (0, 0), name.clone(), String::new()),
+        }
     };
-    let sort = |refs: &mut Vec<FindingRef>| match view.sort {
-        // Stable sorts: ties keep file order.
-        SortKey::Severity => refs.sort_by(|a, b| {
-            let (ka, kb) = (key(a), key(b));
-            (kb.0, kb.1).cmp(&(ka.0, ka.1)).then_with(|| (ka.2, ka.3).cmp(&(kb.2, kb.3)))
-        }),
-        SortKey::Package => refs.sort_by(|a, b| {
-            let (ka, kb) = (key(a), key(b));
-            let version =
-                |at: &FindingRef| report.files[at.file].dependencies[at.dependency].dependency.version.to_string();
-            (ka.2, version(a))
-                .cmp(&(kb.2, version(b)))
-                .then_with(|| (kb.0, kb.1).cmp(&(ka.0, ka.1)))
-                .then(ka.3.cmp(kb.3))
-        }),
-        SortKey::Id => refs.sort_by(|a, b| {
-            let (ka, kb) = (key(a), key(b));
-            ka.3.cmp(kb.3).then(ka.2.cmp(kb.2))
-        }),
+    let sort = |refs: &mut Vec<FindingRef>| {
+        let mut keyed: Vec<_> = refs.iter().map(|at| (key(at), *at)).collect();
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        *refs = keyed.into_iter().map(|(_, at)| at).collect();
     };
     sort(&mut listing.shown);
     sort(&mut listing.ignored);

@@ -130,8 +130,8 @@ test('ignoring a finding moves it under Ignored and out of the totals; filters s
   // Nothing lost: the ignore and the sort survive a reload, and apply to the next audit.
   await page.reload();
   await page.waitForSelector('[data-testid=status]');
-  assert.equal(await page.inputValue('[data-testid=sort]'), 'id');
   assert.equal(await audit(page), 'done');
+  assert.equal(await page.inputValue('[data-testid=sort]'), 'id');
   await page.waitForSelector('[data-testid=ignored] [data-vuln=OSVLENS-TEST-1]');
   await page.click('[data-testid=ignored] [data-testid=unignore]');
   await page.waitForSelector('[data-testid=findings] [data-vuln=OSVLENS-TEST-1]');
@@ -298,6 +298,10 @@ test('looks right: desktop light and dark, and a phone without sideways scrollin
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow}px`);
     await page.screenshot({ path: join(folder, `${name}.png`), fullPage: true });
+    // A closer look at the report itself, one screen high.
+    const top = await page.$eval('[data-testid=summary-bar]', (node) => node.getBoundingClientRect().top + window.scrollY);
+    const width = options.viewport.width;
+    await page.screenshot({ path: join(folder, `${name}-report.png`), fullPage: true, clip: { x: 0, y: top - 8, width, height: 1100 } });
     // Keyboard: tabbing reaches the report's controls, and the focused one is outlined.
     await page.focus('[data-testid=audit]');
     for (let presses = 0; presses < 20; presses += 1) {
