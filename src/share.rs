@@ -97,9 +97,6 @@ impl std::error::Error for ShareError {}
 
 /// The fragment (without `#`) for `shared`: `r=v1.<payload>`.
 pub fn encode(shared: &Shared) -> String {
-    if option_env!("OSV_LENS_STUB_SHARE").is_some() {
-        return String::from_utf8(serde_json::to_vec(shared).unwrap_or_default()).unwrap_or_default();
-    }
     let json = serde_json::to_vec(shared).expect("a share payload always serialises");
     let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&json, 9);
     format!("{FRAGMENT_KEY}v1.{}", base64url::encode(&compressed))
@@ -120,9 +117,6 @@ pub fn decode(fragment: &str) -> Result<Shared, ShareError> {
 }
 
 fn decode_v1(payload: &str) -> Result<Shared, ShareError> {
-    if option_env!("OSV_LENS_STUB_SHARE").is_some() {
-        return serde_json::from_str(payload).map_err(|error| ShareError::BadContent(error.to_string()));
-    }
     // Links pasted from chat programs sometimes gain padding or line breaks; neither carries data.
     let cleaned: String = payload.chars().filter(|c| !c.is_whitespace() && *c != '=').collect();
     let compressed = base64url::decode(&cleaned).ok_or(ShareError::BadEncoding)?;

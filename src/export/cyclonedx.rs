@@ -1,111 +1,115 @@
 //! CycloneDX 1.6 JSON: the pinned dependencies as components (with purls), and one vulnerability per primary ID,
 //! with its aliases as references, its CVSS ratings, and the components it affects.
 
-use std::collections::BTreeMap;
-
-use serde_json::{json, Value};
-
+use super::json::JsonWriter;
 use super::{dependencies, description, open_findings, osv_url, pinned, purl, TOOL_NAME, TOOL_VERSION};
 use crate::report::{Finding, FindingDetail, Report};
 use crate::severity::{Rating, SeveritySource};
 
 /// The export. `generated_at` (RFC 3339) is the BOM's timestamp; empty leaves it out.
 pub fn render(report: &Report, generated_at: &str) -> String {
-    let mut components: BTreeMap<String, Value> = BTreeMap::new();
-    // Primary ID → (the finding as first seen, the components it affects).
-    let mut vulnerabilities: BTreeMap<String, (Finding, Vec<String>)> = BTreeMap::new();
+    // Components by purl, and per primary ID the finding as first seen with the components it affects; both sorted.
+    let mut components: Vec<(String, &str, String)> = Vec::new();
+    let mut vulnerabilities: Vec<(&Finding, Vec<String>)> = Vec::new();
     for dependency in dependencies(report) {
         let Some(version) = pinned(dependency) else { continue };
-        let name = &dependency.dependency.name;
+        let name = dependency.dependency.name.as_str();
         let reference = purl(name, &version);
-        components.entry(reference.clone()).or_insert_with(
-            || json!({ "type": "library", "bom-ref": reference, "name": name, "version": version, "purl": reference }),
-        );
+        if !components.iter().any(|(known, _, _)| *known == reference) {
+            components.push((reference.clone(), name, version));
+        }
         for finding in open_findings(dependency) {
-            let entry = vulnerabilities.entry(finding.id.clone()).or_insert_with(|| (finding.clone(), Vec::new()));
-            if !entry.1.contains(&reference) {
-                entry.1.push(reference.clone());
+            match vulnerabilities.iter_mut().find(|(known, _)| known.id == finding.id) {
+                Some((_, affects)) if !affects.contains(&reference) => affects.push(reference.clone()),
+                Some(_) => {}
+                None => vulnerabilities.push((finding, vec![reference.clone()])),
             }
         }
     }
-    let vulnerabilities: Vec<Value> =
-        vulnerabilities.into_values().map(|(finding, affects)| vulnerability(&finding, &affects)).collect();
-    let mut metadata = json!({
-        "tools": { "components": [{ "type": "application", "name": TOOL_NAME, "version": TOOL_VERSION }] }
-    });
+    components.sort_by(|a, b| a.0.cmp(&b.0));
+    vulnerabilities.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+
+    let mut json = JsonWriter::default();
+    json.object().field("$schema", "http://cyclonedx.org/schema/bom-1.6.schema.json");
+    json.field("bomFormat", "CycloneDX").field("specVersion", "1.6").key("version").number(1.0);
+    json.key("metadata").object();
     if !generated_at.is_empty() {
-        metadata["timestamp"] = json!(generated_at);
+        json.field("timestamp", generated_at);
     }
-    let bom = json!({
-        "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.6",
-        "version": 1,
-        "metadata": metadata,
-        "components": components.into_values().collect::<Vec<_>>(),
-        "vulnerabilities": vulnerabilities,
-    });
-    serde_json::to_string_pretty(&bom).unwrap_or_default()
+    json.key("tools").object().key("components").array().object();
+    json.field("type", "application").field("name", TOOL_NAME).field("version", TOOL_VERSION);
+    json.end_object().end_array().end_object().end_object();
+    json.key("components").array();
+    for (reference, name, version) in &components {
+        json.object().field("type", "library").field("bom-ref", reference).field("name", name);
+        json.field("version", version).field("purl", reference).end_object();
+    }
+    json.end_array().key("vulnerabilities").array();
+    for (finding, affects) in &vulnerabilities {
+        vulnerability(&mut json, finding, affects);
+    }
+    json.end_array().end_object();
+    json.finish()
 }
 
-fn vulnerability(finding: &Finding, affects: &[String]) -> Value {
-    let source = |id: &str| json!({ "name": "OSV", "url": osv_url(id) });
-    let mut ratings: Vec<Value> = finding
-        .severity
-        .scores
-        .iter()
-        .map(|score| {
-            json!({
-                "source": source(&finding.id),
-                "score": score.score,
-                "severity": severity_word(score.rating),
-                "method": score.version.cyclonedx_method(),
-                "vector": score.vector,
-            })
-        })
-        .collect();
-    if ratings.is_empty() {
-        let mut rating = json!({ "source": source(&finding.id), "severity": severity_word(finding.severity.rating) });
-        if let SeveritySource::Database(_) = finding.severity.source {
-            rating["method"] = json!("other");
-        }
-        ratings.push(rating);
+fn source(json: &mut JsonWriter, id: &str) {
+    json.key("source").object().field("name", "OSV").field("url", &osv_url(id)).end_object();
+}
+
+fn vulnerability(json: &mut JsonWriter, finding: &Finding, affects: &[String]) {
+    json.object().field("bom-ref", &format!("vulnerability:{}", finding.id)).field("id", &finding.id);
+    source(json, &finding.id);
+    json.key("references").array();
+    for alias in &finding.aliases {
+        json.object().field("id", alias);
+        source(json, alias);
+        json.end_object();
     }
-    let mut value = json!({
-        "bom-ref": format!("vulnerability:{}", finding.id),
-        "id": finding.id,
-        "source": source(&finding.id),
-        "references": finding.aliases.iter().map(|alias| json!({ "id": alias, "source": source(alias) })).collect::<Vec<_>>(),
-        "ratings": ratings,
-        "description": description(finding),
-        "advisories": finding.references.iter()
-            .filter(|reference| crate::markdown::is_web_url(&reference.url))
-            .map(|reference| json!({ "url": reference.url }))
-            .collect::<Vec<_>>(),
-        "affects": affects.iter().map(|reference| json!({ "ref": reference })).collect::<Vec<_>>(),
-    });
+    json.end_array().key("ratings").array();
+    for score in &finding.severity.scores {
+        json.object();
+        source(json, &finding.id);
+        json.key("score").number(score.score).field("severity", severity_word(score.rating));
+        json.field("method", score.version.cyclonedx_method()).field("vector", &score.vector).end_object();
+    }
+    if finding.severity.scores.is_empty() {
+        json.object();
+        source(json, &finding.id);
+        json.field("severity", severity_word(finding.severity.rating));
+        if let SeveritySource::Database(_) = finding.severity.source {
+            json.field("method", "other");
+        }
+        json.end_object();
+    }
+    json.end_array().field("description", &description(finding));
     if let FindingDetail::Record(record) = &finding.detail {
         if let Some(details) = record.details.as_ref().filter(|details| !details.trim().is_empty()) {
-            value["detail"] = json!(details);
+            json.field("detail", details);
         }
     }
     if !finding.fixed_versions.is_empty() {
-        value["recommendation"] = json!(format!("Upgrade to {}", finding.fixed_versions.join(" or ")));
+        json.field("recommendation", &format!("Upgrade to {}", finding.fixed_versions.join(" or ")));
     }
+    json.key("advisories").array();
+    for reference in finding.references.iter().filter(|reference| crate::markdown::is_web_url(&reference.url)) {
+        json.object().field("url", &reference.url).end_object();
+    }
+    json.end_array();
     if let Some(published) = finding.published.as_deref().filter(|date| looks_like_date_time(date)) {
-        value["published"] = json!(published);
+        json.field("published", published);
     }
     if let Some(modified) = finding.modified.as_deref().filter(|date| looks_like_date_time(date)) {
-        value["updated"] = json!(modified);
+        json.field("updated", modified);
     }
-    value
+    json.key("affects").array();
+    for reference in affects {
+        json.object().field("ref", reference).end_object();
+    }
+    json.end_array().end_object();
 }
 
 fn severity_word(rating: Rating) -> &'static str {
-    match rating {
-        Rating::Unknown => "unknown",
-        other => other.as_str(),
-    }
+    rating.as_str()
 }
 
 /// A cheap check that a record's date is RFC 3339 date-time, as the schema requires; others are left out.

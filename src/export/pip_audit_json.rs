@@ -5,63 +5,63 @@
 //! A dependency appears once per (name, version) even when several files list it. A dependency that could not be
 //! checked is a skipped one with the reason: an empty `vulns` list would claim it clean.
 
-use std::collections::BTreeMap;
-
-use serde_json::{json, Value};
-
+use super::json::JsonWriter;
 use super::{dependencies, description, not_checked_reason, open_findings, pinned};
-use crate::report::Report;
+use crate::report::{Finding, Report};
+
+struct Entry<'a> {
+    name: &'a str,
+    version: String,
+    skip_reason: Option<String>,
+    vulns: Vec<&'a Finding>,
+}
 
 /// The export.
 pub fn render(report: &Report) -> String {
-    // Keyed by (name, version) to merge repeats; the first occurrence fixes the order.
-    let mut order: Vec<(String, Option<String>)> = Vec::new();
-    let mut entries: BTreeMap<(String, Option<String>), Value> = BTreeMap::new();
+    let mut entries: Vec<Entry> = Vec::new();
     for dependency in dependencies(report) {
-        let name = dependency.dependency.name.clone();
-        let entry = match not_checked_reason(dependency) {
-            Some(reason) => {
-                let key =
-                    (name.clone(), pinned(dependency).or_else(|| Some(dependency.dependency.version.to_string())));
-                (key, json!({ "name": name, "skip_reason": reason }))
-            }
+        let name = dependency.dependency.name.as_str();
+        let skip_reason = not_checked_reason(dependency);
+        let version = pinned(dependency).unwrap_or_else(|| dependency.dependency.version.to_string());
+        let known = entries.iter_mut().find(|entry| {
+            entry.name == name && entry.version == version && entry.skip_reason.is_some() == skip_reason.is_some()
+        });
+        let entry = match known {
+            Some(entry) => entry,
             None => {
-                let version = pinned(dependency).unwrap_or_default();
-                let vulns: Vec<Value> = open_findings(dependency)
-                    .map(|finding| {
-                        json!({
-                            "id": finding.id,
-                            "fix_versions": finding.fixed_versions,
-                            "aliases": finding.aliases,
-                            "description": description(finding),
-                        })
-                    })
-                    .collect();
-                ((name.clone(), Some(version.clone())), json!({ "name": name, "version": version, "vulns": vulns }))
+                entries.push(Entry { name, version, skip_reason, vulns: Vec::new() });
+                entries.last_mut().expect("just pushed")
             }
         };
-        let (key, value) = entry;
-        match entries.get_mut(&key) {
-            Some(existing) => merge_vulns(existing, value),
-            None => {
-                order.push(key.clone());
-                entries.insert(key, value);
+        for finding in open_findings(dependency) {
+            if !entry.vulns.iter().any(|known| known.id == finding.id) {
+                entry.vulns.push(finding);
             }
         }
     }
-    let list: Vec<Value> = order.into_iter().filter_map(|key| entries.remove(&key)).collect();
-    serde_json::to_string_pretty(&json!({ "dependencies": list, "fixes": [] })).unwrap_or_default()
-}
-
-/// Adds the vulns of a repeated dependency that the first occurrence lacks.
-fn merge_vulns(existing: &mut Value, repeat: Value) {
-    let (Some(known), Some(new)) = (existing.get_mut("vulns").and_then(Value::as_array_mut), repeat.get("vulns"))
-    else {
-        return;
-    };
-    for vuln in new.as_array().into_iter().flatten() {
-        if !known.iter().any(|old| old.get("id") == vuln.get("id")) {
-            known.push(vuln.clone());
+    let mut json = JsonWriter::default();
+    json.object().key("dependencies").array();
+    for entry in &entries {
+        json.object().field("name", entry.name);
+        match &entry.skip_reason {
+            Some(reason) => {
+                json.field("skip_reason", reason);
+            }
+            None => {
+                json.field("version", &entry.version).key("vulns").array();
+                for finding in &entry.vulns {
+                    json.object()
+                        .field("id", &finding.id)
+                        .strings("fix_versions", &finding.fixed_versions)
+                        .strings("aliases", &finding.aliases)
+                        .field("description", &description(finding))
+                        .end_object();
+                }
+                json.end_array();
+            }
         }
+        json.end_object();
     }
+    json.end_array().key("fixes").array().end_array().end_object();
+    json.finish()
 }

@@ -2,10 +2,7 @@
 //! and column where the dependency is written. Ignored findings are results with an external suppression that
 //! carries the reason, so that code-scanning tools show them as dismissed.
 
-use std::collections::BTreeMap;
-
-use serde_json::{json, Value};
-
+use super::json::JsonWriter;
 use super::{dependencies, description, osv_url, pinned, PATH_SEGMENT, TOOL_NAME, TOOL_VERSION};
 use crate::report::{Finding, Report};
 use crate::severity::Rating;
@@ -15,107 +12,97 @@ pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The export.
 pub fn render(report: &Report) -> String {
-    let mut rules: BTreeMap<String, Value> = BTreeMap::new();
-    let mut results = Vec::new();
+    // Rules in ID order, one per primary ID.
+    let mut rules: Vec<&Finding> = dependencies(report).flat_map(|dependency| dependency.findings.iter()).collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    rules.dedup_by(|a, b| a.id == b.id);
+
+    let mut json = JsonWriter::default();
+    json.object().field("$schema", SCHEMA).field("version", "2.1.0").key("runs").array().object();
+    json.key("tool").object().key("driver").object();
+    json.field("name", TOOL_NAME).field("version", TOOL_VERSION).field("informationUri", "https://osv.dev");
+    json.key("rules").array();
+    for finding in &rules {
+        rule(&mut json, finding);
+    }
+    json.end_array().end_object().end_object();
+
+    json.key("artifacts").array();
+    for file in &report.files {
+        json.object().key("location").object().field("uri", &file_uri(&file.name)).end_object().end_object();
+    }
+    json.end_array();
+
+    json.key("results").array();
     for file in &report.files {
         for dependency in &file.dependencies {
             let version = pinned(dependency).unwrap_or_else(|| dependency.dependency.version.to_string());
+            let name = &dependency.dependency.name;
+            let origin = &dependency.dependency.origin;
             for finding in &dependency.findings {
-                rules.entry(finding.id.clone()).or_insert_with(|| rule(finding));
-                let origin = &dependency.dependency.origin;
-                let mut message = format!(
-                    "{} {} is affected by {}{}.",
-                    dependency.dependency.name,
-                    version,
-                    finding.id,
-                    if finding.aliases.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", finding.aliases.join(", "))
-                    }
-                );
-                if finding.fixed_versions.is_empty() {
-                    message.push_str(" No fixed version is known.");
+                let index = rules.iter().position(|rule| rule.id == finding.id).unwrap_or(0);
+                let aliases = if finding.aliases.is_empty() {
+                    String::new()
                 } else {
-                    message.push_str(&format!(" Fixed in {}.", finding.fixed_versions.join(", ")));
-                }
-                let mut result = json!({
-                    "ruleId": finding.id,
-                    "level": level(finding.severity.rating),
-                    "message": { "text": message },
-                    "locations": [{
-                        "physicalLocation": {
-                            "artifactLocation": { "uri": file_uri(&file.name) },
-                            "region": { "startLine": origin.line.max(1), "startColumn": origin.column.max(1) }
-                        }
-                    }],
-                    "partialFingerprints": {
-                        "osvLens/v1": format!("{}|{}|{}|{}", file.name, dependency.dependency.name, version, finding.id)
-                    },
-                    "properties": {
-                        "package": dependency.dependency.name,
-                        "version": version,
-                        "severity": finding.severity.rating.as_str(),
-                        "fixedVersions": finding.fixed_versions,
-                    }
-                });
+                    format!(" ({})", finding.aliases.join(", "))
+                };
+                let fix = if finding.fixed_versions.is_empty() {
+                    " No fixed version is known.".to_string()
+                } else {
+                    format!(" Fixed in {}.", finding.fixed_versions.join(", "))
+                };
+                json.object().field("ruleId", &finding.id).key("ruleIndex").number(index as f64);
+                json.field("level", level(finding.severity.rating));
+                json.key("message")
+                    .object()
+                    .field("text", &format!("{name} {version} is affected by {}{aliases}.{fix}", finding.id))
+                    .end_object();
+                json.key("locations").array().object().key("physicalLocation").object();
+                json.key("artifactLocation").object().field("uri", &file_uri(&file.name)).end_object();
+                json.key("region").object();
+                json.key("startLine").number(f64::from(origin.line.max(1)));
+                json.key("startColumn").number(f64::from(origin.column.max(1)));
+                json.end_object().end_object().end_object().end_array();
+                json.key("partialFingerprints").object();
+                json.field("osvLens/v1", &format!("{}|{name}|{version}|{}", file.name, finding.id)).end_object();
+                json.key("properties").object().field("package", name).field("version", &version);
+                json.field("severity", finding.severity.rating.as_str());
+                json.strings("fixedVersions", &finding.fixed_versions).end_object();
                 if let Some(ignore) = &finding.ignored {
                     let mut justification = ignore.reason.clone();
                     if let Some(until) = &ignore.until {
                         justification.push_str(&format!(" (ignored until {until})"));
                     }
-                    result["suppressions"] = json!([{ "kind": "external", "justification": justification }]);
+                    json.key("suppressions").array().object().field("kind", "external");
+                    json.field("justification", &justification).end_object().end_array();
                 }
-                results.push(result);
+                json.end_object();
             }
         }
     }
-    let rule_index: BTreeMap<String, usize> = rules.keys().enumerate().map(|(index, id)| (id.clone(), index)).collect();
-    for result in &mut results {
-        let index = result["ruleId"].as_str().and_then(|id| rule_index.get(id)).copied().unwrap_or(0);
-        result["ruleIndex"] = json!(index);
-    }
-    let artifacts: Vec<Value> =
-        report.files.iter().map(|file| json!({ "location": { "uri": file_uri(&file.name) } })).collect();
-    let sarif = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": TOOL_NAME,
-                    "version": TOOL_VERSION,
-                    "informationUri": "https://osv.dev",
-                    "rules": rules.into_values().collect::<Vec<_>>(),
-                }
-            },
-            "artifacts": artifacts,
-            "results": results,
-        }]
-    });
+    json.end_array();
     // Dependencies that were not checked are not results, but a reader should know the run was incomplete.
     let unchecked = dependencies(report).filter(|dependency| super::not_checked_reason(dependency).is_some()).count();
-    let mut sarif = sarif;
-    sarif["runs"][0]["properties"] = json!({ "uncheckedOrSkippedDependencies": unchecked });
-    serde_json::to_string_pretty(&sarif).unwrap_or_default()
+    json.key("properties").object().key("uncheckedOrSkippedDependencies").number(unchecked as f64).end_object();
+    json.end_object().end_array().end_object();
+    json.finish()
 }
 
-fn rule(finding: &Finding) -> Value {
+fn rule(json: &mut JsonWriter, finding: &Finding) {
     let summary = description(finding);
     let short = if summary.trim().is_empty() { finding.id.clone() } else { summary };
-    let mut properties = json!({ "tags": ["security", "vulnerability"] });
+    let url = osv_url(&finding.id);
+    json.object().field("id", &finding.id);
+    json.key("shortDescription").object().field("text", &short).end_object();
+    json.field("helpUri", &url);
+    json.key("help").object().field("text", &format!("See {url} for the advisory.")).end_object();
+    json.key("defaultConfiguration").object().field("level", level(finding.severity.rating)).end_object();
+    json.key("properties").object().strings("tags", &["security".into(), "vulnerability".into()]);
     if let Some(score) = finding.severity.score() {
         // GitHub code scanning reads this property to rank security results.
-        properties["security-severity"] = json!(format!("{score:.1}"));
+        json.field("security-severity", &format!("{score:.1}"));
     }
-    json!({
-        "id": finding.id,
-        "shortDescription": { "text": short },
-        "helpUri": osv_url(&finding.id),
-        "help": { "text": format!("See {} for the advisory.", osv_url(&finding.id)) },
-        "defaultConfiguration": { "level": level(finding.severity.rating) },
-        "properties": properties,
-    })
+    json.end_object().end_object();
 }
 
 /// SARIF's level for a rating. Unknown severities are warnings: not knowing is no reason to play it down.
