@@ -45,7 +45,7 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
         Callback::from(move |event: InputEvent| {
             let area: HtmlTextAreaElement = event.target_unchecked_into();
             // The length is read without copying the text out of the page.
-            let length = area.text_length().max(0) as u32;
+            let length = area.text_length();
             if length > MAX_PASTE_CHARS {
                 area.set_value(&pasted);
                 on_refuse.emit(format!(
