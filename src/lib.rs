@@ -19,14 +19,19 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod export;
 pub mod fix;
+pub mod markdown;
 pub mod matching;
 pub mod model;
 pub mod osv;
 pub mod pypi;
 pub mod ranges;
 pub mod report;
+pub mod severity;
+pub mod share;
 pub mod sources;
+pub mod triage;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;

@@ -1,7 +1,7 @@
 //! The report: every dependency with its state and findings, grouped by file, built from the parsed input and
 //! what the lookups learned. Every renderer (the page, the exports) reads this model.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 mod range_report;
@@ -12,9 +12,11 @@ use crate::audit::{Lookups, PackageKey};
 use crate::fix::FixPlan;
 use crate::matching::{CompiledVulnerability, MatchReason};
 use crate::model::{Dependency, DependencyVersion};
-use crate::osv::Vulnerability;
+use crate::osv::{Reference, Vulnerability};
 use crate::ranges::RangeVerdict;
+use crate::severity::{Rating, Severity};
 use crate::sources::{Format, ParsedInput, SourceError, SourceNote};
+use crate::triage::Ignore;
 
 /// The state of one dependency. There is no other: a dependency is never "clean" unless it was checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,13 +57,29 @@ pub enum FindingDetail {
     Record(Rc<Vulnerability>),
 }
 
-/// One (dependency, vulnerability) pair.
+/// One (dependency, vulnerability) pair. Records that alias each other (a PYSEC, a GHSA and a CVE for the same
+/// flaw) are one finding: its `id` is the preferred record ID (see [`id_preference`]) and `aliases` holds every other
+/// ID of the group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    /// The record's ID.
+    /// The primary ID: the preferred ID among the group's records.
     pub id: String,
-    /// Other IDs for the same vulnerability.
+    /// Every other ID of the group (other records and their aliases), sorted.
     pub aliases: Vec<String>,
+    /// The IDs of the records merged into this finding, the primary first.
+    pub records: Vec<String>,
+    /// How bad it is: the worst of the group's records.
+    pub severity: Severity,
+    /// When the vulnerability was first published (the earliest of the group), RFC 3339.
+    pub published: Option<String>,
+    /// When a record of the group last changed (the latest), RFC 3339.
+    pub modified: Option<String>,
+    /// The group's references, without duplicates, in record order.
+    pub references: Vec<Reference>,
+    /// The ignore rule that applies to this finding, if the user ignored it.
+    pub ignored: Option<Ignore>,
+    /// The `details` (Markdown) of each record of the group that has any, by record ID, without repeats.
+    pub details: Vec<(String, String)>,
     /// The record's one-line summary, or the first line of its details.
     pub summary: Option<String>,
     /// The versions that fix it, from the record's ranges, ascending.
@@ -117,8 +135,30 @@ pub struct Summary {
     pub unchecked: usize,
     /// Dependencies still waiting for an answer.
     pub pending: usize,
-    /// Findings in all.
+    /// Findings that are not ignored.
     pub findings: usize,
+    /// Findings the user ignored; they are not in the other counts.
+    pub ignored: usize,
+    /// Findings that are not ignored, by rating.
+    pub ratings: RatingCounts,
+}
+
+/// Finding counts per rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RatingCounts {
+    counts: [usize; 6],
+}
+
+impl RatingCounts {
+    /// The count for `rating`.
+    pub fn get(&self, rating: Rating) -> usize {
+        self.counts[rating as usize]
+    }
+
+    /// Adds one for `rating`.
+    pub fn add(&mut self, rating: Rating) {
+        self.counts[rating as usize] += 1;
+    }
 }
 
 impl Summary {
@@ -150,6 +190,9 @@ impl Summary {
         }
         if self.skipped > 0 {
             parts.push(format!("{} skipped", self.skipped));
+        }
+        if self.ignored > 0 {
+            parts.push(format!("{} ignored", self.ignored));
         }
         if parts.is_empty() {
             return "nothing to audit".to_string();
@@ -197,37 +240,59 @@ pub fn package_key(dependency: &Dependency) -> Option<PackageKey> {
 
 /// Builds the report from what was parsed and what the lookups have learned so far.
 pub fn build(parsed: &ParsedInput, lookups: &Lookups) -> Report {
-    let mut summary = Summary::default();
-    let files = parsed
+    let files: Vec<FileReport> = parsed
         .files
         .iter()
-        .map(|file| {
-            let dependencies = file
-                .dependencies
-                .iter()
-                .map(|dependency| {
-                    let report = dependency_report(dependency, lookups);
-                    match &report.state {
-                        DependencyState::Vulnerable => summary.vulnerable += 1,
-                        DependencyState::Clean => summary.clean += 1,
-                        DependencyState::Skipped(_) => summary.skipped += 1,
-                        DependencyState::Unchecked(_) => summary.unchecked += 1,
-                        DependencyState::Pending => summary.pending += 1,
-                    }
-                    summary.findings += report.findings.len();
-                    report
-                })
-                .collect();
-            FileReport {
-                name: file.name.clone(),
-                format: file.format,
-                dependencies,
-                errors: file.errors.clone(),
-                notes: file.notes.clone(),
-            }
+        .map(|file| FileReport {
+            name: file.name.clone(),
+            format: file.format,
+            dependencies: file.dependencies.iter().map(|dependency| dependency_report(dependency, lookups)).collect(),
+            errors: file.errors.clone(),
+            notes: file.notes.clone(),
         })
         .collect();
+    let summary = summarize(&files);
     Report { files, summary }
+}
+
+/// Counts the report's dependencies and findings. A dependency whose findings are all ignored still counts as
+/// vulnerable only in its `data-state`; here it leaves the vulnerable total, as its findings leave theirs.
+pub fn summarize(files: &[FileReport]) -> Summary {
+    let mut summary = Summary::default();
+    for report in files.iter().flat_map(|file| file.dependencies.iter()) {
+        let open = report.findings.iter().filter(|finding| finding.ignored.is_none()).count();
+        match &report.state {
+            DependencyState::Vulnerable if open > 0 => summary.vulnerable += 1,
+            DependencyState::Vulnerable => {}
+            DependencyState::Clean => summary.clean += 1,
+            DependencyState::Skipped(_) => summary.skipped += 1,
+            DependencyState::Unchecked(_) => summary.unchecked += 1,
+            DependencyState::Pending => summary.pending += 1,
+        }
+        for finding in &report.findings {
+            if finding.ignored.is_some() {
+                summary.ignored += 1;
+            } else {
+                summary.findings += 1;
+                summary.ratings.add(finding.severity.rating);
+            }
+        }
+    }
+    summary
+}
+
+/// The rank of an ID in the order of preference for a group's primary ID, as pip-audit prefers them: PYSEC (the
+/// Python Packaging Advisory Database), then GHSA, then CVE, then anything else.
+pub fn id_preference(id: &str) -> u8 {
+    if id.starts_with("PYSEC-") {
+        0
+    } else if id.starts_with("GHSA-") {
+        1
+    } else if id.starts_with("CVE-") {
+        2
+    } else {
+        3
+    }
 }
 
 fn dependency_report(dependency: &Dependency, lookups: &Lookups) -> DependencyReport {
@@ -244,17 +309,12 @@ fn dependency_report(dependency: &Dependency, lookups: &Lookups) -> DependencyRe
         Some(Err(error)) => return report(DependencyState::Unchecked(error.to_string()), Vec::new()),
         Some(Ok(vulns)) => vulns,
     };
-    let mut findings: Vec<Finding> =
+    let findings: Vec<Finding> =
         vulns.iter().filter_map(|vuln| finding(&vuln.id, &dependency.name, version, lookups)).collect();
-    sort_findings(&mut findings);
+    let findings = group_aliases(findings);
     let state = if findings.is_empty() { DependencyState::Clean } else { DependencyState::Vulnerable };
     let fix = range_report::pinned_plan(dependency, version, &findings, lookups);
     DependencyReport { fix, ..report(state, findings) }
-}
-
-/// Sorts findings by ID (one sort routine for pinned and range dependencies).
-fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| a.id.cmp(&b.id));
 }
 
 /// The finding for record `id`; `None` when the record turns out to be withdrawn.
@@ -262,6 +322,13 @@ fn finding(id: &str, name: &str, version: &Version, lookups: &Lookups) -> Option
     let mut finding = Finding {
         id: id.to_string(),
         aliases: Vec::new(),
+        records: vec![id.to_string()],
+        severity: Severity::default(),
+        published: None,
+        modified: None,
+        references: Vec::new(),
+        ignored: None,
+        details: Vec::new(),
         summary: None,
         fixed_versions: Vec::new(),
         reason: None,
@@ -296,10 +363,133 @@ fn finding(id: &str, name: &str, version: &Version, lookups: &Lookups) -> Option
                     .and_then(|details| details.lines().find(|line| !line.trim().is_empty()))
                     .map(str::to_string)
             });
+            finding.severity = Severity::of_record(record, name);
+            finding.published = record.published.clone().filter(|date| !date.is_empty());
+            finding.modified = Some(record.modified.clone()).filter(|date| !date.is_empty());
+            finding.references = record.references.clone();
+            if let Some(details) = record.details.as_ref().filter(|details| !details.trim().is_empty()) {
+                finding.details.push((id.to_string(), details.clone()));
+            }
             finding.detail = FindingDetail::Record(Rc::clone(record));
         }
     }
     Some(finding)
+}
+
+/// Merges the findings of one dependency whose IDs or aliases overlap, transitively, into one finding per group.
+/// The result is sorted by primary ID and does not depend on the order of the input.
+fn group_aliases(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort_by(|a, b| a.id.cmp(&b.id));
+    // Union-find over the findings; every ID (record or alias) points at the first finding that names it.
+    let mut parent: Vec<usize> = (0..findings.len()).collect();
+    fn root(parent: &mut [usize], mut index: usize) -> usize {
+        while parent[index] != index {
+            parent[index] = parent[parent[index]];
+            index = parent[index];
+        }
+        index
+    }
+    let mut owner: BTreeMap<&str, usize> = BTreeMap::new();
+    for (index, finding) in findings.iter().enumerate() {
+        for id in std::iter::once(&finding.id).chain(finding.aliases.iter()) {
+            match owner.get(id.as_str()) {
+                Some(&other) => {
+                    let (a, b) = (root(&mut parent, index), root(&mut parent, other));
+                    // The smaller index becomes the root, so that the grouping is deterministic.
+                    let (low, high) = if a < b { (a, b) } else { (b, a) };
+                    parent[high] = low;
+                }
+                None => {
+                    owner.insert(id, index);
+                }
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
+    let roots: Vec<usize> = (0..findings.len()).map(|index| root(&mut parent, index)).collect();
+    for (finding, group) in findings.into_iter().zip(roots) {
+        groups.entry(group).or_default().push(finding);
+    }
+    let mut merged: Vec<Finding> = groups.into_values().map(merge_group).collect();
+    merged.sort_by(|a, b| a.id.cmp(&b.id));
+    merged
+}
+
+/// One finding from a group of aliasing findings: the preferred record leads, the rest is pooled.
+fn merge_group(mut group: Vec<Finding>) -> Finding {
+    group.sort_by(|a, b| (id_preference(&a.id), &a.id).cmp(&(id_preference(&b.id), &b.id)));
+    let mut members = group.into_iter();
+    let mut primary = members.next().expect("a group has at least one finding");
+    let others: Vec<Finding> = members.collect();
+    if others.is_empty() {
+        return primary;
+    }
+    let mut ids: BTreeSet<String> = primary.aliases.iter().cloned().collect();
+    let mut severities = vec![primary.severity.clone()];
+    let mut fixed: Vec<String> = primary.fixed_versions.clone();
+    for other in &others {
+        primary.records.push(other.id.clone());
+        ids.insert(other.id.clone());
+        ids.extend(other.aliases.iter().cloned());
+        severities.push(other.severity.clone());
+        fixed.extend(other.fixed_versions.iter().cloned());
+        for version in &other.range_versions {
+            if !primary.range_versions.contains(version) {
+                primary.range_versions.push(version.clone());
+            }
+        }
+        if primary.summary.is_none() {
+            primary.summary = other.summary.clone();
+        }
+        if primary.reason.is_none() {
+            primary.reason = other.reason.clone();
+        }
+        if !matches!(primary.detail, FindingDetail::Record(_)) && matches!(other.detail, FindingDetail::Record(_)) {
+            primary.detail = other.detail.clone();
+        }
+        primary.published = match (primary.published.take(), other.published.clone()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        primary.modified = match (primary.modified.take(), other.modified.clone()) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        for (id, details) in &other.details {
+            if !primary.details.iter().any(|(_, known)| known == details) {
+                primary.details.push((id.clone(), details.clone()));
+            }
+        }
+        for reference in &other.references {
+            if !primary.references.iter().any(|known| known.url == reference.url) {
+                primary.references.push(reference.clone());
+            }
+        }
+    }
+    ids.remove(&primary.id);
+    primary.aliases = ids.into_iter().collect();
+    primary.severity = Severity::worst(severities);
+    primary.fixed_versions = sort_versions(fixed);
+    primary
+}
+
+/// Sorts version strings per PEP 440 (unreadable ones last, as text) and drops duplicates.
+fn sort_versions(versions: Vec<String>) -> Vec<String> {
+    use std::str::FromStr;
+    let mut keyed: Vec<(Option<pep508_rs::pep440_rs::Version>, String)> = versions
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|text| (pep508_rs::pep440_rs::Version::from_str(&text).ok(), text))
+        .collect();
+    keyed.sort_by(|a, b| match (&a.0, &b.0) {
+        (Some(x), Some(y)) => x.cmp(y).then_with(|| a.1.cmp(&b.1)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.1.cmp(&b.1),
+    });
+    keyed.dedup_by(|a, b| a.0.is_some() && a.0 == b.0);
+    keyed.into_iter().map(|(_, text)| text).collect()
 }
 
 #[cfg(test)]
@@ -338,6 +528,8 @@ mod tests {
             )),
         );
         let report = build(&parsed, &lookups);
+        let mut ratings = RatingCounts::default();
+        ratings.add(Rating::Unknown);
         let states: Vec<&str> =
             report.files[0].dependencies.iter().map(|dependency| dependency.state.as_str()).collect();
         assert_eq!(states, ["vulnerable", "clean", "unchecked", "unchecked", "skipped", "unchecked"]);
@@ -351,7 +543,7 @@ mod tests {
         );
         assert_eq!(
             report.summary,
-            Summary { vulnerable: 1, clean: 1, skipped: 1, unchecked: 1, pending: 2, findings: 1 }
+            Summary { vulnerable: 1, clean: 1, skipped: 1, unchecked: 1, pending: 2, findings: 1, ignored: 0, ratings }
         );
         assert!(!report.summary.sentence().contains("no known"));
     }

@@ -15,10 +15,23 @@ use self::components::report_view::ReportView;
 use self::components::status_bar::StatusBar;
 use self::hooks::use_audit;
 use self::state::{Action, AppState, Phase};
-use crate::io::{files, storage};
+use crate::export::ExportFormat;
+use crate::io::{clock, download, files, location, storage};
+use crate::share::{self, Shared, SharedFile};
 use crate::sources::InputFile;
+use crate::triage::{Ignore, View};
 
 const SAVED_INPUT_KEY: &str = "osv-lens.input.v1";
+const SAVED_TRIAGE_KEY: &str = "osv-lens.triage.v1";
+
+/// The ignore rules and the findings list's view, kept across reloads.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+struct SavedTriage {
+    #[serde(default)]
+    ignores: Vec<Ignore>,
+    #[serde(default)]
+    view: View,
+}
 
 /// Mounts the app into `#app`, replacing the static placeholder.
 pub fn mount() {
@@ -37,7 +50,48 @@ struct SavedInput {
 fn initial_state() -> AppState {
     let saved: SavedInput =
         storage::load(SAVED_INPUT_KEY).and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default();
-    AppState { pasted: saved.pasted, files: saved.files, ..AppState::default() }
+    let triage: SavedTriage =
+        storage::load(SAVED_TRIAGE_KEY).and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default();
+    let mut state = AppState {
+        pasted: saved.pasted,
+        files: saved.files,
+        ignores: triage.ignores,
+        view: triage.view,
+        today: clock::today(),
+        ..AppState::default()
+    };
+    // A share link in the address replaces the saved state and audits at once.
+    if let Some(fragment) = location::fragment().filter(|fragment| fragment.starts_with(share::FRAGMENT_KEY)) {
+        match share::decode(&fragment) {
+            Ok(shared) => state.open_shared(shared),
+            Err(error) => state.share_error = Some(error.to_string()),
+        }
+        location::clear_fragment();
+    }
+    state
+}
+
+/// The share link for what the current audit read, with the ignores and the view.
+fn share_link(audited: &(Vec<InputFile>, String), ignores: &[Ignore], view: &View) -> Result<AttrValue, AttrValue> {
+    let (files, pasted) = audited;
+    if files.is_empty() && pasted.trim().is_empty() {
+        return Err("Audit something to get a share link".into());
+    }
+    let mut settings = std::collections::BTreeMap::new();
+    settings.insert("view".to_string(), serde_json::to_value(view).unwrap_or_default());
+    let shared = Shared {
+        created: clock::now_rfc3339(),
+        files: files.iter().map(|file| SharedFile { name: file.name.clone(), text: file.text.clone() }).collect(),
+        pasted: pasted.clone(),
+        settings,
+        ignores: ignores.to_vec(),
+    };
+    let fragment = share::encode(&shared);
+    if fragment.len() > share::MAX_LINK_CHARS {
+        return Err("The input is too large for a share link".into());
+    }
+    let address = location::page_address().unwrap_or_default();
+    Ok(format!("{address}#{fragment}").into())
 }
 
 /// The page.
@@ -56,6 +110,39 @@ pub fn app() -> Html {
             }
         });
     }
+
+    {
+        // Ignores and the view survive a reload.
+        let saved = (state.ignores.clone(), state.view.clone());
+        use_effect_with(saved, |(ignores, view)| {
+            let json = serde_json::to_string(&SavedTriage { ignores: ignores.clone(), view: view.clone() });
+            if let Ok(json) = json {
+                storage::save(SAVED_TRIAGE_KEY, &json);
+            }
+        });
+    }
+
+    {
+        // A share link opened in a tab that already shows the page arrives as a new fragment.
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            location::on_fragment_change(move |fragment| {
+                if !fragment.starts_with(share::FRAGMENT_KEY) {
+                    return;
+                }
+                match share::decode(&fragment) {
+                    Ok(shared) => dispatcher.dispatch(Action::OpenShared(Box::new(shared))),
+                    Err(error) => dispatcher.dispatch(Action::ShareFailed(error.to_string())),
+                }
+                location::clear_fragment();
+            });
+        });
+    }
+
+    let share = {
+        let key = (Rc::clone(&state.audited), state.ignores.clone(), state.view.clone());
+        use_memo(key, |(audited, ignores, view)| share_link(audited, ignores, view))
+    };
 
     {
         // Every audit request runs once, after the render that follows it, so it reads the newest inputs.
@@ -101,6 +188,31 @@ pub fn app() -> Html {
         })
     };
     let on_drag_over = Callback::from(|event: DragEvent| event.prevent_default());
+    let on_refuse_paste = {
+        let state = state.clone();
+        Callback::from(move |reason: String| state.dispatch(Action::RefusePaste(reason)))
+    };
+    let on_view = {
+        let state = state.clone();
+        Callback::from(move |view: View| state.dispatch(Action::SetView(view)))
+    };
+    let on_ignore = {
+        let state = state.clone();
+        Callback::from(move |rule: Ignore| state.dispatch(Action::Ignore(rule)))
+    };
+    let on_unignore = {
+        let state = state.clone();
+        Callback::from(move |id: String| state.dispatch(Action::Unignore(id)))
+    };
+    let on_export = {
+        let report = Rc::clone(&state.report);
+        Callback::from(move |format: ExportFormat| {
+            let text = format.render(&report, &clock::now_rfc3339());
+            if let Err(message) = download::save_text(format.file_name(), format.media_type(), &text) {
+                web_sys::console::warn_1(&message.into());
+            }
+        })
+    };
 
     html! {
         <div class="app" ondrop={on_drop} ondragover={on_drag_over}>
@@ -113,9 +225,14 @@ pub fn app() -> Html {
                 on_files={add_files}
                 {on_remove}
                 {on_audit}
+                paste_error={state.paste_error.clone().map(AttrValue::from)}
+                on_refuse={on_refuse_paste}
             />
             <StatusBar phase={state.phase.clone()} queries={state.queries} records={state.records} releases={state.releases} summary={state.report.summary} />
-            <ReportView report={Rc::clone(&state.report)} />
+            <ReportView report={Rc::clone(&state.report)} view={state.view.clone()} share={(*share).clone()}
+                shared_at={state.shared_at.clone().map(AttrValue::from)}
+                share_error={state.share_error.clone().map(AttrValue::from)}
+                {on_view} {on_ignore} {on_unignore} {on_export} />
             <FixesPanel report={Rc::clone(&state.report)} parsed={Rc::clone(&state.parsed)} done={state.phase == Phase::Done} />
         </div>
     }

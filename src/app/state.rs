@@ -7,7 +7,9 @@ use yew::Reducible;
 use crate::audit::{AuditEvent, Lookups};
 use crate::pypi::ReleaseLookup;
 use crate::report::{self, Report};
+use crate::share::Shared;
 use crate::sources::{InputFile, ParsedInput};
+use crate::triage::{self, Ignore, View};
 
 /// Where the audit is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +72,20 @@ pub struct AppState {
     pub releases: Progress,
     /// Counts requests to audit; the page audits after each change, with the state as it is then.
     pub audit_requests: u32,
+    /// The user's ignore rules.
+    pub ignores: Vec<Ignore>,
+    /// The findings list's filter and sort.
+    pub view: View,
+    /// Today, `YYYY-MM-DD`, for the expiry of ignore rules.
+    pub today: String,
+    /// When the share link this page was opened from was made.
+    pub shared_at: Option<String>,
+    /// Why the share link in the address could not be opened.
+    pub share_error: Option<String>,
+    /// Why the last paste was refused.
+    pub paste_error: Option<String>,
+    /// The chosen files and the paste box's text as the current audit read them: what a share link carries.
+    pub audited: Rc<(Vec<InputFile>, String)>,
 }
 
 impl Default for AppState {
@@ -87,6 +103,13 @@ impl Default for AppState {
             records: Progress::default(),
             releases: Progress::default(),
             audit_requests: 0,
+            ignores: Vec::new(),
+            view: View::default(),
+            today: String::new(),
+            shared_at: None,
+            share_error: None,
+            paste_error: None,
+            audited: Rc::default(),
         }
     }
 }
@@ -99,6 +122,33 @@ impl AppState {
             inputs.push(InputFile::new(PASTED_NAME, self.pasted.clone()));
         }
         inputs
+    }
+
+    /// The report for what is known now, with the ignore rules applied.
+    fn rebuild(&self) -> Rc<Report> {
+        let mut report = report::build(&self.parsed, &self.lookups);
+        triage::apply(&mut report, &self.ignores, &self.today);
+        Rc::new(report)
+    }
+
+    /// The same report with the ignore rules applied again (after they changed).
+    fn retriage(&self) -> Rc<Report> {
+        let mut report = (*self.report).clone();
+        triage::apply(&mut report, &self.ignores, &self.today);
+        Rc::new(report)
+    }
+
+    /// The state a share link describes: its inputs, settings and ignores, with an audit requested.
+    pub fn open_shared(&mut self, shared: Shared) {
+        self.files = shared.files.into_iter().map(|file| InputFile::new(file.name, file.text)).collect();
+        self.pasted = shared.pasted;
+        self.ignores = shared.ignores;
+        if let Some(view) = shared.settings.get("view").and_then(|view| serde_json::from_value(view.clone()).ok()) {
+            self.view = view;
+        }
+        self.shared_at = Some(shared.created);
+        self.share_error = None;
+        self.audit_requests += 1;
     }
 }
 
@@ -128,6 +178,18 @@ pub enum Action {
     Finish(u32),
     /// The audit could not start.
     Fail(u32, String),
+    /// Ignore findings by this rule (replacing a rule for the same ID).
+    Ignore(Ignore),
+    /// Lift the rule for this ID.
+    Unignore(String),
+    /// The findings list's filter or sort changed.
+    SetView(View),
+    /// A share link was opened.
+    OpenShared(Box<Shared>),
+    /// A share link could not be opened.
+    ShareFailed(String),
+    /// A paste was refused, with the reason.
+    RefusePaste(String),
 }
 
 impl Reducible for AppState {
@@ -136,7 +198,23 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut state = (*self).clone();
         match action {
-            Action::SetPasted(text) => state.pasted = text,
+            Action::SetPasted(text) => {
+                state.pasted = text;
+                state.paste_error = None;
+            }
+            Action::RefusePaste(reason) => state.paste_error = Some(reason),
+            Action::Ignore(rule) => {
+                state.ignores.retain(|existing| existing.id != rule.id);
+                state.ignores.push(rule);
+                state.report = state.retriage();
+            }
+            Action::Unignore(id) => {
+                state.ignores.retain(|existing| existing.id != id);
+                state.report = state.retriage();
+            }
+            Action::SetView(view) => state.view = view,
+            Action::OpenShared(shared) => state.open_shared(*shared),
+            Action::ShareFailed(message) => state.share_error = Some(message),
             Action::AddFiles(files, errors) => {
                 if !files.is_empty() {
                     state.audit_requests += 1;
@@ -150,14 +228,15 @@ impl Reducible for AppState {
             Action::RequestAudit => state.audit_requests += 1,
             Action::RemoveFile(name) => state.files.retain(|file| file.name != name),
             Action::Start(run, parsed) => {
+                state.audited = Rc::new((state.files.clone(), state.pasted.clone()));
                 state.run = run;
                 state.phase = Phase::Running;
                 state.lookups = Lookups::default();
                 state.queries = Progress::default();
                 state.records = Progress::default();
                 state.releases = Progress::default();
-                state.report = Rc::new(report::build(&parsed, &state.lookups));
                 state.parsed = parsed;
+                state.report = state.rebuild();
             }
             Action::Event(run, _)
             | Action::Finish(run)
@@ -172,7 +251,7 @@ impl Reducible for AppState {
             Action::ReleaseList(_, name, lookup) => {
                 state.lookups.releases.insert(name, lookup);
                 state.releases.done += 1;
-                state.report = Rc::new(report::build(&state.parsed, &state.lookups));
+                state.report = state.rebuild();
             }
             Action::Event(_, event) => {
                 match &event {
@@ -187,11 +266,11 @@ impl Reducible for AppState {
                 let changes_report = matches!(event, AuditEvent::Queried(_) | AuditEvent::Record(..));
                 state.lookups.apply(&event);
                 if changes_report {
-                    state.report = Rc::new(report::build(&state.parsed, &state.lookups));
+                    state.report = state.rebuild();
                 }
             }
             Action::Finish(_) => {
-                state.report = Rc::new(report::build(&state.parsed, &state.lookups));
+                state.report = state.rebuild();
                 state.phase = Phase::Done;
             }
             Action::Fail(_, message) => state.phase = Phase::Error(message),

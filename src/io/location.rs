@@ -1,4 +1,4 @@
-//! The page's address: the `?osv=` parameter.
+//! The page's address: the `?osv=` parameter and the share link's fragment.
 
 /// The value of the query parameter `name` in the page's address.
 pub fn query_parameter(name: &str) -> Option<String> {
@@ -12,4 +12,44 @@ pub fn meta_content(name: &str) -> Option<String> {
     let document = web_sys::window()?.document()?;
     let element = document.query_selector(&format!("meta[name=\"{name}\"]")).ok()??;
     element.get_attribute("content").filter(|value| !value.trim().is_empty())
+}
+
+/// The address's fragment without the `#`, when there is one.
+pub fn fragment() -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    let fragment = hash.strip_prefix('#').unwrap_or(&hash).to_string();
+    (!fragment.is_empty()).then_some(fragment)
+}
+
+/// Removes the fragment from the address without reloading or adding a history entry, so that a reload shows
+/// the saved state rather than opening the share link again.
+pub fn clear_fragment() {
+    let Some(window) = web_sys::window() else { return };
+    let location = window.location();
+    let (Ok(path), Ok(search)) = (location.pathname(), location.search()) else { return };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}{search}")));
+    }
+}
+
+/// The page's address without its fragment, to which a share link's fragment is appended.
+pub fn page_address() -> Option<String> {
+    let location = web_sys::window()?.location();
+    Some(format!("{}{}{}", location.origin().ok()?, location.pathname().ok()?, location.search().ok()?))
+}
+
+/// Calls `on_change` with the new fragment (without `#`) each time it changes while the page is open, as when a
+/// share link is pasted into the address bar of a tab that already shows osv-lens. The listener lives as long as
+/// the page.
+pub fn on_fragment_change(on_change: impl Fn(String) + 'static) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else { return };
+    let listener = Closure::<dyn Fn()>::new(move || {
+        if let Some(fragment) = fragment() {
+            on_change(fragment);
+        }
+    });
+    let _ = window.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+    listener.forget();
 }

@@ -1,5 +1,7 @@
 //! The browser's side effects: fetch, storage, files and the address bar. Nothing else in the crate touches them.
 
+pub mod clock;
+pub mod download;
 pub mod files;
 pub mod location;
 pub mod osv_client;

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
 
-use super::{finding, sort_findings, DependencyReport, DependencyState, Finding};
+use super::{finding, group_aliases, DependencyReport, DependencyState, Finding};
 use crate::audit::{Lookups, PackageKey};
 use crate::fix::{self, FixPlan, PackageRecord};
 use crate::matching::CompiledVulnerability;
@@ -53,7 +53,7 @@ pub(super) fn range_report(
     let all: Vec<&CompiledVulnerability> = records.iter().map(|(_, record)| record.as_ref()).collect();
     let releases = lookups.releases.get(name);
     let verdict = ranges::evaluate(name, specifiers, &all, releases);
-    let mut findings: Vec<Finding> = records
+    let findings: Vec<Finding> = records
         .iter()
         .filter_map(|(id, record)| {
             let affected: Vec<Version> =
@@ -64,7 +64,7 @@ pub(super) fn range_report(
             Some(found)
         })
         .collect();
-    sort_findings(&mut findings);
+    let findings = group_aliases(findings);
     let written = dependency.version_text();
     let state = match verdict.state {
         RangeState::AllAffected | RangeState::SomeAffected => DependencyState::Vulnerable,

@@ -6,6 +6,10 @@ use yew::prelude::*;
 use crate::report::counted;
 use crate::sources::InputFile;
 
+/// The most text the paste box takes, in UTF-16 code units (about 4 MB). Larger inputs are refused at once, so that
+/// the tab does not freeze parsing or storing them; files up to 10 MB can still be chosen.
+pub const MAX_PASTE_CHARS: u32 = 4 * 1024 * 1024;
+
 /// Props of [`InputPanel`].
 #[derive(Properties, PartialEq)]
 pub struct InputPanelProps {
@@ -25,15 +29,32 @@ pub struct InputPanelProps {
     pub on_remove: Callback<String>,
     /// The audit button was pressed.
     pub on_audit: Callback<()>,
+    /// Why the last paste was refused.
+    #[prop_or_default]
+    pub paste_error: Option<AttrValue>,
+    /// A paste was too large and was refused, with the message to show.
+    #[prop_or_default]
+    pub on_refuse: Callback<String>,
 }
 
 /// The input side of the page.
 #[function_component(InputPanel)]
 pub fn input_panel(props: &InputPanelProps) -> Html {
     let on_input = {
-        let on_paste = props.on_paste.clone();
+        let (on_paste, on_refuse, pasted) = (props.on_paste.clone(), props.on_refuse.clone(), props.pasted.clone());
         Callback::from(move |event: InputEvent| {
             let area: HtmlTextAreaElement = event.target_unchecked_into();
+            // The length is read without copying the text out of the page.
+            let length = area.text_length();
+            if length > MAX_PASTE_CHARS {
+                area.set_value(&pasted);
+                on_refuse.emit(format!(
+                    "That text is {:.1} MB; the paste box takes up to {} MB. Choose it as a file instead (up to 10 MB).",
+                    f64::from(length) / 1024.0 / 1024.0,
+                    MAX_PASTE_CHARS / 1024 / 1024
+                ));
+                return;
+            }
             on_paste.emit(area.value());
         })
     };
@@ -102,6 +123,9 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
                 </ul>
             }
             { for props.file_errors.iter().map(|error| html! { <p class="error-text" role="alert">{ error }</p> }) }
+            if let Some(error) = &props.paste_error {
+                <p class="error-text" role="alert" data-testid="paste-error">{ error.clone() }</p>
+            }
         </section>
     }
 }

@@ -1,27 +1,71 @@
-//! The report: one section per file, one row per dependency, its findings beneath it.
+//! The report: the summary bar, the exports and share link, the findings list, then one section per file with
+//! one row per dependency and its state.
 
 use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::findings_list::FindingsList;
 use super::fix_view;
+use super::report_actions::ReportActions;
+use super::summary_bar::SummaryBar;
+use crate::export::ExportFormat;
 use crate::model::DependencyVersion;
-use crate::report::{counted, DependencyReport, DependencyState, FileReport, Finding, FindingDetail, Report};
+use crate::report::{counted, DependencyReport, DependencyState, FileReport, Report};
 use crate::sources::{NoteLevel, SourceError};
+use crate::triage::{Ignore, View};
 
 /// Props of [`ReportView`].
 #[derive(Properties, PartialEq)]
 pub struct ReportViewProps {
-    /// The report to show.
+    /// The report to show, ignores applied.
     pub report: Rc<Report>,
+    /// The findings list's filter and sort.
+    pub view: View,
+    /// The share link's address, or why there is none.
+    pub share: Result<AttrValue, AttrValue>,
+    /// When the share link this page was opened from was made.
+    #[prop_or_default]
+    pub shared_at: Option<AttrValue>,
+    /// Why the share link in the address could not be opened.
+    #[prop_or_default]
+    pub share_error: Option<AttrValue>,
+    /// The view changed.
+    pub on_view: Callback<View>,
+    /// A finding is ignored.
+    pub on_ignore: Callback<Ignore>,
+    /// An ignore rule is lifted.
+    pub on_unignore: Callback<String>,
+    /// An export was asked for.
+    pub on_export: Callback<ExportFormat>,
 }
 
 /// The whole report.
 #[function_component(ReportView)]
 pub fn report_view(props: &ReportViewProps) -> Html {
+    let report = &props.report;
+    let has_dependencies = report.files.iter().any(|file| !file.dependencies.is_empty());
     html! {
         <div class="report" data-testid="report">
-            { for props.report.files.iter().map(|file| html! { <FileSection file={Rc::new(file.clone())} /> }) }
+            if let Some(error) = &props.share_error {
+                <p class="share-notice error-text" data-testid="share-error" role="alert">
+                    { format!("This share link could not be opened: {error}.") }
+                </p>
+            }
+            if let Some(created) = &props.shared_at {
+                <p class="share-notice" data-testid="shared-at" role="status">
+                    { "Opened from a share link made " }
+                    <time datetime={created.clone()}>{ created.replace('T', " ").trim_end_matches('Z').to_string() }{ " UTC" }</time>
+                    { ". The audit was run again now, so the findings are current." }
+                </p>
+            }
+            if has_dependencies {
+                <SummaryBar summary={report.summary} />
+                <ReportActions share={props.share.clone()} on_export={props.on_export.clone()} />
+                <FindingsList report={Rc::clone(report)} view={props.view.clone()} on_view={props.on_view.clone()}
+                    on_ignore={props.on_ignore.clone()} on_unignore={props.on_unignore.clone()} />
+            }
+            { for report.files.iter().map(|file| html! { <FileSection file={Rc::new(file.clone())} /> }) }
         </div>
     }
 }
@@ -96,10 +140,16 @@ fn dependency_rows(props: &DependencyRowsProps) -> Html {
         DependencyVersion::Range(_) => format!("range {version}"),
         _ => version.clone(),
     };
+    let open = report.findings.iter().filter(|finding| finding.ignored.is_none()).count();
+    let worst =
+        report.findings.iter().filter(|finding| finding.ignored.is_none()).map(|finding| finding.severity.rating).max();
     let (badge, reason) = match &report.state {
+        DependencyState::Vulnerable if open == 0 => {
+            (format!("{} ignored", counted(report.findings.len(), "vulnerability", "vulnerabilities")), None)
+        }
         DependencyState::Vulnerable => {
-            let count = report.findings.len();
-            (counted(count, "vulnerability", "vulnerabilities"), None)
+            let worst = worst.map(|rating| format!(" · worst {}", rating.label())).unwrap_or_default();
+            (format!("{}{worst}", counted(open, "vulnerability", "vulnerabilities")), None)
         }
         DependencyState::Clean => ("no known vulnerabilities".to_string(), None),
         DependencyState::Skipped(reason) => ("skipped".to_string(), Some(reason.clone())),
@@ -114,7 +164,7 @@ fn dependency_rows(props: &DependencyRowsProps) -> Html {
                 <th scope="row" class="package">{ &dependency.name }</th>
                 <td class="version">{ version_label }</td>
                 <td class="state">
-                    <span class={classes!("badge", state)}>{ badge }</span>
+                    <span class={classes!("badge", state, worst.map(|rating| format!("worst-{}", rating.as_str())))}>{ badge }</span>
                     if let Some(reason) = reason { <span class="reason">{ reason }</span> }
                 </td>
                 <td class="location" title={dependency.origin.to_string()}>{ dependency.origin.line }</td>
@@ -125,55 +175,6 @@ fn dependency_rows(props: &DependencyRowsProps) -> Html {
             if report.fix.is_some() {
                 <tr class="fix-row"><td colspan="4">{ fix_view::plan_line(report) }</td></tr>
             }
-            if !report.findings.is_empty() {
-                <tr class="findings-row">
-                    <td colspan="4">
-                        <ul class="findings">
-                            { for report.findings.iter().map(|finding| finding_item(report, finding)) }
-                        </ul>
-                    </td>
-                </tr>
-            }
         </tbody>
-    }
-}
-
-fn osv_link(id: &str) -> String {
-    format!("https://osv.dev/vulnerability/{}", js_sys::encode_uri_component(id))
-}
-
-fn finding_item(report: &DependencyReport, finding: &Finding) -> Html {
-    let dependency = &report.dependency;
-    let summary = match &finding.detail {
-        FindingDetail::Pending => html! { <span class="muted">{ "Loading the advisory…" }</span> },
-        FindingDetail::Unavailable(reason) => {
-            html! { <span class="warning-text">{ format!("Advisory unavailable: {reason}") }</span> }
-        }
-        FindingDetail::Record(_) => html! { { finding.summary.clone().unwrap_or_else(|| "No summary given.".into()) } },
-    };
-    html! {
-        <li class="finding" data-testid="finding" data-package={dependency.name.clone()}
-            data-version={dependency.version_text()} data-vuln={finding.id.clone()} data-aliases={finding.aliases.join(" ")}>
-            <div class="finding-head">
-                <a class="vuln-id" href={osv_link(&finding.id)} target="_blank" rel="noopener noreferrer">{ &finding.id }</a>
-                { for finding.aliases.iter().map(|alias| html! {
-                    <a class="alias" href={osv_link(alias)} target="_blank" rel="noopener noreferrer">{ alias }</a>
-                }) }
-            </div>
-            <p class="finding-summary">{ summary }</p>
-            if !finding.range_versions.is_empty() {
-                <p class="finding-range"><span class="range-label">{ "range" }</span>{ format!(" affects {} of the versions {} allows", crate::ranges::version_list(&finding.range_versions), dependency.version_text()) }</p>
-            }
-            <p class="finding-meta">
-                if finding.fixed_versions.is_empty() {
-                    if matches!(finding.detail, FindingDetail::Record(_)) { <span class="no-fix">{ "No fixed version yet" }</span> }
-                } else {
-                    <span class="fix">{ "Fixed in " }{ finding.fixed_versions.join(", ") }</span>
-                }
-                if let Some(reason) = &finding.reason {
-                    <span class="why">{ format!("Matched: {reason}") }</span>
-                }
-            </p>
-        </li>
     }
 }

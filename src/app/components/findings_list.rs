@@ -1,0 +1,168 @@
+//! The findings, filtered and sorted as the user chose, with a notice for whatever the filters hide, and the
+//! ignored findings in a section of their own.
+
+use std::rc::Rc;
+
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use super::finding_card::FindingCard;
+use crate::report::{counted, Report};
+use crate::severity::Rating;
+use crate::triage::{self, FindingRef, FixFilter, Ignore, SortKey, View};
+
+/// Props of [`FindingsList`].
+#[derive(Properties, PartialEq)]
+pub struct FindingsListProps {
+    /// The report, ignores applied.
+    pub report: Rc<Report>,
+    /// Filter and sort.
+    pub view: View,
+    /// The view changed.
+    pub on_view: Callback<View>,
+    /// A finding is ignored.
+    pub on_ignore: Callback<Ignore>,
+    /// An ignore rule is lifted, by ID.
+    pub on_unignore: Callback<String>,
+}
+
+/// The findings list, contract `[data-testid=findings]`; ignored findings are under `[data-testid=ignored]`.
+#[function_component(FindingsList)]
+pub fn findings_list(props: &FindingsListProps) -> Html {
+    let report = &props.report;
+    let listing = triage::list(report, &props.view);
+    let total = listing.shown.len() + listing.hidden + listing.ignored.len();
+    if total == 0 {
+        return Html::default();
+    }
+    let card = |at: &FindingRef| {
+        let dependency = Rc::new(report.files[at.file].dependencies[at.dependency].clone());
+        html! {
+            <FindingCard key={format!("{}-{}-{}", at.file, at.dependency, at.finding)} {dependency} index={at.finding}
+                on_ignore={props.on_ignore.clone()} on_unignore={props.on_unignore.clone()} />
+        }
+    };
+    let clear = {
+        let (on_view, view) = (props.on_view.clone(), props.view.clone());
+        Callback::from(move |_| on_view.emit(View { sort: view.sort, ..View::default() }))
+    };
+    html! {
+        <section class="findings-section" aria-label="Findings">
+            <Toolbar view={props.view.clone()} on_view={props.on_view.clone()} />
+            if listing.hidden > 0 {
+                <p class="hidden-notice" data-testid="hidden-notice" role="status">
+                    { format!("{} hidden by the filters", counted(listing.hidden, "finding is", "findings are")) }
+                    if listing.hidden_unknown > 0 {
+                        { format!(", {} with an unknown severity", counted(listing.hidden_unknown, "finding", "findings")) }
+                    }
+                    { ". " }
+                    <button class="link" onclick={clear}>{ "Show all" }</button>
+                </p>
+            }
+            <ul class="findings" data-testid="findings">
+                { for listing.shown.iter().map(card) }
+            </ul>
+            if !listing.ignored.is_empty() {
+                <details class="ignored-section" data-testid="ignored" open=true>
+                    <summary>{ format!("Ignored ({})", listing.ignored.len()) }</summary>
+                    <p class="muted">{ "Ignored findings are not counted in the totals." }</p>
+                    <ul class="findings ignored">{ for listing.ignored.iter().map(card) }</ul>
+                </details>
+            }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ToolbarProps {
+    view: View,
+    on_view: Callback<View>,
+}
+
+#[function_component(Toolbar)]
+fn toolbar(props: &ToolbarProps) -> Html {
+    let view = &props.view;
+    let shown = |rating: Rating| view.ratings.is_empty() || view.ratings.contains(&rating);
+    let toggle = |rating: Rating| {
+        let (on_view, view) = (props.on_view.clone(), view.clone());
+        Callback::from(move |_| {
+            let mut next = view.clone();
+            if next.ratings.is_empty() {
+                next.ratings = Rating::ALL.into_iter().collect();
+            }
+            if !next.ratings.remove(&rating) {
+                next.ratings.insert(rating);
+            }
+            if next.ratings.len() == Rating::ALL.len() {
+                next.ratings.clear();
+            }
+            on_view.emit(next);
+        })
+    };
+    let on_fix = {
+        let (on_view, view) = (props.on_view.clone(), view.clone());
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            let fix = match select.value().as_str() {
+                "has-fix" => FixFilter::HasFix,
+                "no-fix" => FixFilter::NoFix,
+                _ => FixFilter::Any,
+            };
+            on_view.emit(View { fix, ..view.clone() });
+        })
+    };
+    let on_sort = {
+        let (on_view, view) = (props.on_view.clone(), view.clone());
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            let sort = match select.value().as_str() {
+                "package" => SortKey::Package,
+                "id" => SortKey::Id,
+                _ => SortKey::Severity,
+            };
+            on_view.emit(View { sort, ..view.clone() });
+        })
+    };
+    let on_package = {
+        let (on_view, view) = (props.on_view.clone(), view.clone());
+        Callback::from(move |event: InputEvent| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            on_view.emit(View { package: input.value(), ..view.clone() });
+        })
+    };
+    html! {
+        <div class="toolbar" role="group" aria-label="Filter and sort the findings">
+            <fieldset class="severity-filter" data-testid="filter-severity">
+                <legend>{ "Severity" }</legend>
+                { for Rating::ALL.iter().map(|&rating| html! {
+                    <label class={classes!("toggle", rating.as_str())}>
+                        <input type="checkbox" checked={shown(rating)} onchange={toggle(rating)}
+                            data-testid={format!("filter-severity-{}", rating.as_str())} />
+                        { rating.label() }
+                    </label>
+                }) }
+            </fieldset>
+            <label class="field">
+                <span>{ "Fix" }</span>
+                <select data-testid="filter-fix" onchange={on_fix}>
+                    <option value="any" selected={view.fix == FixFilter::Any}>{ "Any" }</option>
+                    <option value="has-fix" selected={view.fix == FixFilter::HasFix}>{ "Has a fix" }</option>
+                    <option value="no-fix" selected={view.fix == FixFilter::NoFix}>{ "No fix yet" }</option>
+                </select>
+            </label>
+            <label class="field">
+                <span>{ "Package" }</span>
+                <input type="search" data-testid="filter-package" value={view.package.clone()} oninput={on_package}
+                    placeholder="name contains…" />
+            </label>
+            <label class="field">
+                <span>{ "Sort by" }</span>
+                <select data-testid="sort" onchange={on_sort}>
+                    <option value="severity" selected={view.sort == SortKey::Severity}>{ "Severity" }</option>
+                    <option value="package" selected={view.sort == SortKey::Package}>{ "Package" }</option>
+                    <option value="id" selected={view.sort == SortKey::Id}>{ "ID" }</option>
+                </select>
+            </label>
+        </div>
+    }
+}

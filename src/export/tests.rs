@@ -1,0 +1,305 @@
+use std::rc::Rc;
+
+use serde_json::Value;
+
+use super::*;
+use crate::audit::{LookupError, Lookups, PackageKey};
+use crate::osv::api::VulnRef;
+use crate::osv::Vulnerability;
+use crate::sources::{parse_files, InputFile};
+
+fn record(json: &str) -> Rc<Vulnerability> {
+    Rc::new(serde_json::from_str(json).expect("test records are valid"))
+}
+
+/// A report with aliasing records, every kind of severity, a skipped and an unchecked dependency, and advisory text
+/// written to break exports (formula, pipes, quotes, markup).
+pub(crate) fn sample_report() -> Report {
+    sample_report_in_order(false)
+}
+
+/// The sample report, with OSV's answers listed in reverse order when `reverse` is set.
+fn sample_report_in_order(reverse: bool) -> Report {
+    let parsed = parse_files(&[InputFile::new("requirements.txt", "alpha==1.0\nbeta==2.0\n-e ./local\ngamma==3.0\n")]);
+    let mut lookups = Lookups::default();
+    let refs = |ids: &[&str]| {
+        let mut refs: Vec<VulnRef> =
+            ids.iter().map(|id| VulnRef { id: id.to_string(), modified: String::new() }).collect();
+        if reverse {
+            refs.reverse();
+        }
+        Ok(refs)
+    };
+    lookups.queries.insert(
+        PackageKey { name: "alpha".into(), version: "1.0".into() },
+        refs(&["GHSA-aaaa-0000-0000", "OSVLENS-TEST-2", "PYSEC-2099-1"]),
+    );
+    lookups.queries.insert(
+        PackageKey { name: "beta".into(), version: "2.0".into() },
+        refs(&["OSVLENS-TEST-9", "GHSA-bbbb-0000-0000"]),
+    );
+    lookups.queries.insert(PackageKey { name: "gamma".into(), version: "3.0".into() }, Err(LookupError::Status(503)));
+    let records = [
+        r#"{"id":"PYSEC-2099-1","modified":"2026-01-02T00:00:00Z","published":"2026-01-01T00:00:00Z",
+            "aliases":["CVE-2099-1000","GHSA-aaaa-0000-0000"],"summary":"=HYPERLINK(\"http://evil\") in alpha, \"quoted\"",
+            "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+            "affected":[{"package":{"ecosystem":"PyPI","name":"alpha"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.5"}]}]}],
+            "references":[{"type":"ADVISORY","url":"https://example.org/a"},{"type":"FIX","url":"https://example.org/fix"}]}"#,
+        r#"{"id":"GHSA-aaaa-0000-0000","modified":"2026-03-01T00:00:00Z","published":"2025-12-30T00:00:00Z",
+            "aliases":["CVE-2099-1000"],"summary":"alpha lets anyone in",
+            "severity":[{"type":"CVSS_V4","score":"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}],
+            "database_specific":{"severity":"CRITICAL"},
+            "affected":[{"package":{"ecosystem":"PyPI","name":"alpha"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.4"}]}]}],
+            "references":[{"type":"ADVISORY","url":"https://example.org/a"},{"type":"WEB","url":"javascript:alert(1)"}]}"#,
+        r#"{"id":"OSVLENS-TEST-2","modified":"2026-02-01T00:00:00Z","summary":"alpha | pipes <b>and</b> markup",
+            "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:N/A:N"}],
+            "affected":[{"package":{"ecosystem":"PyPI","name":"alpha"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.2"}]}]}]}"#,
+        r#"{"id":"GHSA-bbbb-0000-0000","modified":"2026-02-01T00:00:00Z","summary":"beta, high by word only",
+            "database_specific":{"severity":"HIGH"},
+            "affected":[{"package":{"ecosystem":"PyPI","name":"beta"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}]}"#,
+        r#"{"id":"OSVLENS-TEST-9","modified":"2026-02-01T00:00:00Z","details":"Line one\nline two, with a comma",
+            "affected":[{"package":{"ecosystem":"PyPI","name":"beta"},"versions":["2.0"]}]}"#,
+    ];
+    for json in records {
+        let record = record(json);
+        lookups.apply(&crate::audit::AuditEvent::Record(record.id.clone(), Ok(record)));
+    }
+    crate::report::build(&parsed, &lookups)
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).expect("the export is JSON")
+}
+
+#[test]
+fn aliasing_records_are_one_finding_led_by_the_pysec_id() {
+    let report = sample_report();
+    let alpha = &report.files[0].dependencies[0];
+    let ids: Vec<(&str, Vec<&str>)> = alpha
+        .findings
+        .iter()
+        .map(|finding| (finding.id.as_str(), finding.aliases.iter().map(String::as_str).collect()))
+        .collect();
+    assert_eq!(ids, [("OSVLENS-TEST-2", vec![]), ("PYSEC-2099-1", vec!["CVE-2099-1000", "GHSA-aaaa-0000-0000"])]);
+    let merged = &alpha.findings[1];
+    assert_eq!(merged.records, ["PYSEC-2099-1", "GHSA-aaaa-0000-0000"]);
+    assert_eq!(merged.fixed_versions, ["1.4", "1.5"]);
+    assert_eq!(merged.severity.score(), Some(9.8));
+    assert_eq!(merged.severity.scores.len(), 2, "the v4 vector is kept for the exports");
+    assert_eq!(merged.published.as_deref(), Some("2025-12-30T00:00:00Z"));
+    assert_eq!(merged.modified.as_deref(), Some("2026-03-01T00:00:00Z"));
+    let urls: Vec<&str> = merged.references.iter().map(|reference| reference.url.as_str()).collect();
+    assert_eq!(urls, ["https://example.org/a", "https://example.org/fix", "javascript:alert(1)"]);
+    assert_eq!(report.summary.findings, 4);
+    let beta_unknown = &report.files[0].dependencies[1].findings[1];
+    assert_eq!(beta_unknown.details, [("OSVLENS-TEST-9".to_string(), "Line one\nline two, with a comma".to_string())]);
+}
+
+#[test]
+fn grouping_does_not_depend_on_the_order_of_answers() {
+    let reversed = sample_report_in_order(true);
+    assert_eq!(sample_report(), reversed);
+}
+
+#[test]
+fn pip_audit_json_has_pip_audits_shape() {
+    let value = json(&ExportFormat::Json.render(&sample_report(), ""));
+    let object = value.as_object().expect("an object");
+    assert_eq!(object.keys().collect::<Vec<_>>(), ["dependencies", "fixes"]);
+    assert_eq!(value["fixes"], serde_json::json!([]));
+    let dependencies = value["dependencies"].as_array().expect("a list");
+    let names: Vec<&str> = dependencies.iter().map(|dependency| dependency["name"].as_str().unwrap_or("")).collect();
+    assert_eq!(names, ["alpha", "beta", "./local", "gamma"]);
+    let alpha = &dependencies[0];
+    let mut keys: Vec<&String> = alpha.as_object().expect("object").keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["name", "version", "vulns"]);
+    assert_eq!(alpha["version"], "1.0");
+    let vuln = &alpha["vulns"][1];
+    let mut keys: Vec<&String> = vuln.as_object().expect("object").keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["aliases", "description", "fix_versions", "id"]);
+    assert_eq!(vuln["id"], "PYSEC-2099-1");
+    assert_eq!(vuln["fix_versions"], serde_json::json!(["1.4", "1.5"]));
+    assert_eq!(vuln["aliases"], serde_json::json!(["CVE-2099-1000", "GHSA-aaaa-0000-0000"]));
+    // Skipped and unchecked dependencies are skips with a reason, never an empty (clean) vulns list.
+    assert_eq!(dependencies[2].as_object().map(|object| object.len()), Some(2));
+    assert!(dependencies[2]["skip_reason"].as_str().is_some_and(|reason| reason.contains("editable")));
+    assert!(dependencies[3]["skip_reason"].as_str().is_some_and(|reason| reason.contains("503")));
+    assert!(dependencies[3].get("vulns").is_none());
+}
+
+#[test]
+fn ignored_findings_leave_pip_audit_json_but_stay_in_sarif_as_suppressed() {
+    let mut report = sample_report();
+    crate::triage::apply(
+        &mut report,
+        &[crate::triage::Ignore::new("PYSEC-2099-1", "dev only", None).expect("ok")],
+        "2026-01-01",
+    );
+    let value = json(&ExportFormat::Json.render(&report, ""));
+    assert_eq!(value["dependencies"][0]["vulns"].as_array().map(Vec::len), Some(1));
+    let sarif = json(&ExportFormat::Sarif.render(&report, ""));
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let suppressed: Vec<&Value> = results.iter().filter(|result| result.get("suppressions").is_some()).collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["ruleId"], "PYSEC-2099-1");
+    assert_eq!(suppressed[0]["suppressions"][0]["justification"], "dev only");
+}
+
+#[test]
+fn sarif_results_point_at_the_file_and_line() {
+    let sarif = json(&ExportFormat::Sarif.render(&sample_report(), ""));
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 4);
+    let beta = results.iter().find(|result| result["ruleId"] == "GHSA-bbbb-0000-0000").expect("beta's finding");
+    let location = &beta["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "requirements.txt");
+    assert_eq!(location["region"]["startLine"], 2);
+    assert_eq!(location["region"]["startColumn"], 1);
+    assert_eq!(beta["level"], "error");
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().expect("rules");
+    let index = beta["ruleIndex"].as_u64().expect("an index") as usize;
+    assert_eq!(rules[index]["id"], "GHSA-bbbb-0000-0000");
+    let pysec = rules.iter().find(|rule| rule["id"] == "PYSEC-2099-1").expect("rule");
+    assert_eq!(pysec["properties"]["security-severity"], "9.8");
+}
+
+#[test]
+fn cyclonedx_lists_components_vulnerabilities_ratings_and_affects() {
+    let bom = json(&ExportFormat::CycloneDx.render(&sample_report(), "2026-11-25T12:00:00Z"));
+    assert_eq!((bom["bomFormat"].as_str(), bom["specVersion"].as_str()), (Some("CycloneDX"), Some("1.6")));
+    let purls: Vec<&str> =
+        bom["components"].as_array().expect("components").iter().map(|c| c["purl"].as_str().unwrap_or("")).collect();
+    assert_eq!(purls, ["pkg:pypi/alpha@1.0", "pkg:pypi/beta@2.0", "pkg:pypi/gamma@3.0"]);
+    let vulnerabilities = bom["vulnerabilities"].as_array().expect("vulnerabilities");
+    let pysec = vulnerabilities.iter().find(|v| v["id"] == "PYSEC-2099-1").expect("PYSEC");
+    let methods: Vec<&str> =
+        pysec["ratings"].as_array().expect("ratings").iter().map(|r| r["method"].as_str().unwrap_or("")).collect();
+    assert_eq!(methods, ["CVSSv4", "CVSSv31"]);
+    assert_eq!(pysec["ratings"][1]["score"], 9.8);
+    assert_eq!(pysec["ratings"][1]["severity"], "critical");
+    assert_eq!(pysec["ratings"][1]["vector"], "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H");
+    assert_eq!(pysec["affects"], serde_json::json!([{ "ref": "pkg:pypi/alpha@1.0" }]));
+    let references: Vec<&str> =
+        pysec["references"].as_array().expect("refs").iter().map(|r| r["id"].as_str().unwrap_or("")).collect();
+    assert_eq!(references, ["CVE-2099-1000", "GHSA-aaaa-0000-0000"]);
+    let unknown = vulnerabilities.iter().find(|v| v["id"] == "OSVLENS-TEST-9").expect("unknown");
+    assert_eq!(unknown["ratings"][0]["severity"], "unknown");
+    // Only web links become advisories.
+    let advisories = pysec["advisories"].as_array().expect("advisories");
+    assert!(advisories.iter().all(|advisory| advisory["url"].as_str().is_some_and(|url| url.starts_with("https://"))));
+}
+
+#[test]
+fn csv_quotes_per_rfc_4180_and_defuses_formulas() {
+    let csv = ExportFormat::Csv.render(&sample_report(), "");
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert!(lines[0].starts_with("file,line,column,package,version,id,aliases,severity,score"));
+    let pysec = lines.iter().find(|line| line.contains("PYSEC-2099-1")).expect("a row");
+    assert!(pysec.contains(r#""'=HYPERLINK(""http://evil"") in alpha, ""quoted""""#), "{pysec}");
+    assert_eq!(csv::quote("line one\nline two"), "\"line one\nline two\"", "a multi-line cell stays one quoted cell");
+    assert_eq!(csv::quote("-1+2"), "'-1+2");
+    assert_eq!(csv::quote("@SUM(A1)"), "'@SUM(A1)");
+    assert_eq!(csv::quote("+x"), "'+x");
+    assert_eq!(csv::quote("plain"), "plain");
+    assert_eq!(csv::quote("a,b"), "\"a,b\"");
+    assert!(csv.ends_with("\r\n"));
+}
+
+#[test]
+fn markdown_escapes_advisory_text() {
+    let markdown = ExportFormat::Markdown.render(&sample_report(), "");
+    assert!(markdown.starts_with("## osv-lens audit"));
+    assert!(markdown.contains("alpha \\| pipes \\<b\\>and\\</b\\> markup"), "{markdown}");
+    assert!(markdown.contains("[PYSEC-2099-1](https://osv.dev/vulnerability/PYSEC-2099-1)"));
+    assert!(markdown.contains("Not checked or skipped (2)"));
+    let table_rows = markdown.lines().filter(|line| line.starts_with("| ") && !line.starts_with("| Severity")).count();
+    assert_eq!(table_rows, 4);
+    // Severity order: the critical one first.
+    let first_row = markdown.lines().find(|line| line.starts_with("| Critical")).expect("a critical row");
+    assert!(first_row.contains("PYSEC-2099-1"));
+}
+
+/// The published schemas in ../shared/data/schemas; `None` (with a notice) when the folder is absent.
+#[cfg(not(target_arch = "wasm32"))]
+fn schema(name: &str) -> Option<Value> {
+    let path = format!("{}/../shared/data/schemas/{name}", env!("CARGO_MANIFEST_DIR"));
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(serde_json::from_str(&text).expect("a schema is JSON")),
+        Err(_) => {
+            eprintln!("notice: {path} is absent; schema validation skipped");
+            None
+        }
+    }
+}
+
+/// The schemas the CycloneDX schema references, served from the files instead of the network.
+#[cfg(not(target_arch = "wasm32"))]
+struct SchemaFiles(Vec<(String, Value)>);
+
+#[cfg(not(target_arch = "wasm32"))]
+impl jsonschema::Retrieve for SchemaFiles {
+    fn retrieve(&self, uri: &jsonschema::Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        self.0
+            .iter()
+            .find(|(known, _)| known == uri.as_str())
+            .map(|(_, schema)| schema.clone())
+            .ok_or_else(|| format!("no local copy of {uri}").into())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn assert_valid(schema: &jsonschema::Validator, document: &Value, what: &str) {
+    let errors: Vec<String> =
+        schema.iter_errors(document).map(|error| format!("{} at {}", error, error.instance_path())).collect();
+    assert!(errors.is_empty(), "{what} is not valid:\n{}", errors.join("\n"));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn sarif_validates_against_the_sarif_2_1_0_schema() {
+    let Some(schema) = schema("sarif-schema-2.1.0.json") else { return };
+    let validator = jsonschema::options().should_validate_formats(true).build(&schema).expect("the schema compiles");
+    let mut report = sample_report();
+    assert_valid(&validator, &json(&ExportFormat::Sarif.render(&report, "")), "SARIF");
+    crate::triage::apply(
+        &mut report,
+        &[crate::triage::Ignore::new("CVE-2099-1000", "why", Some("2099-01-01")).expect("ok")],
+        "2026-01-01",
+    );
+    assert_valid(&validator, &json(&ExportFormat::Sarif.render(&report, "")), "SARIF with a suppression");
+    assert_valid(&validator, &json(&ExportFormat::Sarif.render(&Report::default(), "")), "an empty SARIF");
+    // The validator does reject a broken document.
+    let mut broken = json(&ExportFormat::Sarif.render(&report, ""));
+    broken["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");
+    assert!(!validator.is_valid(&broken));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn cyclonedx_validates_against_the_cyclonedx_1_6_schema() {
+    let Some(bom_schema) = schema("bom-1.6.SNAPSHOT.schema.json") else { return };
+    let (Some(spdx), Some(jsf)) = (schema("spdx.SNAPSHOT.schema.json"), schema("jsf-0.82.SNAPSHOT.schema.json")) else {
+        return;
+    };
+    let retriever = SchemaFiles(vec![
+        ("http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json".into(), spdx),
+        ("http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json".into(), jsf),
+    ]);
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .with_retriever(retriever)
+        .build(&bom_schema)
+        .expect("the schema compiles");
+    assert_valid(
+        &validator,
+        &json(&ExportFormat::CycloneDx.render(&sample_report(), "2026-11-25T12:00:00Z")),
+        "CycloneDX",
+    );
+    assert_valid(&validator, &json(&ExportFormat::CycloneDx.render(&Report::default(), "")), "an empty CycloneDX BOM");
+    let mut broken = json(&ExportFormat::CycloneDx.render(&sample_report(), ""));
+    broken["vulnerabilities"][0]["ratings"][0]["severity"] = serde_json::json!("apocalyptic");
+    assert!(!validator.is_valid(&broken));
+}

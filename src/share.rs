@@ -1,0 +1,143 @@
+//! The share link: the inputs, the settings and the ignores in the page address's fragment, so that a report can be
+//! shown to someone else without uploading anything. Browsers never send the fragment to a server.
+//!
+//! Format, version 1: `r=v1.<payload>`, where the payload is the [`Shared`] JSON compressed with DEFLATE in a zlib
+//! wrapper (RFC 1950: its Adler-32 check catches most tampering) and written in unpadded base64url (RFC 4648 §5,
+//! [`base64url`]).
+//! Opening a link re-runs the audit, so the link stays small and the findings are current. Later versions must keep
+//! decoding `v1` links: the fixture `tests/fixtures/share/v1-*.txt` holds one.
+//!
+//! Decoding is defensive: the link's length, the inflated size (so that a small link cannot inflate into gigabytes),
+//! the number and size of files are all bounded, and every failure is a [`ShareError`] with a message for people.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::triage::Ignore;
+
+/// The fragment key: `#r=…`.
+pub const FRAGMENT_KEY: &str = "r=";
+/// The longest link payload read, in characters.
+pub const MAX_LINK_CHARS: usize = 512 * 1024;
+/// The most bytes a payload may inflate to.
+pub const MAX_INFLATED_BYTES: usize = 8 * 1024 * 1024;
+/// The most files a link may carry.
+pub const MAX_FILES: usize = 64;
+
+/// What a link carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shared {
+    /// When the link was made (RFC 3339).
+    pub created: String,
+    /// The chosen files, in order.
+    #[serde(default)]
+    pub files: Vec<SharedFile>,
+    /// The paste box's text.
+    #[serde(default)]
+    pub pasted: String,
+    /// The page's settings, by name; a reader ignores names it does not know.
+    #[serde(default)]
+    pub settings: BTreeMap<String, serde_json::Value>,
+    /// The ignore rules.
+    #[serde(default)]
+    pub ignores: Vec<Ignore>,
+}
+
+/// One input file in a link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedFile {
+    /// Its name.
+    pub name: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// Why a link cannot be opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShareError {
+    /// The fragment is not a share link at all.
+    NotALink,
+    /// A version this build does not know.
+    UnknownVersion(String),
+    /// Longer than [`MAX_LINK_CHARS`].
+    TooLong(usize),
+    /// Not base64url.
+    BadEncoding,
+    /// The compressed data is damaged or was altered.
+    Damaged,
+    /// It inflates past [`MAX_INFLATED_BYTES`].
+    TooLarge,
+    /// The content is not what a link holds.
+    BadContent(String),
+}
+
+impl fmt::Display for ShareError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotALink => f.write_str("the address does not hold a share link"),
+            Self::UnknownVersion(version) => {
+                write!(f, "the link is format `{version}`, which this version of osv-lens cannot read")
+            }
+            Self::TooLong(length) => {
+                write!(f, "the link is {length} characters long; the limit is {MAX_LINK_CHARS}")
+            }
+            Self::BadEncoding => f.write_str("the link is not valid base64url; it may have been cut or altered"),
+            Self::Damaged => f.write_str("the link's data is damaged or was altered"),
+            Self::TooLarge => {
+                write!(f, "the link unpacks to more than {} MB; it was refused", MAX_INFLATED_BYTES >> 20)
+            }
+            Self::BadContent(message) => write!(f, "the link's content cannot be read: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for ShareError {}
+
+/// The fragment (without `#`) for `shared`: `r=v1.<payload>`.
+pub fn encode(shared: &Shared) -> String {
+    let json = serde_json::to_vec(shared).expect("a share payload always serialises");
+    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&json, 9);
+    format!("{FRAGMENT_KEY}v1.{}", base64url::encode(&compressed))
+}
+
+/// Reads a fragment (with or without the leading `#`).
+pub fn decode(fragment: &str) -> Result<Shared, ShareError> {
+    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+    let link = fragment.strip_prefix(FRAGMENT_KEY).ok_or(ShareError::NotALink)?;
+    if link.len() > MAX_LINK_CHARS {
+        return Err(ShareError::TooLong(link.len()));
+    }
+    let (version, payload) = link.split_once('.').ok_or(ShareError::NotALink)?;
+    match version {
+        "v1" => decode_v1(payload),
+        other => Err(ShareError::UnknownVersion(other.chars().take(16).collect())),
+    }
+}
+
+fn decode_v1(payload: &str) -> Result<Shared, ShareError> {
+    // Links pasted from chat programs sometimes gain padding or line breaks; neither carries data.
+    let cleaned: String = payload.chars().filter(|c| !c.is_whitespace() && *c != '=').collect();
+    let compressed = base64url::decode(&cleaned).ok_or(ShareError::BadEncoding)?;
+    let json =
+        miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_INFLATED_BYTES).map_err(|error| {
+            match error.status {
+                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => ShareError::TooLarge,
+                _ => ShareError::Damaged,
+            }
+        })?;
+    let shared: Shared = serde_json::from_slice(&json).map_err(|error| ShareError::BadContent(error.to_string()))?;
+    if shared.files.len() > MAX_FILES {
+        return Err(ShareError::BadContent(format!("{} files; the limit is {MAX_FILES}", shared.files.len())));
+    }
+    if shared.files.iter().any(|file| file.name.trim().is_empty()) {
+        return Err(ShareError::BadContent("a file without a name".into()));
+    }
+    Ok(shared)
+}
+
+mod base64url;
+
+#[cfg(test)]
+mod tests;

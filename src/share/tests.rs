@@ -1,0 +1,109 @@
+use super::*;
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/share/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+fn sample() -> Shared {
+    let mut settings = BTreeMap::new();
+    settings.insert("view".to_string(), serde_json::json!({ "sort": "package", "fix": "has-fix" }));
+    Shared {
+        created: "2026-11-25T12:00:00Z".into(),
+        files: vec![SharedFile {
+            name: "requirements.txt".into(),
+            text: "osv-lens-demo==1.3.2\nosv-lens-demo-clean==1.0\n".into(),
+        }],
+        pasted: "osv-lens-other==2.1\n".into(),
+        settings,
+        ignores: vec![Ignore::new("OSVLENS-TEST-2", "not reachable from our code", Some("2099-01-01")).expect("valid")],
+    }
+}
+
+#[test]
+fn a_link_round_trips() {
+    let shared = sample();
+    let fragment = encode(&shared);
+    assert!(fragment.starts_with("r=v1."), "{fragment}");
+    assert!(fragment[5..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "base64url only");
+    assert_eq!(decode(&fragment), Ok(shared.clone()));
+    assert_eq!(decode(&format!("#{fragment}")), Ok(shared));
+}
+
+/// The checked-in v1 link must keep decoding, whatever the encoder does later.
+#[test]
+fn the_v1_fixture_still_decodes() {
+    let link = fixture("v1-basic.txt");
+    let shared = decode(link.trim()).expect("the v1 fixture decodes");
+    assert_eq!(shared, sample());
+}
+
+#[test]
+fn a_342_package_requirements_file_fits_in_16_kb() {
+    let text = fixture("requirements-342.txt");
+    let pins = text.lines().filter(|line| line.contains("==")).count();
+    assert_eq!(pins, 342);
+    let shared = Shared {
+        created: "2026-11-25T12:00:00Z".into(),
+        files: vec![SharedFile { name: "requirements.txt".into(), text: text.clone() }],
+        pasted: String::new(),
+        settings: sample().settings,
+        ignores: sample().ignores,
+    };
+    let fragment = encode(&shared);
+    let url_length = "https://example.org/osv-lens/#".len() + fragment.len();
+    eprintln!("342-package link: {} bytes of input, {} characters of link", text.len(), url_length);
+    assert!(url_length < 16 * 1024, "{url_length} characters");
+    assert_eq!(decode(&fragment).expect("decodes").files[0].text, text);
+}
+
+#[test]
+fn tampered_and_cut_links_are_refused_with_a_reason() {
+    let fragment = encode(&sample());
+    // Change one payload character in the middle.
+    let middle = fragment.len() / 2;
+    let flipped = if &fragment[middle..=middle] == "A" { "B" } else { "A" };
+    let tampered = format!("{}{flipped}{}", &fragment[..middle], &fragment[middle + 1..]);
+    assert!(matches!(decode(&tampered), Err(ShareError::Damaged | ShareError::BadContent(_))), "{tampered}");
+    let cut = &fragment[..fragment.len() - 10];
+    assert!(matches!(decode(cut), Err(ShareError::Damaged | ShareError::BadEncoding)));
+    assert_eq!(decode("r=v1.not*base64!"), Err(ShareError::BadEncoding));
+    assert_eq!(decode("r=v9.abc"), Err(ShareError::UnknownVersion("v9".into())));
+    assert_eq!(decode("something-else"), Err(ShareError::NotALink));
+    assert_eq!(decode("r=v1"), Err(ShareError::NotALink));
+    let valid_json_wrong_shape = encode_raw(br#"{"files": 3}"#);
+    assert!(matches!(decode(&valid_json_wrong_shape), Err(ShareError::BadContent(_))));
+    for error in [ShareError::Damaged, ShareError::TooLarge, ShareError::BadEncoding, ShareError::TooLong(9)] {
+        assert!(!error.to_string().is_empty());
+    }
+}
+
+fn encode_raw(bytes: &[u8]) -> String {
+    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(bytes, 9);
+    format!("r=v1.{}", super::base64url::encode(&compressed))
+}
+
+#[test]
+fn a_link_that_inflates_too_far_is_refused() {
+    // 64 MB of spaces compress to a few tens of kilobytes: a zip bomb in miniature.
+    let bomb = vec![b' '; 64 * 1024 * 1024];
+    let fragment = encode_raw(&bomb);
+    assert!(fragment.len() < MAX_LINK_CHARS, "the bomb fits in a link: {}", fragment.len());
+    assert_eq!(decode(&fragment), Err(ShareError::TooLarge));
+}
+
+#[test]
+fn an_oversized_link_is_refused_before_decoding() {
+    let long = format!("r=v1.{}", "A".repeat(MAX_LINK_CHARS + 1));
+    assert_eq!(decode(&long), Err(ShareError::TooLong(MAX_LINK_CHARS + 4)));
+}
+
+#[test]
+fn unknown_fields_and_settings_from_later_versions_are_ignored() {
+    let fragment = encode_raw(
+        br#"{"created":"2030-01-01T00:00:00Z","files":[],"pasted":"a==1","settings":{"new":1},"future":true}"#,
+    );
+    let shared = decode(&fragment).expect("decodes");
+    assert_eq!(shared.pasted, "a==1");
+    assert_eq!(shared.settings.get("new"), Some(&serde_json::json!(1)));
+}

@@ -1,0 +1,95 @@
+use super::*;
+use crate::export::tests::sample_report;
+
+#[test]
+fn rules_read_like_osv_scanner_toml_and_expire() {
+    let rule = Ignore::new(" OSVLENS-TEST-2 ", "  not reachable  ", Some("2027-01-01")).expect("valid");
+    assert_eq!((rule.id.as_str(), rule.reason.as_str()), ("OSVLENS-TEST-2", "not reachable"));
+    assert!(rule.is_active("2026-12-31"));
+    assert!(!rule.is_active("2027-01-01"));
+    assert!(Ignore::new("X", "", None).expect("valid").is_active("9999-12-31"));
+    assert!(Ignore::new("X", "", Some("next week")).is_err());
+    assert!(Ignore::new("X", "", Some("2026-13-01")).is_err());
+    let json = serde_json::to_string(&rule).expect("writes");
+    assert_eq!(json, r#"{"id":"OSVLENS-TEST-2","reason":"not reachable","ignoreUntil":"2027-01-01"}"#);
+    let long = Ignore::new("X", &"y".repeat(2 * MAX_REASON_CHARS), None).expect("valid");
+    assert_eq!(long.reason.chars().count(), MAX_REASON_CHARS);
+}
+
+#[test]
+fn ignored_findings_leave_the_totals_but_stay_listed() {
+    let mut report = sample_report();
+    let before = report.summary;
+    assert_eq!(before.findings, 4);
+    // Ignore by an alias: the rule names the CVE, the finding's primary ID is the PYSEC one.
+    let rules = vec![
+        Ignore::new("CVE-2099-1000", "dev only", None).expect("valid"),
+        Ignore::new("OSVLENS-TEST-2", "expired", Some("2020-01-01")).expect("valid"),
+    ];
+    apply(&mut report, &rules, "2026-11-25");
+    assert_eq!(report.summary.findings, 3);
+    assert_eq!(report.summary.ignored, 1);
+    let listing = list(&report, &View::default());
+    assert_eq!(listing.shown.len(), 3);
+    assert_eq!(listing.ignored.len(), 1);
+    let ignored = &listing.ignored[0];
+    let finding = &report.files[ignored.file].dependencies[ignored.dependency].findings[ignored.finding];
+    assert_eq!(finding.id, "PYSEC-2099-1");
+    assert_eq!(finding.ignored.as_ref().map(|rule| rule.reason.as_str()), Some("dev only"));
+    // Lifting the rules restores the totals.
+    apply(&mut report, &[], "2026-11-25");
+    assert_eq!(report.summary, before);
+}
+
+fn ids(report: &Report, refs: &[FindingRef]) -> Vec<String> {
+    refs.iter()
+        .map(|at| {
+            let dependency = &report.files[at.file].dependencies[at.dependency];
+            format!("{}:{}", dependency.dependency.name, dependency.findings[at.finding].id)
+        })
+        .collect()
+}
+
+#[test]
+fn the_list_sorts_by_severity_package_or_id() {
+    let report = sample_report();
+    let by = |sort| ids(&report, &list(&report, &View { sort, ..View::default() }).shown);
+    assert_eq!(
+        by(SortKey::Severity),
+        ["alpha:PYSEC-2099-1", "beta:GHSA-bbbb-0000-0000", "alpha:OSVLENS-TEST-2", "beta:OSVLENS-TEST-9"]
+    );
+    assert_eq!(
+        by(SortKey::Package),
+        ["alpha:PYSEC-2099-1", "alpha:OSVLENS-TEST-2", "beta:GHSA-bbbb-0000-0000", "beta:OSVLENS-TEST-9"]
+    );
+    assert_eq!(
+        by(SortKey::Id),
+        ["beta:GHSA-bbbb-0000-0000", "alpha:OSVLENS-TEST-2", "beta:OSVLENS-TEST-9", "alpha:PYSEC-2099-1"]
+    );
+}
+
+#[test]
+fn filters_count_what_they_hide_and_say_so_for_unknowns() {
+    let report = sample_report();
+    let high_only = View { ratings: [Rating::Critical, Rating::High].into_iter().collect(), ..View::default() };
+    let listing = list(&report, &high_only);
+    assert_eq!(ids(&report, &listing.shown), ["alpha:PYSEC-2099-1", "beta:GHSA-bbbb-0000-0000"]);
+    assert_eq!((listing.hidden, listing.hidden_unknown), (2, 1));
+
+    let with_fix = list(&report, &View { fix: FixFilter::HasFix, ..View::default() });
+    assert_eq!(ids(&report, &with_fix.shown), ["alpha:PYSEC-2099-1", "alpha:OSVLENS-TEST-2"]);
+    let without_fix = list(&report, &View { fix: FixFilter::NoFix, ..View::default() });
+    assert_eq!(without_fix.shown.len(), 2);
+
+    let package = list(&report, &View { package: " BET ".into(), ..View::default() });
+    assert_eq!(package.shown.len(), 2);
+    assert!(View::default().is_unfiltered() && !high_only.is_unfiltered());
+}
+
+#[test]
+fn dates_are_checked() {
+    assert!(is_date("2026-02-28"));
+    for bad in ["2026-2-28", "20260228", "2026-00-01", "2026-01-32", "abcd-ef-gh", "2026-01-01T"] {
+        assert!(!is_date(bad), "{bad}");
+    }
+}
