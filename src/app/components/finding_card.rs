@@ -61,7 +61,7 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
             <div class="finding-head">
                 <span class={classes!("severity", rating.as_str())} title={badge_title} data-testid="severity">{ badge }</span>
                 <a class="vuln-id" href={osv_url(&finding.id)} target="_blank" rel="noopener noreferrer">{ &finding.id }</a>
-                <span class="finding-package"><strong>{ name }</strong>{ " " }{ version }</span>
+                <span class="finding-package"><strong>{ name }</strong>{ " " }{ version.clone() }</span>
                 <span class="location" title={dependency.dependency.origin.to_string()}>
                     { format!("{}:{}", dependency.dependency.origin.file, dependency.dependency.origin.line) }
                 </span>
