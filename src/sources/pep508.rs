@@ -1,12 +1,14 @@
-//! The one door to pep508_rs, with guards against the inputs it panics on.
+//! The one door to PEP 508: requirement strings, read with pep508_rs's names and markers and pep440_rs's version
+//! specifiers.
 //!
-//! pep508_rs 0.9.2 panics on two kinds of input, found by the garbled-input test:
-//! - a package or extra name that ends in `-`, `_` or `.` before another character (`foo-==1.0`, `foo_ ;marker`,
-//!   `foo[bar-]`): the name is validated with an `expect`. These are caught first and reported as errors.
+//! pep508_rs 0.9.2 panics on some inputs, found by the garbled-input test, so every call goes through here:
+//! - a package or extra name that ends in `-`, `_` or `.` before another character (`foo-==1.0`): its requirement
+//!   parser validates names with an `expect`. The requirement's structure is read here instead (see
+//!   [`parse_requirement`]).
 //! - a marker followed by non-ASCII text (`extra<'3'é`): a count of characters is used as a count of bytes to slice
 //!   the input. Each non-ASCII character is given to pep508_rs as as many `?` as it has bytes, which keeps every
-//!   byte offset; no valid marker or requirement needs non-ASCII outside a quoted string, and the texts kept for
-//!   the report are the original ones.
+//!   byte offset; no valid marker needs non-ASCII outside a quoted string, and the texts kept for the report are the
+//!   original ones.
 
 use std::borrow::Cow;
 use std::convert::Infallible;
@@ -14,7 +16,8 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use pep508_rs::{MarkerTree, Pep508Url, Requirement};
+use pep508_rs::pep440_rs::{VersionSpecifier, VersionSpecifiers};
+use pep508_rs::{ExtraName, MarkerTree, PackageName, Pep508Url, Requirement, VersionOrUrl};
 
 /// The URL of a `name @ url` requirement, kept as written.
 ///
@@ -51,15 +54,214 @@ pub(crate) struct Pep508Problem {
 }
 
 /// Parses a PEP 508 requirement (`name[extras] specifiers-or-url ; marker`).
+///
+/// The structure (name, extras, specifier or URL, marker) is read here; the parts are read by pep508_rs (names,
+/// extras, markers) and pep440_rs (version specifiers). pep508_rs's own requirement parser is not used: its error
+/// path expands `${VAR}` with the `regex` crate, which would put the regex engine and its Unicode tables in the
+/// page: 174 KB of the 450 KB budget, compressed. It also panics on names that end in punctuation.
 pub(crate) fn parse_requirement(text: &str) -> Result<Requirement<WrittenUrl>, Pep508Problem> {
-    if let Some(problem) = name_ending_in_punctuation(text) {
-        return Err(problem);
+    let mut cursor = Cursor { text, at: 0 };
+    cursor.skip_whitespace();
+    let name = cursor.name("Package name")?;
+    let name =
+        PackageName::new(name.to_string()).map_err(|error| cursor.problem_before(name.len(), error.to_string()))?;
+    cursor.skip_whitespace();
+    let extras = if cursor.peek() == Some('[') { cursor.extras()? } else { Vec::new() };
+    cursor.skip_whitespace();
+    let version_or_url = match cursor.peek() {
+        Some('@') => {
+            cursor.bump();
+            cursor.skip_whitespace();
+            let url = cursor.take_while(|c| !c.is_whitespace());
+            if url.is_empty() {
+                return Err(cursor.problem(0, "Expected a URL after `@`"));
+            }
+            cursor.skip_whitespace();
+            match cursor.peek() {
+                None | Some(';') => {}
+                Some(other) => {
+                    return Err(cursor.problem(other.len_utf8(), format!("Expected `;` or the end, found `{other}`")))
+                }
+            }
+            Some(VersionOrUrl::Url(WrittenUrl(url.to_string())))
+        }
+        Some('(') => {
+            cursor.bump();
+            let inner_start = cursor.at;
+            let Some(close) = text[inner_start..].find(')') else {
+                return Err(Pep508Problem {
+                    message: "Missing closing parenthesis (expected `)`)".into(),
+                    start: inner_start - 1,
+                    len: 1,
+                });
+            };
+            let specifiers = specifiers(text, inner_start, inner_start + close)?;
+            cursor.at = inner_start + close + 1;
+            cursor.skip_whitespace();
+            match cursor.peek() {
+                None | Some(';') => {}
+                Some(other) => {
+                    return Err(cursor.problem(other.len_utf8(), format!("Expected `;` or the end, found `{other}`")))
+                }
+            }
+            Some(VersionOrUrl::VersionSpecifier(specifiers))
+        }
+        Some('<' | '=' | '>' | '~' | '!') => {
+            let end = text[cursor.at..].find(';').map_or(text.len(), |offset| cursor.at + offset);
+            let specifiers = specifiers(text, cursor.at, end)?;
+            cursor.at = end;
+            Some(VersionOrUrl::VersionSpecifier(specifiers))
+        }
+        None | Some(';') => None,
+        Some(other) => {
+            return Err(cursor.problem(
+                other.len_utf8(),
+                format!("Expected one of `@`, `(`, `<`, `=`, `>`, `~`, `!`, `;`, found `{other}`"),
+            ))
+        }
+    };
+    let marker = if cursor.peek() == Some(';') {
+        let marker_start = cursor.at + 1;
+        parse_marker(&text[marker_start..])
+            .map_err(|problem| Pep508Problem { start: marker_start + problem.start, ..problem })?
+    } else {
+        MarkerTree::TRUE
+    };
+    Ok(Requirement { name, extras, version_or_url, marker, origin: None })
+}
+
+/// Reads `text[start..end]` as a comma-separated list of version specifiers, each with pep440_rs; a problem points
+/// at the clause that could not be read.
+fn specifiers(text: &str, start: usize, end: usize) -> Result<VersionSpecifiers, Pep508Problem> {
+    let mut clauses = Vec::new();
+    let mut clause_start = start;
+    for clause in text[start..end].split(',') {
+        let trimmed = clause.trim();
+        let at = clause_start + (clause.len() - clause.trim_start().len());
+        if trimmed.is_empty() {
+            return Err(Pep508Problem { message: "Expected a version specifier".into(), start: at, len: 0 });
+        }
+        match VersionSpecifier::from_str(trimmed) {
+            Ok(specifier) => clauses.push(specifier),
+            Err(error) => return Err(Pep508Problem { message: error.to_string(), start: at, len: trimmed.len() }),
+        }
+        clause_start += clause.len() + 1;
     }
-    Requirement::<WrittenUrl>::from_str(&ascii_only(text)).map_err(|error| Pep508Problem {
-        message: restore_character(error.message.to_string(), text, error.start),
-        start: error.start,
-        len: error.len,
-    })
+    Ok(clauses.into_iter().collect())
+}
+
+/// A position in a requirement string, moving forward.
+struct Cursor<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<char> {
+        self.text[self.at..].chars().next()
+    }
+
+    fn bump(&mut self) {
+        if let Some(c) = self.peek() {
+            self.at += c.len_utf8();
+        }
+    }
+
+    fn take_while(&mut self, keep: impl Fn(char) -> bool) -> &'a str {
+        let start = self.at;
+        let length = self.text[start..].find(|c: char| !keep(c)).unwrap_or(self.text.len() - start);
+        self.at += length;
+        &self.text[start..self.at]
+    }
+
+    fn skip_whitespace(&mut self) {
+        self.take_while(char::is_whitespace);
+    }
+
+    /// A problem spanning `len` bytes from here.
+    fn problem(&self, len: usize, message: impl Into<String>) -> Pep508Problem {
+        Pep508Problem { message: message.into(), start: self.at, len }
+    }
+
+    /// A problem spanning the `len` bytes just read.
+    fn problem_before(&self, len: usize, message: impl Into<String>) -> Pep508Problem {
+        Pep508Problem { message: message.into(), start: self.at - len, len }
+    }
+
+    /// A name per PEP 508: ASCII letters and digits, with `.`, `-` and `_` inside.
+    fn name(&mut self, kind: &str) -> Result<&'a str, Pep508Problem> {
+        match self.peek() {
+            None => return Err(self.problem(0, format!("Expected a {}", kind.to_lowercase()))),
+            Some(first) if !first.is_ascii_alphanumeric() => {
+                let looks_like_a_path = matches!(first, '.' | '/' | '\\') || self.text[self.at..].contains("://");
+                let message = if kind == "Package name" && looks_like_a_path {
+                    "URL requirement must be preceded by a package name. Add the name of the package before the URL \
+                     (e.g., `package_name @ /path/to/file`)."
+                        .to_string()
+                } else {
+                    format!("Expected {} starting with an alphanumeric character, found `{first}`", kind.to_lowercase())
+                };
+                return Err(self.problem(first.len_utf8(), message));
+            }
+            Some(_) => {}
+        }
+        let name = self.take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        match name.chars().last() {
+            Some(last) if !last.is_ascii_alphanumeric() => {
+                Err(self.problem_before(1, format!("{kind} must end with an alphanumeric character, not `{last}`")))
+            }
+            _ => Ok(name),
+        }
+    }
+
+    /// `[extra, …]`, the cursor on the `[`.
+    fn extras(&mut self) -> Result<Vec<ExtraName>, Pep508Problem> {
+        let open = self.at;
+        self.bump();
+        let mut extras = Vec::new();
+        loop {
+            self.skip_whitespace();
+            match self.peek() {
+                Some(']') if extras.is_empty() => {
+                    self.bump();
+                    return Ok(extras);
+                }
+                None => {
+                    return Err(Pep508Problem {
+                        message: "Missing closing bracket (expected `]`)".into(),
+                        start: open,
+                        len: 1,
+                    })
+                }
+                Some(_) => {}
+            }
+            let name = self.name("Extra name")?;
+            extras.push(
+                ExtraName::new(name.to_string()).map_err(|error| self.problem_before(name.len(), error.to_string()))?,
+            );
+            self.skip_whitespace();
+            match self.peek() {
+                Some(',') => self.bump(),
+                Some(']') => {
+                    self.bump();
+                    return Ok(extras);
+                }
+                None => {
+                    return Err(Pep508Problem {
+                        message: "Missing closing bracket (expected `]`)".into(),
+                        start: open,
+                        len: 1,
+                    })
+                }
+                Some(other) => {
+                    return Err(self.problem(
+                        other.len_utf8(),
+                        format!("Expected either `,` (separating extras) or `]` (ending the extras), found `{other}`"),
+                    ))
+                }
+            }
+        }
+    }
 }
 
 /// Parses an environment marker (`python_version < "3.8"`).
@@ -92,59 +294,6 @@ fn restore_character(message: String, text: &str, at: usize) -> String {
     match text.get(at..).and_then(|rest| rest.chars().next()).filter(|character| !character.is_ascii()) {
         Some(character) => message.replace("`?`", &format!("`{character}`")).replace("'?'", &format!("'{character}'")),
         None => message,
-    }
-}
-
-/// Follows pep508_rs's reading of the name and extras and finds a name it would panic on: one that ends in
-/// punctuation and is followed by more text. Returns `None` as soon as pep508_rs would report an error by itself.
-fn name_ending_in_punctuation(text: &str) -> Option<Pep508Problem> {
-    let is_name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    let is_punctuation = |c: char| matches!(c, '-' | '_' | '.');
-    let mut chars = text.char_indices().peekable();
-    let eat_whitespace = |chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>| {
-        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
-    };
-    let problem = |kind: &str, (at, c): (usize, char)| Pep508Problem {
-        message: format!("{kind} must end with an alphanumeric character, not `{c}`"),
-        start: at,
-        len: c.len_utf8(),
-    };
-
-    eat_whitespace(&mut chars);
-    let mut last = chars.next().filter(|(_, c)| c.is_ascii_alphanumeric())?;
-    while let Some(next) = chars.next_if(|&(_, c)| is_name_char(c)) {
-        last = next;
-    }
-    if is_punctuation(last.1) && chars.peek().is_some() {
-        return Some(problem("Package name", last));
-    }
-    eat_whitespace(&mut chars);
-    chars.next_if(|&(_, c)| c == '[')?;
-    eat_whitespace(&mut chars);
-    let mut first = true;
-    loop {
-        match chars.peek().map(|&(_, c)| c) {
-            Some(']') => return None,
-            Some(',') if first => return None,
-            Some(',') => {
-                chars.next();
-            }
-            Some(_) if !first => return None,
-            _ => {}
-        }
-        eat_whitespace(&mut chars);
-        let mut last = chars.next().filter(|(_, c)| c.is_ascii_alphanumeric())?;
-        while let Some(next) = chars.next_if(|&(_, c)| is_name_char(c)) {
-            last = next;
-        }
-        if chars.peek().is_some_and(|&(_, c)| c != ',' && c != ']' && !c.is_whitespace()) {
-            return None;
-        }
-        if is_punctuation(last.1) {
-            return Some(problem("Extra name", last));
-        }
-        eat_whitespace(&mut chars);
-        first = false;
     }
 }
 

@@ -299,7 +299,7 @@ fn a_bad_line_is_an_error_with_its_exact_span_and_the_rest_is_kept() {
     assert_eq!(parsed.errors.len(), 1);
     let error = &parsed.errors[0];
     assert_eq!((error.line, error.column), (2, 9));
-    assert_eq!(error.to_string().lines().skip(1).collect::<Vec<_>>(), ["numpy ( ><1.19 )", "        ^^^^^^^"]);
+    assert_eq!(error.to_string().lines().skip(1).collect::<Vec<_>>(), ["numpy ( ><1.19 )", "        ^^^^^^"]);
 }
 
 #[test]
