@@ -191,12 +191,42 @@ impl ParsedInput {
     }
 }
 
+/// The most lines one input may have. A 5,000-package uv.lock has about 68,000; beyond this the report could not
+/// be rendered without freezing the tab, so the file is refused whole rather than cut at an arbitrary line.
+pub const MAX_LINES_PER_INPUT: usize = 80_000;
+
+/// A file over [`MAX_LINES_PER_INPUT`] lines, refused with one error at the first line past the limit.
+fn refuse_too_many_lines(file: &InputFile, format: Format) -> Option<ParsedFile> {
+    let (offset, _) = file.text.match_indices('\n').nth(MAX_LINES_PER_INPUT - 1)?;
+    if file.text[offset + 1..].is_empty() {
+        return None;
+    }
+    let lines = file.text.lines().count();
+    let mut refused = ParsedFile::new(&file.name, format);
+    refused.errors.push(SourceError {
+        file: file.name.clone(),
+        line: u32::try_from(MAX_LINES_PER_INPUT + 1).unwrap_or(u32::MAX),
+        column: 1,
+        width: 1,
+        message: format!(
+            "this input has {lines} lines; the limit is {MAX_LINES_PER_INPUT}, so it was not read (split it into \
+             smaller files)"
+        ),
+        snippet: String::new(),
+    });
+    Some(refused)
+}
+
 /// Detects and parses every file, then resolves the `-r`/`-c` includes of requirements files among them.
 pub fn parse_files(files_given: &[InputFile]) -> ParsedInput {
     let files = files_given
         .iter()
         .map(|file| {
-            let mut parsed = Format::detect(&file.name, &file.text).parse(&file.name, &file.text);
+            let format = Format::detect(&file.name, &file.text);
+            if let Some(refused) = refuse_too_many_lines(file, format) {
+                return refused;
+            }
+            let mut parsed = format.parse(&file.name, &file.text);
             parsed.text = Rc::from(file.text.as_str());
             parsed
         })
@@ -204,4 +234,34 @@ pub fn parse_files(files_given: &[InputFile]) -> ParsedInput {
     let mut parsed = ParsedInput { files };
     requirements_txt::resolve_includes(files_given, &mut parsed);
     parsed
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    fn pins(count: usize) -> String {
+        (0..count).map(|index| format!("package-{index}==1.0\n")).collect()
+    }
+
+    #[test]
+    fn an_input_at_the_line_limit_is_read() {
+        let parsed = parse_files(&[InputFile::new("requirements.txt", pins(MAX_LINES_PER_INPUT))]);
+        assert!(parsed.files[0].errors.is_empty());
+        assert_eq!(parsed.dependencies().count(), MAX_LINES_PER_INPUT);
+    }
+
+    #[test]
+    fn an_input_past_the_line_limit_is_refused_with_one_error_and_other_files_still_read() {
+        let parsed = parse_files(&[
+            InputFile::new("huge.txt", pins(100_000)),
+            InputFile::new("requirements.txt", "requests==2.0\n"),
+        ]);
+        let huge = &parsed.files[0];
+        assert!(huge.dependencies.is_empty());
+        assert_eq!(huge.errors.len(), 1);
+        assert_eq!(huge.errors[0].line, 80_001);
+        assert!(huge.errors[0].message.contains("100000 lines"), "{}", huge.errors[0].message);
+        assert_eq!(parsed.files[1].dependencies.len(), 1);
+    }
 }

@@ -61,8 +61,15 @@ fn applied_view(file_name: &str, applied: &FileFix) -> Html {
         FileFix::Nothing => Html::default(),
         FileFix::Patched(patched) => {
             let name = download_name(file_name);
-            let href =
-                format!("data:text/plain;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&patched.text)));
+            // A button that saves through a Blob, not a `data:` anchor: only http(s) links become anchors.
+            let save = {
+                let (name, text) = (name.clone(), patched.text.clone());
+                Callback::from(move |_: MouseEvent| {
+                    if let Err(message) = crate::io::download::save_text(&name, "text/plain;charset=utf-8", &text) {
+                        web_sys::console::warn_1(&message.into());
+                    }
+                })
+            };
             html! {
                 <div class="patched-file" data-testid="patched-file">
                     <h3>{ "Patched file: only version specifiers change; comments, options and order are kept" }</h3>
@@ -78,9 +85,9 @@ fn applied_view(file_name: &str, applied: &FileFix) -> Html {
                             html! { <span class={class}>{ format!("{mark}{}\n", line.text) }</span> }
                         }) }
                     </pre>
-                    <a class="download" data-testid="patched-download" href={href} download={name.clone()}>
+                    <button type="button" class="download" data-testid="patched-download" onclick={save}>
                         { format!("Download the patched {name}") }
-                    </a>
+                    </button>
                 </div>
             }
         }

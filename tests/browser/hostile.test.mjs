@@ -1,0 +1,128 @@
+// Hostile data: advisory text, input and share links full of markup must never run script, and the Content Security
+// Policy must hold. Every test hooks window.alert and watches for injected elements.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+
+import { BASE, audit, control, dependencies, findings, launch, openPage, paste } from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+beforeEach(async () => { await control({}); });
+
+/** Asserts that nothing hostile happened: no alert, no marker set by a payload, no injected active element. */
+async function assertNothingRan(page, label) {
+  const report = await page.evaluate(() => ({
+    alerts: window.__alerts ?? [],
+    xss: window.__xss ?? null,
+    scripts: [...document.querySelectorAll('#app script, #app iframe, #app object, #app embed')].length,
+    handlers: [...document.querySelectorAll('#app *')]
+      .flatMap((element) => [...element.attributes].map((attribute) => attribute.name))
+      .filter((name) => name.startsWith('on')),
+    badLinks: [...document.querySelectorAll('#app a[href]')]
+      .map((anchor) => anchor.getAttribute('href'))
+      .filter((href) => !/^(https?:\/\/|blob:|#)/i.test(href)),
+    images: [...document.querySelectorAll('#app img')].map((image) => image.getAttribute('src')),
+  }));
+  assert.deepEqual(report, { alerts: [], xss: null, scripts: 0, handlers: [], badLinks: [], images: [] }, label);
+}
+
+async function hook(page) {
+  await page.addInitScript(() => {
+    window.__alerts = [];
+    for (const name of ['alert', 'confirm', 'prompt']) {
+      window[name] = (message) => { window.__alerts.push(`${name}: ${message}`); };
+    }
+  });
+}
+
+test('hostile advisory text renders as text, and only http(s) links become anchors', async () => {
+  const context = await browser.browser.newContext();
+  const page = await context.newPage();
+  await hook(page);
+  await page.goto(`${BASE}/?pypi=off`);
+  await page.waitForSelector('[data-testid=status]');
+  await paste(page, 'osv-lens-xss==1.0\n');
+  assert.equal(await audit(page), 'done');
+  const found = await findings(page);
+  assert.deepEqual(found.map((finding) => finding.vuln), ['OSVLENS-XSS-1']);
+  // Open every details section so that the Markdown is rendered too.
+  await page.$$eval('details', (nodes) => nodes.forEach((node) => { node.open = true; }));
+  await page.waitForTimeout(100);
+  const text = await page.textContent('#app');
+  assert.match(text, /Summary with markup <img src=x onerror=/, 'markup in the summary is shown as text');
+  assert.match(text, /window\.__xss=5/, 'raw HTML in the details is shown as text');
+  const links = await page.$$eval('#app a[href]', (anchors) => anchors.map((anchor) => anchor.getAttribute('href')));
+  assert.ok(links.includes('https://example.org/advisory'), 'the http(s) link in the details stays a link');
+  assert.ok(links.includes('https://example.org/fix'), 'the http(s) reference stays a link');
+  assert.ok(!links.some((href) => /javascript:|data:/i.test(href)), `no javascript: or data: link: ${links}`);
+  await assertNothingRan(page, 'advisory');
+  await context.close();
+});
+
+test('hostile names, URLs and options in the input stay text', async () => {
+  const context = await browser.browser.newContext();
+  const page = await context.newPage();
+  await hook(page);
+  await page.goto(`${BASE}/?pypi=off`);
+  await page.waitForSelector('[data-testid=status]');
+  await paste(page, [
+    '<img src=x onerror="window.__xss=20">==1.0',
+    'evil @ javascript:window.__xss=21',
+    'evil2 @ https://example.org/x"><script>window.__xss=22</script>',
+    '-e javascript:window.__xss=23#egg=<svg/onload=window.__xss=24>',
+    '--index-url "><script>window.__xss=25</script>',
+    'osv-lens-demo==1.3.2 ; python_version < "<script>window.__xss=26</script>"',
+  ].join('\n'));
+  assert.equal(await audit(page), 'done');
+  const rows = await dependencies(page);
+  assert.ok(rows.length >= 5, `the entries are listed: ${rows.length}`);
+  await page.$$eval('details', (nodes) => nodes.forEach((node) => { node.open = true; }));
+  await assertNothingRan(page, 'input');
+  await context.close();
+});
+
+test('hostile share links give a message and never run script', async () => {
+  const context = await browser.browser.newContext();
+  const page = await context.newPage();
+  await hook(page);
+  const payloads = [
+    '#r=<script>window.__xss=30</script>',
+    '#r=v1.%3Cimg%20src%3Dx%20onerror%3Dwindow.__xss%3D31%3E',
+    '#r=v1.' + 'A'.repeat(100),
+    '#r=v999.abc',
+    '#"><img src=x onerror=window.__xss=32>',
+  ];
+  for (const fragment of payloads) {
+    await page.goto(`${BASE}/?pypi=off${fragment}`);
+    await page.waitForSelector('[data-testid=status]');
+    await page.waitForTimeout(200);
+    await assertNothingRan(page, fragment);
+  }
+  await context.close();
+});
+
+test('the Content Security Policy blocks an injected inline script and the page still works', async () => {
+  const { page, context } = await openPage(browser, '?pypi=off');
+  await page.evaluate(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (event) => {
+      window.__violations.push(event.violatedDirective);
+    });
+    const script = document.createElement('script');
+    script.textContent = 'window.__xss = 40;';
+    document.body.append(script);
+  });
+  await page.waitForTimeout(200);
+  const outcome = await page.evaluate(() => ({ xss: window.__xss ?? null, violations: window.__violations }));
+  assert.equal(outcome.xss, null, 'the inline script did not run');
+  assert.ok(outcome.violations.some((directive) => directive.startsWith('script-src')), JSON.stringify(outcome));
+  await paste(page, 'osv-lens-demo==1.3.2\n');
+  assert.equal(await audit(page), 'done');
+  assert.equal((await findings(page)).length, 2);
+  const policy = await page.getAttribute('meta[http-equiv=Content-Security-Policy]', 'content');
+  for (const part of ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "object-src 'none'", "base-uri 'none'"]) {
+    assert.ok(policy.includes(part), `the policy has ${part}`);
+  }
+  await context.close();
+});
