@@ -56,6 +56,9 @@ fn by_extension(base: &str) -> Option<Format> {
         "toml" => Format::PyprojectToml,
         "lock" => Format::PoetryLock,
         "yml" | "yaml" => Format::CondaEnvironment,
+        // A JSON file no other rule recognised: pip list's reader says clearly what it expected, where a
+        // requirements reader would list the document's lines as bad requirements.
+        "json" => Format::PipList,
         _ => return None,
     })
 }
@@ -191,6 +194,8 @@ mod tests {
             ("\u{feff}pasted", "\u{feff}{\"bomFormat\": \"CycloneDX\"", Format::CycloneDx),
             // Generic names: content first, then the extension.
             ("deps.json", pip_list, Format::PipList),
+            ("nested.json", "[[[[", Format::PipList),
+            ("unknown.json", "{\"a\": 1}", Format::PipList),
             ("locks/other.lock", uv, Format::UvLock),
             ("config.toml", "[tool.ruff]\nline-length = 88\n", Format::PyprojectToml),
             ("odd.toml", "a = 1\n", Format::PyprojectToml),

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 
-import { BASE, audit, control, dependencies, findings, launch, openPage, paste } from './harness.mjs';
+import { BASE, audit, control, dependencies, findings, launch, openPage, paste, waitForEnd } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -124,5 +124,47 @@ test('the Content Security Policy blocks an injected inline script and the page 
   for (const part of ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "object-src 'none'", "base-uri 'none'"]) {
     assert.ok(policy.includes(part), `the policy has ${part}`);
   }
+  await context.close();
+});
+
+/** Milliseconds the page takes to answer a trivial evaluation: a frozen tab cannot answer. */
+async function responsiveness(page) {
+  const started = Date.now();
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve())));
+  return Date.now() - started;
+}
+
+test('100,000 lines and deeply nested JSON and TOML are refused with a message that points at the place', async () => {
+  const { page, problems, context } = await openPage(browser, '?pypi=off');
+  const lines = Array.from({ length: 100_000 }, (_, index) => `package-${index}==1.0`).join('\n');
+  await page.evaluate((text) => {
+    const area = document.querySelector('[data-testid=input]');
+    area.value = text;
+    area.dispatchEvent(new InputEvent('input', { bubbles: true }));
+  }, lines);
+  await page.click('[data-testid=audit]');
+  await page.waitForSelector('.source-error', { timeout: 15_000 });
+  assert.ok(await responsiveness(page) < 1_000, 'the tab answers after the refusal');
+  const refusal = await page.textContent('.source-error');
+  assert.match(refusal, /pasted:80001:1/);
+  assert.match(refusal, /100000 lines; the limit is 80000/);
+  assert.equal(await page.$('[data-testid=dependency]'), null, 'nothing of the refused input is audited');
+
+  const nested = [
+    { name: 'pip-list.json', mimeType: 'application/json', buffer: Buffer.from('['.repeat(50_000)) },
+    { name: 'pyproject.toml', mimeType: 'text/plain', buffer: Buffer.from(`[project]\ndependencies = ${'['.repeat(50_000)}`) },
+    { name: 'requirements.txt', mimeType: 'text/plain', buffer: Buffer.from('osv-lens-demo==1.3.2\n') },
+  ];
+  await paste(page, '');
+  await page.setInputFiles('[data-testid=file-input]', nested);
+  await page.waitForSelector('[data-testid=dependency]', { timeout: 15_000 });
+  assert.equal(await waitForEnd(page), 'done');
+  assert.ok(await responsiveness(page) < 1_000, 'the tab answers after the nested documents');
+  const errors = await page.$$eval('.source-error', (nodes) => nodes.map((node) => node.textContent));
+  assert.ok(errors.some((error) => /pip-list\.json:1:\d+/.test(error)), errors.join('\n'));
+  assert.ok(errors.some((error) => /pyproject\.toml:2:\d+/.test(error)), errors.join('\n'));
+  const rows = await dependencies(page);
+  assert.deepEqual(rows.map((row) => [row.package, row.state]), [['osv-lens-demo', 'vulnerable']], 'the good file is audited');
+  assert.deepEqual(problems, []);
   await context.close();
 });
