@@ -139,3 +139,22 @@ test('real data: findings equal what api.osv.dev answered for the same pins', { 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('an empty page offers samples; one click audits a sample, and the samples step aside for real input', async () => {
+  const { page, problems } = await openPage(browser, '?pypi=off');
+  const labels = await page.$$eval('[data-testid=sample]', (buttons) => buttons.map((button) => button.textContent));
+  assert.deepEqual(labels, ['requirements.txt', 'uv.lock', 'pyproject.toml (ranges)']);
+  await page.click('[data-testid=sample] >> nth=0');
+  assert.equal(await waitForEnd(page), 'done');
+  assert.match(await page.inputValue('[data-testid=input]'), /django==3\.2\.0/);
+  const rows = await dependencies(page);
+  assert.deepEqual(rows.map((row) => row.package),
+    ['django', 'requests', 'urllib3', 'jinja2', 'pyyaml', 'pillow', 'certifi']);
+  if (REAL_DATA) {
+    const vulnerable = rows.filter((row) => row.state === 'vulnerable').map((row) => row.package);
+    assert.ok(vulnerable.includes('django') && vulnerable.includes('urllib3'), `vulnerable: ${vulnerable}`);
+  }
+  assert.equal(await page.$('[data-testid=sample]'), null, 'no samples once there is input');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

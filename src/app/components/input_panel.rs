@@ -10,6 +10,13 @@ use crate::sources::InputFile;
 /// the tab does not freeze parsing or storing them; files up to 10 MB can still be chosen.
 pub const MAX_PASTE_CHARS: u32 = 4 * 1024 * 1024;
 
+/// Sample inputs to try, offered while the page holds no input of the user's (so that choosing one loses nothing).
+const SAMPLES: [(&str, &str); 3] = [
+    ("requirements.txt", include_str!("../samples/requirements.txt")),
+    ("uv.lock", include_str!("../samples/uv.lock")),
+    ("pyproject.toml (ranges)", include_str!("../samples/pyproject.toml")),
+];
+
 /// Props of [`InputPanel`].
 #[derive(Properties, PartialEq)]
 pub struct InputPanelProps {
@@ -106,6 +113,19 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
                 </button>
                 <span class="hint">{ "Ctrl+Enter audits. Only package names and versions are sent to OSV." }</span>
             </div>
+            if props.pasted.trim().is_empty() && props.files.is_empty() {
+                <p class="samples" data-testid="samples">
+                    { "Or try a sample: " }
+                    { for SAMPLES.iter().map(|(label, text)| {
+                        let (on_paste, on_audit) = (props.on_paste.clone(), props.on_audit.clone());
+                        let choose = Callback::from(move |_: MouseEvent| {
+                            on_paste.emit((*text).to_string());
+                            on_audit.emit(());
+                        });
+                        html! { <button type="button" class="link" data-testid="sample" onclick={choose}>{ *label }</button> }
+                    }) }
+                </p>
+            }
             if !props.files.is_empty() {
                 <ul class="chosen-files" aria-label="Chosen files">
                     { for props.files.iter().map(|file| {
