@@ -8,7 +8,8 @@ use std::rc::Rc;
 use crate::osv::api::VulnRef;
 use crate::osv::Vulnerability;
 
-/// A record to keep: its ID and `modified` as querybatch listed them, and the record.
+/// A record to keep: its ID and `modified` as querybatch listed them, the record, and its JSON as the server sent
+/// it (kept as is, so that the page needs no JSON writer for records).
 ///
 /// The `modified` kept is querybatch's rather than the record's own, so that the next audit compares querybatch's
 /// answer with querybatch's answer: a server that writes the two times differently (precision, time zone) then
@@ -21,6 +22,8 @@ pub struct CachedRecord {
     pub modified: String,
     /// The record.
     pub record: Rc<Vulnerability>,
+    /// The record's JSON, as the server sent it.
+    pub json: String,
 }
 
 /// Where the audit keeps OSV records between audits (the page keeps them in IndexedDB).
@@ -113,7 +116,7 @@ impl RecordCache for MemoryCache {
 
     async fn store(&self, records: &[CachedRecord]) -> Result<(), String> {
         let mut kept = self.records.borrow_mut();
-        for CachedRecord { id, modified, record } in records {
+        for CachedRecord { id, modified, record, .. } in records {
             kept.insert(id.clone(), (modified.clone(), Rc::clone(record)));
         }
         Ok(())

@@ -12,7 +12,7 @@ use super::{
     encode_path_segment, read_json, send_with_retries, AuditEvent, HttpRequest, LookupError, LookupSettings, Method,
     PackageKey, Transport,
 };
-use crate::osv::api::{Query, QueryResponse};
+use crate::osv::api::Query;
 use crate::osv::Vulnerability;
 
 /// How the records are fetched.
@@ -86,6 +86,9 @@ pub fn choose(records: usize, packages: usize, concurrency: usize) -> RecordPlan
 /// One record fetched or finally failed.
 type Answer = (String, Result<Rc<Vulnerability>, LookupError>);
 
+/// A record read from an answer, with its JSON as sent.
+type WithJson = (Vulnerability, String);
+
 /// Fetches each of `ids` with `GET /v1/vulns/{id}`, `concurrency` at a time, reporting each as it arrives.
 /// Progress counts records. Returns the records fetched, with querybatch's `modified`, for the cache.
 pub(super) async fn fetch_by_id<T: Transport>(
@@ -106,10 +109,11 @@ pub(super) async fn fetch_by_id<T: Transport>(
     let mut done = 0;
     while let Some((id, result)) = answers.next().await {
         done += 1;
-        let result = result.map(Rc::new);
-        if let Ok(record) = &result {
-            fetched.push(cached(&id, record, modified));
-        }
+        let result = result.map(|(record, json)| {
+            let record = Rc::new(record);
+            fetched.push(cached(&id, &record, json, modified));
+            record
+        });
         emit(AuditEvent::Record(id, result));
         emit(AuditEvent::RecordProgress { done, total });
     }
@@ -143,16 +147,18 @@ pub(super) async fn fetch_by_package<T: Transport>(
         let mut batch: Vec<Answer> = Vec::new();
         let pages = match answer {
             Ok((records, pages)) => {
-                let mut by_id: BTreeMap<String, Vulnerability> =
-                    records.into_iter().map(|record| (record.id.clone(), record)).collect();
+                // A package's records are few: a list serves as well as a map, with less code in the page.
+                let mut records: Vec<Option<WithJson>> = records.into_iter().map(Some).collect();
                 for id in ids {
                     if delivered.contains(&id) {
                         continue;
                     }
-                    match by_id.remove(&id) {
-                        Some(record) => {
+                    let found =
+                        records.iter_mut().find(|entry| entry.as_ref().is_some_and(|(record, _)| record.id == id));
+                    match found.and_then(Option::take) {
+                        Some((record, json)) => {
                             let record = Rc::new(record);
-                            fetched.push(cached(&id, &record, modified));
+                            fetched.push(cached(&id, &record, json, modified));
                             undelivered.remove(&id);
                             delivered.insert(id.clone());
                             batch.push((id, Ok(record)));
@@ -202,10 +208,11 @@ pub(super) async fn fetch_by_package<T: Transport>(
         .buffer_unordered(settings.concurrency.max(1));
         while let Some((id, result)) = answers.next().await {
             done += 1;
-            let result = result.map(Rc::new);
-            if let Ok(record) = &result {
-                fetched.push(cached(&id, record, modified));
-            }
+            let result = result.map(|(record, json)| {
+                let record = Rc::new(record);
+                fetched.push(cached(&id, &record, json, modified));
+                record
+            });
             emit(AuditEvent::Record(id, result));
             emit(AuditEvent::RecordProgress { done, total });
         }
@@ -213,21 +220,43 @@ pub(super) async fn fetch_by_package<T: Transport>(
     fetched
 }
 
-fn cached(id: &str, record: &Rc<Vulnerability>, modified: &BTreeMap<String, String>) -> CachedRecord {
+fn cached(id: &str, record: &Rc<Vulnerability>, json: String, modified: &BTreeMap<String, String>) -> CachedRecord {
     CachedRecord {
         id: id.to_string(),
         modified: modified.get(id).cloned().unwrap_or_else(|| record.modified.clone()),
         record: Rc::clone(record),
+        json,
     }
 }
 
-/// Every record `POST /v1/query` returns for `key`, following `next_page_token`, and the number of extra pages.
-/// A failure of any page fails the whole query (a partial list is not an answer), with the pages sent so far.
+/// One page of a `POST /v1/query` answer, with each record's JSON kept as sent.
+#[derive(serde::Deserialize)]
+struct QueryPage {
+    #[serde(default)]
+    vulns: Vec<Box<serde_json::value::RawValue>>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
+/// Reads a page of `/v1/query`: every record with its JSON. One unreadable record makes the page unreadable.
+fn read_query_page(body: &str) -> Result<(Vec<WithJson>, Option<String>), LookupError> {
+    let page: QueryPage = read_json(body)?;
+    let records = page
+        .vulns
+        .into_iter()
+        .map(|raw| read_json::<Vulnerability>(raw.get()).map(|record| (record, raw.get().to_string())))
+        .collect::<Result<_, _>>()?;
+    Ok((records, page.next_page_token))
+}
+
+/// Every record `POST /v1/query` returns for `key` (with its JSON), following `next_page_token`, and the number of
+/// extra pages. A failure of any page fails the whole query (a partial list is not an answer), with the pages sent
+/// so far.
 async fn query_package<T: Transport>(
     transport: &T,
     settings: &LookupSettings,
     key: &PackageKey,
-) -> Result<(Vec<Vulnerability>, usize), (LookupError, usize)> {
+) -> Result<(Vec<WithJson>, usize), (LookupError, usize)> {
     let version = Some(key.version.as_str()).filter(|version| !version.is_empty());
     let mut records = Vec::new();
     let mut token: Option<String> = None;
@@ -241,10 +270,10 @@ async fn query_package<T: Transport>(
             body: Some(serde_json::to_string(&query).expect("a query always serialises")),
             timeout_ms: settings.timeout_ms,
         };
-        let answer: QueryResponse =
-            send_with_retries(transport, settings, &request, read_json).await.map_err(|error| (error, pages))?;
-        records.extend(answer.vulns);
-        match answer.next_page_token.filter(|token| !token.is_empty()) {
+        let (page, next) =
+            send_with_retries(transport, settings, &request, read_query_page).await.map_err(|error| (error, pages))?;
+        records.extend(page);
+        match next.filter(|token| !token.is_empty()) {
             Some(next) => {
                 token = Some(next);
                 pages += 1;
@@ -254,12 +283,12 @@ async fn query_package<T: Transport>(
     }
 }
 
-/// `GET /v1/vulns/{id}`, refusing an answer about another ID.
+/// `GET /v1/vulns/{id}`, refusing an answer about another ID. Returns the record and its JSON.
 pub(super) async fn fetch_record<T: Transport>(
     transport: &T,
     settings: &LookupSettings,
     id: &str,
-) -> Result<Vulnerability, LookupError> {
+) -> Result<WithJson, LookupError> {
     let request = HttpRequest {
         method: Method::Get,
         path: format!("/v1/vulns/{}", encode_path_segment(id)),
@@ -269,7 +298,7 @@ pub(super) async fn fetch_record<T: Transport>(
     send_with_retries(transport, settings, &request, |body| {
         let record: Vulnerability = read_json(body)?;
         if record.id == id {
-            Ok(record)
+            Ok((record, body.to_string()))
         } else {
             Err(LookupError::Malformed(format!("asked for `{id}` but got `{}`", record.id)))
         }

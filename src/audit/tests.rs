@@ -441,3 +441,45 @@ fn a_record_shared_by_two_packages_is_kept_when_one_query_fails() {
     let lookups = block_on(run(&transport, &[key("alpha", "1.0"), key("beta", "1.0")], &settings, &mut |_| {}));
     assert!(lookups.records["S-1"].is_ok(), "beta's query delivered it");
 }
+
+/// A cache that keeps what it was asked to store.
+#[derive(Default)]
+struct CapturingCache {
+    stored: RefCell<Vec<CachedRecord>>,
+}
+
+impl RecordCache for CapturingCache {
+    async fn load(&self, _wanted: &[VulnRef]) -> Result<BTreeMap<String, Rc<Vulnerability>>, String> {
+        Ok(BTreeMap::new())
+    }
+
+    async fn store(&self, records: &[CachedRecord]) -> Result<(), String> {
+        self.stored.borrow_mut().extend(records.iter().cloned());
+        Ok(())
+    }
+}
+
+#[test]
+fn both_plans_store_each_record_with_the_json_the_server_sent() {
+    for plan in [RecordPlan::ById, RecordPlan::ByPackage] {
+        let transport = TestTransport::new(database());
+        let cache = CapturingCache::default();
+        let settings = LookupSettings { record_plan: Some(plan), ..LookupSettings::default() };
+        block_on(run_with_cache(
+            &transport,
+            &cache,
+            &[key("alpha", "1.0"), key("beta", "0.5")],
+            &settings,
+            &mut |_| {},
+        ));
+        let stored = cache.stored.borrow();
+        let ids: BTreeSet<&str> = stored.iter().map(|entry| entry.id.as_str()).collect();
+        assert_eq!(ids, BTreeSet::from(["T-1", "T-2", "T-3"]), "{plan:?}");
+        for entry in stored.iter() {
+            let served = transport.database.handle("GET", &format!("/v1/vulns/{}", entry.id), "").body;
+            assert_eq!(entry.json, served, "{plan:?}: the JSON as sent");
+            assert_eq!(entry.record.id, entry.id);
+            assert_eq!(entry.modified, entry.record.modified, "querybatch's modified, the same here");
+        }
+    }
+}
