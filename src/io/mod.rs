@@ -7,4 +7,5 @@ pub mod idb;
 pub mod location;
 pub mod osv_client;
 pub mod pypi_client;
+pub mod record_cache;
 pub mod storage;
