@@ -86,7 +86,7 @@ fn request_line(request: &SentRequest) -> Html {
         1 => html! { <span class="sent-contents">{ &request.contents[0] }</span> },
         count => html! {
             <details class="sent-contents">
-                <summary>{ counted(count, "query", "queries") }</summary>
+                <summary>{ counted(count, "package", "packages") }</summary>
                 <ul>{ for request.contents.iter().map(|line| html! { <li>{ line }</li> }) }</ul>
             </details>
         },
