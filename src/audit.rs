@@ -2,13 +2,25 @@
 //! retries and bounded concurrency.
 //!
 //! The code here is pure: it talks to the network only through the [`Transport`] trait, which the browser shell
-//! implements with `fetch` and the host tests implement in memory or over a local server.
+//! implements with `fetch` and the host tests implement in memory or over a local server, and keeps records
+//! between audits only through the [`RecordCache`] trait (IndexedDB in the page).
+//!
+//! An audit runs in two phases. Querybatch names the records that affect each package version, with their
+//! `modified` times; then the records the cache does not hold with that same time are fetched, by the
+//! [`RecordPlan`] that needs fewer round trips ([`plan::choose`]), and kept in the cache.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::rc::Rc;
 
 use futures::stream::{self, StreamExt};
+
+pub mod cache;
+pub mod plan;
+pub mod sent;
+
+pub use cache::{CachedRecord, MemoryCache, NoCache, RecordCache, WithKnown};
+pub use plan::{PlanSummary, RecordPlan};
 
 use crate::matching::CompiledVulnerability;
 use crate::osv::api::{BatchResult, Query, QueryBatchRequest, QueryBatchResponse, VulnRef, MAX_BATCH_QUERIES};
@@ -83,6 +95,8 @@ pub struct LookupSettings {
     pub backoff_ms: u32,
     /// The longest wait between tries, `Retry-After` included.
     pub max_backoff_ms: u32,
+    /// How to fetch records; `None` chooses per audit with [`plan::choose`].
+    pub record_plan: Option<RecordPlan>,
 }
 
 impl Default for LookupSettings {
@@ -94,6 +108,7 @@ impl Default for LookupSettings {
             timeout_ms: 20_000,
             backoff_ms: 250,
             max_backoff_ms: 8_000,
+            record_plan: None,
         }
     }
 }
@@ -158,15 +173,21 @@ pub enum AuditEvent {
     },
     /// Final answers for some packages.
     Queried(Vec<(PackageKey, Result<Vec<VulnRef>, LookupError>)>),
-    /// Progress of the record phase, in records.
+    /// The record phase's plan, once the cache has answered.
+    RecordPlan(PlanSummary),
+    /// Progress of the record phase, in the plan's requests ([`RecordPlan::unit`]).
     RecordProgress {
-        /// Records fetched or failed.
+        /// Requests answered or finally failed.
         done: usize,
-        /// Records to fetch.
+        /// Requests planned so far (pages add to it).
         total: usize,
     },
     /// One record arrived, or finally failed.
     Record(String, Result<Rc<Vulnerability>, LookupError>),
+    /// Several records at once: the cache's, or a package query's.
+    Records(Vec<(String, Result<Rc<Vulnerability>, LookupError>)>),
+    /// The cache failed (storage full, or unavailable); the audit goes on without it.
+    CacheFailed(String),
 }
 
 /// Everything the lookups learned: the answer for each package and each record.
@@ -191,14 +212,24 @@ impl Lookups {
                     self.queries.insert(key.clone(), result.clone());
                 }
             }
-            AuditEvent::Record(id, result) => {
-                if let Ok(record) = result {
-                    self.compiled.insert(id.clone(), Rc::new(CompiledVulnerability::new(record)));
+            AuditEvent::Record(id, result) => self.add_record(id, result),
+            AuditEvent::Records(records) => {
+                for (id, result) in records {
+                    self.add_record(id, result);
                 }
-                self.records.insert(id.clone(), result.clone());
             }
-            AuditEvent::QueryProgress { .. } | AuditEvent::RecordProgress { .. } => {}
+            AuditEvent::QueryProgress { .. }
+            | AuditEvent::RecordProgress { .. }
+            | AuditEvent::RecordPlan(_)
+            | AuditEvent::CacheFailed(_) => {}
         }
+    }
+
+    fn add_record(&mut self, id: &str, result: &Result<Rc<Vulnerability>, LookupError>) {
+        if let Ok(record) = result {
+            self.compiled.insert(id.to_string(), Rc::new(CompiledVulnerability::new(record)));
+        }
+        self.records.insert(id.to_string(), result.clone());
     }
 }
 
@@ -247,20 +278,33 @@ fn backoff_ms<T: Transport>(transport: &T, settings: &LookupSettings, attempt: u
     half + (f64::from(half) * transport.random()) as u32
 }
 
-fn read_json<R: serde::de::DeserializeOwned>(body: &str) -> Result<R, LookupError> {
+pub(crate) fn read_json<R: serde::de::DeserializeOwned>(body: &str) -> Result<R, LookupError> {
     serde_json::from_str(body).map_err(|error| LookupError::Malformed(error.to_string()))
 }
 
-/// Looks up every package with querybatch, following pages, then fetches every listed record once.
-/// Events go to `on_event` as answers arrive; the return value holds the same information.
+/// Looks up every package with querybatch, following pages, then fetches every listed record once, without a
+/// cache. Events go to `on_event` as answers arrive; the return value holds the same information.
 pub async fn run<T: Transport>(
     transport: &T,
     packages: &[PackageKey],
     settings: &LookupSettings,
     on_event: &mut dyn FnMut(AuditEvent),
 ) -> Lookups {
+    run_with_cache(transport, &NoCache, packages, settings, on_event).await
+}
+
+/// Like [`run`], consulting `cache` with querybatch's (ID, `modified`) pairs: only records it lacks, or keeps with
+/// another `modified`, are fetched, and those are stored in it. When the cache fails, the audit reports
+/// [`AuditEvent::CacheFailed`] and goes on without it.
+pub async fn run_with_cache<T: Transport, C: RecordCache>(
+    transport: &T,
+    cache: &C,
+    packages: &[PackageKey],
+    settings: &LookupSettings,
+    on_event: &mut dyn FnMut(AuditEvent),
+) -> Lookups {
     let mut lookups = Lookups::default();
-    let mut emit = |event: AuditEvent, lookups: &mut Lookups| {
+    let mut emit = |event: AuditEvent| {
         lookups.apply(&event);
         on_event(event);
     };
@@ -270,37 +314,81 @@ pub async fn run<T: Transport>(
         unique.chunks(settings.batch_size.clamp(1, MAX_BATCH_QUERIES)).map(<[_]>::to_vec).collect();
     let mut total = chunks.len();
     let mut done = 0;
-    emit(AuditEvent::QueryProgress { done, total }, &mut lookups);
+    emit(AuditEvent::QueryProgress { done, total });
 
+    // What querybatch listed: each package version's IDs, and each ID's `modified`.
+    let mut listed: Vec<(PackageKey, Vec<String>)> = Vec::new();
+    let mut modified: BTreeMap<String, String> = BTreeMap::new();
     let mut answers = stream::iter(chunks.into_iter().map(|chunk| query_chunk(transport, settings, chunk)))
         .buffer_unordered(settings.concurrency.max(1));
     while let Some((results, pages)) = answers.next().await {
         done += 1 + pages;
         total += pages;
-        emit(AuditEvent::Queried(results), &mut lookups);
-        emit(AuditEvent::QueryProgress { done, total }, &mut lookups);
+        for (key, result) in &results {
+            if let Ok(vulns) = result {
+                for vuln in vulns {
+                    modified.entry(vuln.id.clone()).or_insert_with(|| vuln.modified.clone());
+                }
+                if !vulns.is_empty() {
+                    listed.push((key.clone(), vulns.iter().map(|vuln| vuln.id.clone()).collect()));
+                }
+            }
+        }
+        emit(AuditEvent::Queried(results));
+        emit(AuditEvent::QueryProgress { done, total });
     }
     drop(answers);
 
-    let ids: BTreeSet<String> = lookups
-        .queries
-        .values()
-        .filter_map(|result| result.as_ref().ok())
-        .flatten()
-        .map(|vuln| vuln.id.clone())
+    // A record listed without a `modified` time cannot be checked for freshness, so it is always fetched.
+    let wanted: Vec<VulnRef> = modified
+        .iter()
+        .filter(|(_, modified)| !modified.is_empty())
+        .map(|(id, modified)| VulnRef { id: id.clone(), modified: modified.clone() })
         .collect();
-    let total = ids.len();
-    emit(AuditEvent::RecordProgress { done: 0, total }, &mut lookups);
-    let mut records = stream::iter(ids.into_iter().map(|id| async move {
-        let result = fetch_record(transport, settings, &id).await;
-        (id, result)
-    }))
-    .buffer_unordered(settings.concurrency.max(1));
-    let mut done = 0;
-    while let Some((id, result)) = records.next().await {
-        done += 1;
-        emit(AuditEvent::Record(id, result.map(Rc::new)), &mut lookups);
-        emit(AuditEvent::RecordProgress { done, total }, &mut lookups);
+    let mut cache_works = true;
+    let loaded = if wanted.is_empty() { Ok(BTreeMap::new()) } else { cache.load(&wanted).await };
+    let hits: Vec<(String, Rc<Vulnerability>)> = match loaded {
+        // A cache entry under the wrong ID is not an answer.
+        Ok(found) => found.into_iter().filter(|(id, record)| modified.contains_key(id) && record.id == *id).collect(),
+        Err(reason) => {
+            cache_works = false;
+            emit(AuditEvent::CacheFailed(reason));
+            Vec::new()
+        }
+    };
+    let cached: BTreeSet<String> = hits.iter().map(|(id, _)| id.clone()).collect();
+    if !hits.is_empty() {
+        emit(AuditEvent::Records(hits.into_iter().map(|(id, record)| (id, Ok(record))).collect()));
+    }
+
+    let needed: Vec<String> = modified.keys().filter(|id| !cached.contains(*id)).cloned().collect();
+    let packages: Vec<(PackageKey, Vec<String>)> = listed
+        .into_iter()
+        .filter_map(|(key, ids)| {
+            let ids: Vec<String> = ids.into_iter().filter(|id| !cached.contains(id)).collect();
+            (!ids.is_empty()).then_some((key, ids))
+        })
+        .collect();
+    let plan = settings.record_plan.unwrap_or_else(|| plan::choose(needed.len(), packages.len(), settings.concurrency));
+    let requests = match plan {
+        RecordPlan::ById => needed.len(),
+        RecordPlan::ByPackage => packages.len(),
+    };
+    emit(AuditEvent::RecordPlan(PlanSummary {
+        plan,
+        cached: cached.len(),
+        records: needed.len(),
+        packages: packages.len(),
+        requests,
+    }));
+    let fetched = match plan {
+        RecordPlan::ById => plan::fetch_by_id(transport, settings, needed, &modified, &mut emit).await,
+        RecordPlan::ByPackage => plan::fetch_by_package(transport, settings, packages, &modified, &mut emit).await,
+    };
+    if cache_works && !fetched.is_empty() {
+        if let Err(reason) = cache.store(&fetched).await {
+            emit(AuditEvent::CacheFailed(reason));
+        }
     }
     lookups
 }
@@ -375,30 +463,8 @@ fn dedup(mut vulns: Vec<VulnRef>) -> Vec<VulnRef> {
     vulns
 }
 
-async fn fetch_record<T: Transport>(
-    transport: &T,
-    settings: &LookupSettings,
-    id: &str,
-) -> Result<Vulnerability, LookupError> {
-    let request = HttpRequest {
-        method: Method::Get,
-        path: format!("/v1/vulns/{}", encode_path_segment(id)),
-        body: None,
-        timeout_ms: settings.timeout_ms,
-    };
-    send_with_retries(transport, settings, &request, |body| {
-        let record: Vulnerability = read_json(body)?;
-        if record.id == id {
-            Ok(record)
-        } else {
-            Err(LookupError::Malformed(format!("asked for `{id}` but got `{}`", record.id)))
-        }
-    })
-    .await
-}
-
 /// Percent-encodes everything but unreserved characters, so that an ID from an answer cannot change the path.
-fn encode_path_segment(segment: &str) -> String {
+pub(crate) fn encode_path_segment(segment: &str) -> String {
     let mut encoded = String::with_capacity(segment.len());
     for byte in segment.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {

@@ -28,6 +28,7 @@ pub mod osv;
 pub mod pypi;
 pub mod ranges;
 pub mod report;
+pub mod settings;
 pub mod severity;
 pub mod share;
 pub mod sources;

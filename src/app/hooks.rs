@@ -1,27 +1,60 @@
-//! The one place that starts audits: parsing, then the lookups in a local task.
+//! The one place that starts audits: parsing, then the lookups in a local task; also the record cache's controls.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use futures::future::{AbortHandle, Abortable};
 use yew::prelude::*;
 
 use super::state::{Action, AppState};
-use crate::audit::{self, LookupSettings};
-use crate::io::osv_client::{FetchTransport, SentRequest};
+use crate::audit::{self, LookupSettings, Lookups, PackageKey, WithKnown};
+use crate::io::osv_client::{FetchTransport, SentLog};
 use crate::io::pypi_client;
+use crate::io::record_cache::IdbRecordCache;
 use crate::pypi::ReleaseLookup;
 use crate::report::package_key;
+use crate::settings::{self, Settings};
 use crate::sources::parse_files;
 
 /// The OSV API used when nothing else is configured.
-pub const DEFAULT_ENDPOINT: &str = "https://api.osv.dev";
+pub const DEFAULT_ENDPOINT: &str = settings::DEFAULT_ENDPOINT;
 
-/// The OSV endpoint: `?osv=` first, then the one `cargo xtask serve` announces in a meta tag, then api.osv.dev.
-pub fn endpoint() -> String {
+/// The endpoint used when the user set none: the one `cargo xtask serve` announces in a meta tag, else api.osv.dev.
+pub fn default_endpoint() -> String {
+    crate::io::location::meta_content("osv-lens-endpoint").unwrap_or_else(|| DEFAULT_ENDPOINT.to_string())
+}
+
+/// The endpoint `?osv=` sets for this page load, when the address has one.
+pub fn endpoint_override() -> Option<String> {
     crate::io::location::query_parameter("osv")
-        .or_else(|| crate::io::location::meta_content("osv-lens-endpoint"))
-        .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string())
+}
+
+/// The OSV endpoint: `?osv=` first, then the user's setting, then [`default_endpoint`].
+pub fn endpoint(settings: &Settings) -> String {
+    endpoint_override().or_else(|| settings.endpoint.clone()).unwrap_or_else(default_endpoint)
+}
+
+/// Why the page cannot reach `endpoint`, when its Content Security Policy (`connect-src`) does not allow it.
+pub fn endpoint_blocked(endpoint: &str) -> Option<String> {
+    let policy = crate::io::location::content_security_policy()?;
+    let page = crate::io::location::href()?;
+    let probe = format!("{}/v1/querybatch", endpoint.trim_end_matches('/'));
+    (!settings::csp_allows_connect(&policy, &page, &probe)).then(|| {
+        let allowed = policy
+            .split(';')
+            .map(str::trim)
+            .find(|directive| directive.starts_with("connect-src"))
+            .unwrap_or("connect-src")
+            .trim_start_matches("connect-src")
+            .trim()
+            .to_string();
+        format!(
+            "This page's Content Security Policy does not allow connections to {endpoint} (connect-src allows: \
+             {allowed}). Nothing was looked up. Choose an allowed endpoint in Settings, or serve the page with a \
+             policy that lists it."
+        )
+    })
 }
 
 /// The PyPI whose release lists range audits and fix plans use: `?pypi=` first (`?pypi=off` sends nothing to
@@ -35,7 +68,7 @@ pub fn pypi_base() -> Option<String> {
 
 /// The packages whose release lists the report needs: those with at least one advisory (range audits evaluate
 /// them, fix plans pick real releases from them).
-fn packages_with_advisories(lookups: &audit::Lookups) -> Vec<String> {
+fn packages_with_advisories(lookups: &Lookups) -> Vec<String> {
     let mut names: Vec<String> = lookups
         .queries
         .iter()
@@ -46,20 +79,59 @@ fn packages_with_advisories(lookups: &audit::Lookups) -> Vec<String> {
     names
 }
 
-/// Starts and cancels audits for the page.
+/// How long the audit's actions gather before they are dispatched together.
+const BATCH_MS: u32 = 50;
+
+/// Gathers an audit's actions and dispatches them as one [`Action::Batch`] after [`BATCH_MS`]: a burst of answers
+/// then costs one report rebuild and one render instead of one per answer, which is what kept a 348-package audit
+/// busy for seconds.
+#[derive(Clone)]
+struct Batcher {
+    dispatcher: UseReducerDispatcher<AppState>,
+    pending: Rc<RefCell<Vec<Action>>>,
+    scheduled: Rc<Cell<bool>>,
+}
+
+impl Batcher {
+    fn new(dispatcher: UseReducerDispatcher<AppState>) -> Self {
+        Self { dispatcher, pending: Rc::default(), scheduled: Rc::default() }
+    }
+
+    fn push(&self, action: Action) {
+        self.pending.borrow_mut().push(action);
+        if !self.scheduled.replace(true) {
+            let batcher = self.clone();
+            gloo_timers::callback::Timeout::new(BATCH_MS, move || batcher.flush()).forget();
+        }
+    }
+
+    fn flush(&self) {
+        self.scheduled.set(false);
+        let actions: Vec<Action> = self.pending.borrow_mut().drain(..).collect();
+        if !actions.is_empty() {
+            self.dispatcher.dispatch(Action::Batch(actions));
+        }
+    }
+}
+
+/// Starts and cancels audits for the page, and reaches the record cache.
 #[derive(Clone)]
 pub struct UseAuditHandle {
     state: UseReducerHandle<AppState>,
     running: Rc<RefCell<Option<AbortHandle>>>,
-    sent: Rc<RefCell<Vec<SentRequest>>>,
+    cache: Rc<IdbRecordCache>,
+}
+
+/// What an audit looks up: everything, or only what a retry names, with the records already at hand.
+enum Scope {
+    Full,
+    Retry { known: BTreeMap<String, Rc<crate::osv::Vulnerability>>, have_releases: Vec<String> },
 }
 
 impl UseAuditHandle {
     /// Audits the current inputs. A running audit is cancelled first.
     pub fn run(&self) {
-        if let Some(previous) = self.running.borrow_mut().take() {
-            previous.abort();
-        }
+        self.cancel();
         let run = self.state.run.wrapping_add(1);
         let inputs = self.state.inputs();
         if inputs.is_empty() {
@@ -78,35 +150,120 @@ impl UseAuditHandle {
             self.state.dispatch(Action::Fail(run, message.into()));
             return;
         }
+        self.start(run, packages, Scope::Full);
+    }
+
+    /// Looks up again the packages that are unchecked (and the advisories that could not be fetched), keeping the
+    /// rest of the report, and merges the answers into it.
+    pub fn retry(&self) {
+        let (keys, records) = self.state.retry_targets();
+        if keys.is_empty() {
+            return;
+        }
+        self.cancel();
+        let run = self.state.run.wrapping_add(1);
+        let mut known = BTreeMap::new();
+        for (id, result) in &self.state.lookups.records {
+            if let Ok(record) = result {
+                known.insert(id.clone(), Rc::clone(record));
+            }
+        }
+        let have_releases = self
+            .state
+            .lookups
+            .releases
+            .iter()
+            .filter(|(_, lookup)| matches!(lookup, ReleaseLookup::Found(_)))
+            .map(|(name, _)| name.clone())
+            .collect();
+        self.state.dispatch(Action::StartRetry(run, keys.clone(), records));
+        self.start(run, keys, Scope::Retry { known, have_releases });
+    }
+
+    fn cancel(&self) {
+        if let Some(previous) = self.running.borrow_mut().take() {
+            previous.abort();
+        }
+    }
+
+    fn start(&self, run: u32, packages: Vec<PackageKey>, scope: Scope) {
+        let settings = self.state.settings.clone();
+        let endpoint = endpoint(&settings);
+        if let Some(message) = endpoint_blocked(&endpoint) {
+            self.state.dispatch(Action::Fail(run, message));
+            return;
+        }
         let (abort, registration) = AbortHandle::new_pair();
         *self.running.borrow_mut() = Some(abort);
-        let state = self.state.clone();
-        let transport = FetchTransport::new(&endpoint(), Rc::clone(&self.sent));
-        let sent = Rc::clone(&self.sent);
+        let batcher = Batcher::new(self.state.dispatcher());
+        let sent: SentLog = {
+            let batcher = batcher.clone();
+            Rc::new(move |request| batcher.push(Action::Sent(request)))
+        };
+        let transport = FetchTransport::new(&endpoint, Rc::clone(&sent));
+        let lookup_settings = LookupSettings { timeout_ms: settings.timeout_ms(), ..LookupSettings::default() };
+        let cache = Rc::clone(&self.cache);
         let task = async move {
-            let dispatcher = state.dispatcher();
-            let mut on_event = |event| dispatcher.dispatch(Action::Event(run, event));
+            let mut on_event = |event| batcher.push(Action::Event(run, event));
+            // The cache is skipped when switched off, and for the rest of the session once it failed. A full audit
+            // and a retry use the same cache type, so that the lookups are compiled into the page once.
+            let cache = (settings.cache && cache.broken().is_none()).then_some(cache.as_ref());
+            let (known, have_releases) = match scope {
+                Scope::Full => (BTreeMap::new(), Vec::new()),
+                Scope::Retry { known, have_releases } => (known, have_releases),
+            };
+            let cache = WithKnown { known, inner: &cache };
             // The lookups are dropped here, so that the task does not keep them across the PyPI requests.
             let names = packages_with_advisories(
-                &audit::run(&transport, &packages, &LookupSettings::default(), &mut on_event).await,
+                &audit::run_with_cache(&transport, &cache, &packages, &lookup_settings, &mut on_event).await,
             );
-            dispatcher.dispatch(Action::ReleasesPlanned(run, names.len()));
+            let names: Vec<String> = names.into_iter().filter(|name| !have_releases.contains(name)).collect();
+            batcher.push(Action::ReleasesPlanned(run, names.len()));
             match pypi_base() {
                 Some(base) => {
-                    let mut on_result = |name, lookup| dispatcher.dispatch(Action::ReleaseList(run, name, lookup));
-                    pypi_client::fetch_release_lists(&base, names, sent, &mut on_result).await;
+                    let mut on_result = |name, lookup| batcher.push(Action::ReleaseList(run, name, lookup));
+                    pypi_client::fetch_release_lists(&base, names, settings.timeout_ms(), sent, &mut on_result).await;
                 }
                 None => {
                     for name in names {
                         let off = ReleaseLookup::Unavailable("PyPI lookups are switched off".into());
-                        dispatcher.dispatch(Action::ReleaseList(run, name, off));
+                        batcher.push(Action::ReleaseList(run, name, off));
                     }
                 }
             }
-            state.dispatch(Action::Finish(run));
+            batcher.push(Action::Finish(run));
+            batcher.flush();
         };
         yew::platform::spawn_local(async move {
             let _ = Abortable::new(task, registration).await;
+        });
+    }
+
+    /// Reads how many records the cache keeps, for the settings panel.
+    pub fn count_cache(&self) {
+        let (cache, dispatcher) = (Rc::clone(&self.cache), self.state.dispatcher());
+        yew::platform::spawn_local(async move {
+            match cache.count().await {
+                Ok(count) => dispatcher.dispatch(Action::CacheInfo(Some(count), None)),
+                Err(reason) => {
+                    dispatcher.dispatch(Action::CacheInfo(None, Some(format!("Cannot read the cache: {reason}"))))
+                }
+            }
+        });
+    }
+
+    /// Empties the cache and says how many records it removed.
+    pub fn clear_cache(&self) {
+        let (cache, dispatcher) = (Rc::clone(&self.cache), self.state.dispatcher());
+        yew::platform::spawn_local(async move {
+            match cache.clear().await {
+                Ok(removed) => dispatcher.dispatch(Action::CacheInfo(
+                    Some(0),
+                    Some(format!("Cleared {}.", crate::report::counted(removed as usize, "advisory", "advisories"))),
+                )),
+                Err(reason) => dispatcher
+                    .dispatch(Action::CacheInfo(None, Some(format!("The cache could not be cleared: {reason}")))),
+            }
         });
     }
 }
@@ -115,6 +272,6 @@ impl UseAuditHandle {
 #[hook]
 pub fn use_audit(state: UseReducerHandle<AppState>) -> UseAuditHandle {
     let running = use_mut_ref(|| None);
-    let sent = use_mut_ref(Vec::new);
-    UseAuditHandle { state, running, sent }
+    let cache = use_memo((), |_| IdbRecordCache::default());
+    UseAuditHandle { state, running, cache: Rc::clone(&cache) }
 }

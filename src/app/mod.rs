@@ -12,17 +12,21 @@ use yew::prelude::*;
 use self::components::fix_view::FixesPanel;
 use self::components::input_panel::InputPanel;
 use self::components::report_view::ReportView;
+use self::components::sent_panel::SentPanel;
+use self::components::settings_panel::SettingsPanel;
 use self::components::status_bar::StatusBar;
 use self::hooks::use_audit;
 use self::state::{Action, AppState, Phase};
 use crate::export::ExportFormat;
 use crate::io::{clock, download, files, location, storage};
+use crate::settings::Settings;
 use crate::share::{self, Shared, SharedFile};
 use crate::sources::InputFile;
 use crate::triage::{Ignore, View};
 
 const SAVED_INPUT_KEY: &str = "osv-lens.input.v1";
 const SAVED_TRIAGE_KEY: &str = "osv-lens.triage.v1";
+const SAVED_SETTINGS_KEY: &str = "osv-lens.settings.v1";
 
 /// The ignore rules and the findings list's view, kept across reloads.
 #[derive(serde::Serialize, serde::Deserialize, Default)]
@@ -58,6 +62,7 @@ fn initial_state() -> AppState {
         ignores: triage.ignores,
         view: triage.view,
         today: clock::today(),
+        settings: storage::load(SAVED_SETTINGS_KEY).map(|json| Settings::from_json(&json)).unwrap_or_default(),
         ..AppState::default()
     };
     // A share link in the address replaces the saved state and audits at once.
@@ -118,6 +123,44 @@ pub fn app() -> Html {
             let json = serde_json::to_string(&SavedTriage { ignores: ignores.clone(), view: view.clone() });
             if let Ok(json) = json {
                 storage::save(SAVED_TRIAGE_KEY, &json);
+            }
+        });
+    }
+
+    {
+        // Settings survive a reload.
+        use_effect_with(state.settings.clone(), |settings| {
+            if let Ok(json) = serde_json::to_string(settings) {
+                storage::save(SAVED_SETTINGS_KEY, &json);
+            }
+        });
+    }
+
+    {
+        // A connection the Content Security Policy refuses is named on the page, not left as a bare network error.
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            location::on_connect_blocked(move |address| dispatcher.dispatch(Action::Blocked(address)));
+        });
+    }
+
+    {
+        // A "retry unchecked" request runs after the render that follows it, like an audit request.
+        let audit = audit.clone();
+        use_effect_with(state.retry_requests, move |&requests| {
+            if requests > 0 {
+                audit.retry();
+            }
+        });
+    }
+
+    {
+        // The cache count stays current after each audit.
+        let audit = audit.clone();
+        let finished = (state.phase == Phase::Done).then_some(state.run);
+        use_effect_with(finished, move |finished| {
+            if finished.is_some() {
+                audit.count_cache();
             }
         });
     }
@@ -214,6 +257,25 @@ pub fn app() -> Html {
         })
     };
 
+    let on_settings = {
+        let state = state.clone();
+        Callback::from(move |settings: Settings| state.dispatch(Action::SetSettings(settings)))
+    };
+    let on_clear_cache = {
+        let audit = audit.clone();
+        Callback::from(move |()| audit.clear_cache())
+    };
+    let on_settings_open = {
+        let audit = audit.clone();
+        Callback::from(move |()| audit.count_cache())
+    };
+    let on_retry = {
+        let state = state.clone();
+        Callback::from(move |()| state.dispatch(Action::RequestRetry))
+    };
+    let endpoint_in_use = hooks::endpoint(&state.settings);
+    let endpoint_problem = hooks::endpoint_blocked(&endpoint_in_use).map(AttrValue::from);
+
     html! {
         <div class="app" ondrop={on_drop} ondragover={on_drag_over}>
             <InputPanel
@@ -228,12 +290,24 @@ pub fn app() -> Html {
                 paste_error={state.paste_error.clone().map(AttrValue::from)}
                 on_refuse={on_refuse_paste}
             />
-            <StatusBar phase={state.phase.clone()} queries={state.queries} records={state.records} releases={state.releases} summary={state.report.summary} />
+            <SettingsPanel settings={state.settings.clone()}
+                default_endpoint={AttrValue::from(hooks::default_endpoint())}
+                override_endpoint={hooks::endpoint_override().map(AttrValue::from)}
+                {endpoint_problem}
+                cache={state.cache.clone()}
+                on_change={on_settings} {on_clear_cache} on_open={on_settings_open} />
+            <StatusBar phase={state.phase.clone()} queries={state.queries} records={state.records} releases={state.releases} summary={state.report.summary}
+                plan={state.plan}
+                cache_broken={state.cache.broken.clone().map(AttrValue::from)}
+                blocked={state.blocked.clone()}
+                can_retry={state.has_unchecked()}
+                {on_retry} />
             <ReportView report={Rc::clone(&state.report)} view={state.view.clone()} share={(*share).clone()}
                 shared_at={state.shared_at.clone().map(AttrValue::from)}
                 share_error={state.share_error.clone().map(AttrValue::from)}
                 {on_view} {on_ignore} {on_unignore} {on_export} />
             <FixesPanel report={Rc::clone(&state.report)} parsed={Rc::clone(&state.parsed)} done={state.phase == Phase::Done} />
+            <SentPanel entries={Rc::clone(&state.sent)} />
         </div>
     }
 }

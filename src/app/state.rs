@@ -4,9 +4,11 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-use crate::audit::{AuditEvent, Lookups};
+use crate::audit::{AuditEvent, Lookups, PackageKey, PlanSummary};
+use crate::io::osv_client::SentRequest;
 use crate::pypi::ReleaseLookup;
 use crate::report::{self, Report};
+use crate::settings::Settings;
 use crate::share::Shared;
 use crate::sources::{InputFile, ParsedInput};
 use crate::triage::{self, Ignore, View};
@@ -43,6 +45,26 @@ pub struct Progress {
     pub done: usize,
     /// Planned steps.
     pub total: usize,
+}
+
+/// One line of the "what was sent" panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SentEntry {
+    /// A request the page made.
+    Request(Rc<SentRequest>),
+    /// The record plan audit number `.0` chose.
+    Plan(u32, PlanSummary),
+}
+
+/// The record cache as the settings panel shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CacheView {
+    /// Records kept, when known.
+    pub count: Option<u32>,
+    /// What the last "clear cache" did, or why counting failed.
+    pub message: Option<String>,
+    /// Why the cache is off for the rest of the session, once it failed.
+    pub broken: Option<String>,
 }
 
 /// Everything the page shows.
@@ -86,6 +108,18 @@ pub struct AppState {
     pub paste_error: Option<String>,
     /// The chosen files and the paste box's text as the current audit read them: what a share link carries.
     pub audited: Rc<(Vec<InputFile>, String)>,
+    /// What the user set (endpoint, time-out, cache), kept across reloads.
+    pub settings: Settings,
+    /// Every request the page made in this session, and the record plan of each audit.
+    pub sent: Rc<Vec<SentEntry>>,
+    /// The current audit's record plan, once chosen.
+    pub plan: Option<PlanSummary>,
+    /// The record cache.
+    pub cache: CacheView,
+    /// Counts requests to retry the unchecked packages, like `audit_requests`.
+    pub retry_requests: u32,
+    /// Addresses the page's Content Security Policy refused to connect to.
+    pub blocked: Vec<String>,
 }
 
 impl Default for AppState {
@@ -110,6 +144,12 @@ impl Default for AppState {
             share_error: None,
             paste_error: None,
             audited: Rc::default(),
+            settings: Settings::default(),
+            sent: Rc::default(),
+            plan: None,
+            cache: CacheView::default(),
+            retry_requests: 0,
+            blocked: Vec::new(),
         }
     }
 }
@@ -136,6 +176,36 @@ impl AppState {
         let mut report = (*self.report).clone();
         triage::apply(&mut report, &self.ignores, &self.today);
         Rc::new(report)
+    }
+
+    /// What "retry unchecked" looks up again: the packages reported unchecked or with an advisory that could not
+    /// be fetched, and the records that failed.
+    pub fn retry_targets(&self) -> (Vec<PackageKey>, Vec<String>) {
+        let mut keys: Vec<PackageKey> = self
+            .report
+            .files
+            .iter()
+            .flat_map(|file| file.dependencies.iter())
+            .filter(|dependency| {
+                matches!(dependency.state, report::DependencyState::Unchecked(_))
+                    || dependency
+                        .findings
+                        .iter()
+                        .any(|finding| matches!(finding.detail, report::FindingDetail::Unavailable(_)))
+            })
+            .filter_map(|dependency| report::package_key(&dependency.dependency))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let records =
+            self.lookups.records.iter().filter(|(_, result)| result.is_err()).map(|(id, _)| id.clone()).collect();
+        (keys, records)
+    }
+
+    /// True when something can be retried: a package is unchecked, or an advisory could not be fetched.
+    pub fn has_unchecked(&self) -> bool {
+        self.phase == Phase::Done
+            && (self.report.summary.unchecked > 0 || self.lookups.records.values().any(Result::is_err))
     }
 
     /// The state a share link describes: its inputs, settings and ignores, with an audit requested.
@@ -178,6 +248,21 @@ pub enum Action {
     Finish(u32),
     /// The audit could not start.
     Fail(u32, String),
+    /// The user asked to look the unchecked packages up again.
+    RequestRetry,
+    /// Audit number `.0` looks up these packages again and fetches these records again, keeping everything else.
+    StartRetry(u32, Vec<PackageKey>, Vec<String>),
+    /// The page sent a request.
+    Sent(SentRequest),
+    /// The settings changed.
+    SetSettings(Settings),
+    /// The record cache's count, or a message about it.
+    CacheInfo(Option<u32>, Option<String>),
+    /// The Content Security Policy refused a connection to this address.
+    Blocked(String),
+    /// Several actions at once, with one rebuild of the report at the end: the page batches the audit's events so
+    /// that a burst of answers costs one report and one render, not one each.
+    Batch(Vec<Action>),
     /// Ignore findings by this rule (replacing a rule for the same ID).
     Ignore(Ignore),
     /// Lift the rule for this ID.
@@ -192,12 +277,46 @@ pub enum Action {
     RefusePaste(String),
 }
 
+/// What one action did to the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Step {
+    /// Nothing: it belonged to an older audit.
+    Ignored,
+    /// The state changed; the report stays as it is.
+    Changed,
+    /// The state changed and the report must be rebuilt.
+    Rebuild,
+}
+
 impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let actions = match action {
+            Action::Batch(actions) => actions,
+            action => vec![action],
+        };
+        // Every action is applied (`map` runs for each before `max` compares).
         let mut state = (*self).clone();
+        match actions.into_iter().map(|action| state.step(action)).max().unwrap_or(Step::Ignored) {
+            Step::Ignored => self,
+            Step::Changed => Rc::new(state),
+            Step::Rebuild => {
+                state.report = state.rebuild();
+                Rc::new(state)
+            }
+        }
+    }
+}
+
+impl AppState {
+    /// Applies one action; the caller rebuilds the report when asked to.
+    fn step(&mut self, action: Action) -> Step {
+        let state = self;
         match action {
+            Action::Batch(actions) => {
+                return actions.into_iter().map(|action| state.step(action)).max().unwrap_or(Step::Ignored);
+            }
             Action::SetPasted(text) => {
                 state.pasted = text;
                 state.paste_error = None;
@@ -226,6 +345,18 @@ impl Reducible for AppState {
                 state.file_errors = errors;
             }
             Action::RequestAudit => state.audit_requests += 1,
+            Action::RequestRetry => state.retry_requests += 1,
+            Action::Sent(request) => Rc::make_mut(&mut state.sent).push(SentEntry::Request(Rc::new(request))),
+            Action::SetSettings(settings) => state.settings = settings,
+            Action::CacheInfo(count, message) => {
+                state.cache.count = count.or(state.cache.count);
+                state.cache.message = message;
+            }
+            Action::Blocked(address) => {
+                if !state.blocked.contains(&address) {
+                    state.blocked.push(address);
+                }
+            }
             Action::RemoveFile(name) => state.files.retain(|file| file.name != name),
             Action::Start(run, parsed) => {
                 state.audited = Rc::new((state.files.clone(), state.pasted.clone()));
@@ -235,8 +366,25 @@ impl Reducible for AppState {
                 state.queries = Progress::default();
                 state.records = Progress::default();
                 state.releases = Progress::default();
+                state.plan = None;
                 state.parsed = parsed;
-                state.report = state.rebuild();
+                return Step::Rebuild;
+            }
+            Action::StartRetry(run, keys, records) => {
+                state.run = run;
+                state.phase = Phase::Running;
+                for key in &keys {
+                    state.lookups.queries.remove(key);
+                }
+                for id in &records {
+                    state.lookups.records.remove(id);
+                    state.lookups.compiled.remove(id);
+                }
+                state.queries = Progress::default();
+                state.records = Progress::default();
+                state.releases = Progress::default();
+                state.plan = None;
+                return Step::Rebuild;
             }
             Action::Event(run, _)
             | Action::Finish(run)
@@ -245,13 +393,13 @@ impl Reducible for AppState {
             | Action::ReleaseList(run, ..)
                 if run != state.run =>
             {
-                return self
+                return Step::Ignored
             }
             Action::ReleasesPlanned(_, total) => state.releases = Progress { done: 0, total },
             Action::ReleaseList(_, name, lookup) => {
                 state.lookups.releases.insert(name, lookup);
                 state.releases.done += 1;
-                state.report = state.rebuild();
+                return Step::Rebuild;
             }
             Action::Event(_, event) => {
                 match &event {
@@ -261,20 +409,28 @@ impl Reducible for AppState {
                     AuditEvent::RecordProgress { done, total } => {
                         state.records = Progress { done: *done, total: *total }
                     }
-                    AuditEvent::Queried(_) | AuditEvent::Record(..) => {}
+                    AuditEvent::RecordPlan(summary) => {
+                        state.plan = Some(*summary);
+                        Rc::make_mut(&mut state.sent).push(SentEntry::Plan(state.run, *summary));
+                    }
+                    AuditEvent::CacheFailed(reason) => {
+                        state.cache.broken.get_or_insert_with(|| reason.clone());
+                    }
+                    AuditEvent::Queried(_) | AuditEvent::Record(..) | AuditEvent::Records(_) => {}
                 }
-                let changes_report = matches!(event, AuditEvent::Queried(_) | AuditEvent::Record(..));
+                let changes_report =
+                    matches!(event, AuditEvent::Queried(_) | AuditEvent::Record(..) | AuditEvent::Records(_));
                 state.lookups.apply(&event);
                 if changes_report {
-                    state.report = state.rebuild();
+                    return Step::Rebuild;
                 }
             }
             Action::Finish(_) => {
-                state.report = state.rebuild();
                 state.phase = Phase::Done;
+                return Step::Rebuild;
             }
             Action::Fail(_, message) => state.phase = Phase::Error(message),
         }
-        Rc::new(state)
+        Step::Changed
     }
 }

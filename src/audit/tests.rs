@@ -4,6 +4,7 @@ use std::collections::VecDeque;
 use futures::executor::block_on;
 
 use super::*;
+use crate::osv::api::VulnRef;
 use crate::osv::database::Database;
 
 /// A transport answered by the in-memory database, with scripted answers served first.
@@ -192,4 +193,293 @@ fn events_rebuild_the_same_lookups_as_the_result() {
 fn record_ids_are_percent_encoded_in_the_path() {
     assert_eq!(encode_path_segment("PYSEC-2021-1"), "PYSEC-2021-1");
     assert_eq!(encode_path_segment("../x?y"), "..%2Fx%3Fy");
+}
+
+fn record_json(id: &str, modified: &str, package: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","modified":"{modified}","affected":[{{"package":{{"ecosystem":"PyPI","name":"{package}"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"9.0"}}]}}]}}]}}"#
+    )
+}
+
+fn database_of(records: &[String]) -> Database {
+    Database::new(records.iter().map(|json| serde_json::from_str(json).expect("test records are valid")))
+}
+
+/// Requests with this method to `path`, or under it when it ends with `/`.
+fn count(transport: &TestTransport, method: Method, path: &str) -> usize {
+    let matches = |sent: &str| sent == path || (path.ends_with('/') && sent.starts_with(path));
+    transport.sent.borrow().iter().filter(|request| request.method == method && matches(&request.path)).count()
+}
+
+fn plans(events: &[AuditEvent]) -> Vec<PlanSummary> {
+    events
+        .iter()
+        .filter_map(|event| if let AuditEvent::RecordPlan(plan) = event { Some(*plan) } else { None })
+        .collect()
+}
+
+#[test]
+fn a_warm_re_audit_sends_one_querybatch_and_no_record_fetch() {
+    let cache = MemoryCache::default();
+    let packages = [key("alpha", "1.0"), key("beta", "0.5")];
+    let cold = TestTransport::new(database());
+    let first = block_on(run_with_cache(&cold, &cache, &packages, &LookupSettings::default(), &mut |_| {}));
+    assert_eq!(count(&cold, Method::Get, "/v1/vulns/"), 3);
+    assert_eq!(cache.len(), 3);
+    assert_eq!(cache.modified("T-1").as_deref(), Some("m1"));
+
+    let warm = TestTransport::new(database());
+    let mut events = Vec::new();
+    let second =
+        block_on(run_with_cache(&warm, &cache, &packages, &LookupSettings::default(), &mut |event| events.push(event)));
+    let sent: Vec<String> = warm.sent.borrow().iter().map(|request| request.path.clone()).collect();
+    assert_eq!(sent, ["/v1/querybatch"], "exactly one request in all");
+    assert_eq!(second.queries, first.queries);
+    assert_eq!(second.records.keys().collect::<Vec<_>>(), ["T-1", "T-2", "T-3"]);
+    assert!(second.records.values().all(Result::is_ok));
+    assert_eq!(plans(&events)[0].cached, 3);
+    assert_eq!(plans(&events)[0].requests, 0);
+}
+
+#[test]
+fn a_thousand_packages_re_audit_from_the_cache_with_one_request() {
+    let records: Vec<String> =
+        (0..1000).map(|index| record_json(&format!("T-{index}"), "m", &format!("p{index}"))).collect();
+    let packages: Vec<PackageKey> = (0..1000).map(|index| key(&format!("p{index}"), "1.0")).collect();
+    let cache = MemoryCache::default();
+    let cold = TestTransport::new(database_of(&records));
+    block_on(run_with_cache(&cold, &cache, &packages, &LookupSettings::default(), &mut |_| {}));
+    assert_eq!(cache.len(), 1000);
+    let warm = TestTransport::new(database_of(&records));
+    let lookups = block_on(run_with_cache(&warm, &cache, &packages, &LookupSettings::default(), &mut |_| {}));
+    assert_eq!(warm.sent.borrow().len(), 1);
+    assert_eq!(lookups.records.values().filter(|result| result.is_ok()).count(), 1000);
+}
+
+#[test]
+fn a_changed_modified_time_refetches_only_that_record() {
+    let cache = MemoryCache::default();
+    let packages = [key("alpha", "1.0")];
+    let first = [record_json("T-1", "m1", "alpha"), record_json("T-2", "m2", "alpha")];
+    block_on(run_with_cache(
+        &TestTransport::new(database_of(&first)),
+        &cache,
+        &packages,
+        &LookupSettings::default(),
+        &mut |_| {},
+    ));
+    let changed = [record_json("T-1", "m1-later", "alpha"), record_json("T-2", "m2", "alpha")];
+    let transport = TestTransport::new(database_of(&changed));
+    let lookups = block_on(run_with_cache(&transport, &cache, &packages, &LookupSettings::default(), &mut |_| {}));
+    let gets: Vec<String> = transport
+        .sent
+        .borrow()
+        .iter()
+        .filter(|request| request.method == Method::Get)
+        .map(|request| request.path.clone())
+        .collect();
+    assert_eq!(gets, ["/v1/vulns/T-1"]);
+    assert_eq!(lookups.records["T-1"].as_ref().expect("fetched").modified, "m1-later");
+    assert_eq!(cache.modified("T-1").as_deref(), Some("m1-later"), "the new copy replaced the old one");
+}
+
+/// A cache whose reads or writes fail, as IndexedDB does when the disk is full.
+struct FailingCache {
+    load_fails: bool,
+}
+
+impl RecordCache for FailingCache {
+    async fn load(&self, _wanted: &[VulnRef]) -> Result<BTreeMap<String, Rc<Vulnerability>>, String> {
+        if self.load_fails {
+            Err("unavailable".into())
+        } else {
+            Ok(BTreeMap::new())
+        }
+    }
+
+    async fn store(&self, _records: &[CachedRecord]) -> Result<(), String> {
+        Err("the browser's storage is full".into())
+    }
+}
+
+#[test]
+fn a_failing_cache_is_reported_and_the_audit_goes_on() {
+    for load_fails in [false, true] {
+        let transport = TestTransport::new(database());
+        let mut failures = Vec::new();
+        let lookups = block_on(run_with_cache(
+            &transport,
+            &FailingCache { load_fails },
+            &[key("alpha", "1.0")],
+            &LookupSettings::default(),
+            &mut |event| {
+                if let AuditEvent::CacheFailed(reason) = event {
+                    failures.push(reason);
+                }
+            },
+        ));
+        assert_eq!(failures.len(), 1, "one report, then the cache is left alone: {failures:?}");
+        assert_eq!(ids(&lookups, &key("alpha", "1.0")), ["T-1", "T-2"]);
+        assert!(lookups.records.values().all(Result::is_ok));
+    }
+}
+
+#[test]
+fn records_at_hand_are_not_fetched_again() {
+    let database = database();
+    let first = Rc::new(database.get("T-1").expect("T-1 exists").as_ref().clone());
+    let known = BTreeMap::from([("T-1".to_string(), first)]);
+    let transport = TestTransport::new(database);
+    let cache = WithKnown { known, inner: &NoCache };
+    let lookups =
+        block_on(run_with_cache(&transport, &cache, &[key("alpha", "1.0")], &LookupSettings::default(), &mut |_| {}));
+    assert_eq!(count(&transport, Method::Get, "/v1/vulns/T-1"), 0);
+    assert_eq!(count(&transport, Method::Get, "/v1/vulns/T-2"), 1);
+    assert!(lookups.records["T-1"].is_ok());
+}
+
+#[test]
+fn the_plan_with_fewer_round_trips_wins_and_ties_go_by_id() {
+    assert_eq!(plan::choose(40, 5, 6), RecordPlan::ByPackage, "7 round trips against 1");
+    assert_eq!(plan::choose(7, 1, 6), RecordPlan::ByPackage, "2 against 1");
+    assert_eq!(plan::choose(6, 1, 6), RecordPlan::ById, "1 against 1");
+    assert_eq!(plan::choose(5, 5, 6), RecordPlan::ById);
+    assert_eq!(plan::choose(13, 12, 6), RecordPlan::ByPackage, "3 against 2");
+    assert_eq!(plan::choose(12, 12, 6), RecordPlan::ById, "2 against 2");
+    assert_eq!(plan::choose(0, 0, 6), RecordPlan::ById);
+    assert_eq!(plan::choose(3, 1, 0), RecordPlan::ByPackage, "a concurrency of 0 counts as 1");
+}
+
+#[test]
+fn many_records_in_few_packages_are_fetched_by_package() {
+    let mut records: Vec<String> = (0..9).map(|index| record_json(&format!("A-{index}"), "m", "alpha")).collect();
+    records.push(record_json("B-1", "m", "beta"));
+    let transport = TestTransport::new(database_of(&records));
+    let mut events = Vec::new();
+    let packages = [key("alpha", "1.0"), key("beta", "1.0"), key("gamma", "1.0")];
+    let lookups = block_on(run(&transport, &packages, &LookupSettings::default(), &mut |event| events.push(event)));
+    let plan = plans(&events)[0];
+    assert_eq!(plan, PlanSummary { plan: RecordPlan::ByPackage, cached: 0, records: 10, packages: 2, requests: 2 });
+    assert_eq!(count(&transport, Method::Post, "/v1/query"), 2, "one query per affected package, none for gamma");
+    assert_eq!(count(&transport, Method::Get, "/v1/vulns/"), 0);
+    assert_eq!(lookups.records.len(), 10);
+    assert!(lookups.records.values().all(Result::is_ok));
+    let last = events.iter().rev().find_map(|event| match event {
+        AuditEvent::RecordProgress { done, total } => Some((*done, *total)),
+        _ => None,
+    });
+    assert_eq!(last, Some((2, 2)), "progress counts package queries");
+}
+
+#[test]
+fn package_queries_follow_pages_and_keep_only_the_listed_records() {
+    let mut database = database();
+    database.page_size = Some(1);
+    let transport = TestTransport::new(database);
+    let settings = LookupSettings { record_plan: Some(RecordPlan::ByPackage), ..LookupSettings::default() };
+    let lookups = block_on(run(&transport, &[key("alpha", "1.0")], &settings, &mut |_| {}));
+    assert_eq!(lookups.records.keys().collect::<Vec<_>>(), ["T-1", "T-2"]);
+    assert_eq!(count(&transport, Method::Post, "/v1/query"), 2, "one package query over two pages");
+
+    let transport =
+        TestTransport::new(database_of(&[record_json("T-1", "m", "alpha"), record_json("T-2", "m", "alpha")]));
+    let batch = transport.database.handle(
+        "POST",
+        "/v1/querybatch",
+        r#"{"queries":[{"package":{"name":"alpha","ecosystem":"PyPI"},"version":"1.0"}]}"#,
+    );
+    // Querybatch lists T-1 only; the package query then answers T-1 and T-2 over two pages.
+    let listed = batch.body.replace(r#",{"id":"T-2","modified":"m"}"#, "");
+    transport.answer_next(ok(&listed));
+    transport.answer_next(ok(&format!(r#"{{"vulns":[{}],"next_page_token":"p2"}}"#, record_json("T-2", "m", "alpha"))));
+    transport.answer_next(ok(&format!(r#"{{"vulns":[{}]}}"#, record_json("T-1", "m", "alpha"))));
+    let lookups = block_on(run(&transport, &[key("alpha", "1.0")], &settings, &mut |_| {}));
+    assert_eq!(lookups.records.keys().collect::<Vec<_>>(), ["T-1"], "T-2 was not listed by querybatch");
+    let second_page = transport.sent.borrow()[2].body.clone().expect("a POST body");
+    assert!(second_page.contains(r#""page_token":"p2""#), "{second_page}");
+}
+
+#[test]
+fn a_failed_package_query_fails_its_records_and_a_missing_record_is_fetched_by_id() {
+    let records = [record_json("T-1", "m", "alpha"), record_json("T-2", "m", "alpha"), record_json("T-3", "m", "beta")];
+    let transport = TestTransport::new(database_of(&records));
+    let settings =
+        LookupSettings { record_plan: Some(RecordPlan::ByPackage), max_attempts: 1, ..LookupSettings::default() };
+    let batch = transport.database.handle(
+        "POST",
+        "/v1/querybatch",
+        r#"{"queries":[{"package":{"name":"alpha","ecosystem":"PyPI"},"version":"1.0"},{"package":{"name":"beta","ecosystem":"PyPI"},"version":"1.0"}]}"#,
+    );
+    transport.answer_next(ok(&batch.body));
+    // alpha's query answers without T-2; beta's query fails.
+    transport.answer_next(ok(&format!(r#"{{"vulns":[{}]}}"#, record_json("T-1", "m", "alpha"))));
+    transport.answer_next(status(503, None));
+    let lookups = block_on(run(&transport, &[key("alpha", "1.0"), key("beta", "1.0")], &settings, &mut |_| {}));
+    assert!(lookups.records["T-1"].is_ok());
+    assert!(lookups.records["T-2"].is_ok(), "fetched by ID after the package query left it out");
+    assert_eq!(lookups.records["T-3"], Err(LookupError::Status(503)));
+    assert_eq!(count(&transport, Method::Get, "/v1/vulns/"), 1);
+}
+
+#[test]
+fn a_record_shared_by_two_packages_is_kept_when_one_query_fails() {
+    let shared = r#"{"id":"S-1","modified":"m","affected":[{"package":{"ecosystem":"PyPI","name":"alpha"},"versions":["1.0"]},{"package":{"ecosystem":"PyPI","name":"beta"},"versions":["1.0"]}]}"#;
+    let transport = TestTransport::new(database_of(&[shared.to_string()]));
+    let settings = LookupSettings {
+        record_plan: Some(RecordPlan::ByPackage),
+        max_attempts: 1,
+        concurrency: 1,
+        ..LookupSettings::default()
+    };
+    let batch = transport.database.handle(
+        "POST",
+        "/v1/querybatch",
+        r#"{"queries":[{"package":{"name":"alpha","ecosystem":"PyPI"},"version":"1.0"},{"package":{"name":"beta","ecosystem":"PyPI"},"version":"1.0"}]}"#,
+    );
+    transport.answer_next(ok(&batch.body));
+    transport.answer_next(status(500, None));
+    let lookups = block_on(run(&transport, &[key("alpha", "1.0"), key("beta", "1.0")], &settings, &mut |_| {}));
+    assert!(lookups.records["S-1"].is_ok(), "beta's query delivered it");
+}
+
+/// A cache that keeps what it was asked to store.
+#[derive(Default)]
+struct CapturingCache {
+    stored: RefCell<Vec<CachedRecord>>,
+}
+
+impl RecordCache for CapturingCache {
+    async fn load(&self, _wanted: &[VulnRef]) -> Result<BTreeMap<String, Rc<Vulnerability>>, String> {
+        Ok(BTreeMap::new())
+    }
+
+    async fn store(&self, records: &[CachedRecord]) -> Result<(), String> {
+        self.stored.borrow_mut().extend(records.iter().cloned());
+        Ok(())
+    }
+}
+
+#[test]
+fn both_plans_store_each_record_with_the_json_the_server_sent() {
+    for plan in [RecordPlan::ById, RecordPlan::ByPackage] {
+        let transport = TestTransport::new(database());
+        let cache = CapturingCache::default();
+        let settings = LookupSettings { record_plan: Some(plan), ..LookupSettings::default() };
+        block_on(run_with_cache(
+            &transport,
+            &cache,
+            &[key("alpha", "1.0"), key("beta", "0.5")],
+            &settings,
+            &mut |_| {},
+        ));
+        let stored = cache.stored.borrow();
+        let ids: BTreeSet<&str> = stored.iter().map(|entry| entry.id.as_str()).collect();
+        assert_eq!(ids, BTreeSet::from(["T-1", "T-2", "T-3"]), "{plan:?}");
+        for entry in stored.iter() {
+            let served = transport.database.handle("GET", &format!("/v1/vulns/{}", entry.id), "").body;
+            assert_eq!(entry.json, served, "{plan:?}: the JSON as sent");
+            assert_eq!(entry.record.id, entry.id);
+            assert_eq!(entry.modified, entry.record.modified, "querybatch's modified, the same here");
+        }
+    }
 }

@@ -53,3 +53,36 @@ pub fn on_fragment_change(on_change: impl Fn(String) + 'static) {
     let _ = window.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
     listener.forget();
 }
+
+/// The page's address, with everything.
+pub fn href() -> Option<String> {
+    web_sys::window()?.location().href().ok()
+}
+
+/// The Content Security Policy in the page's `<meta http-equiv>`, which `dist/` always carries.
+pub fn content_security_policy() -> Option<String> {
+    let document = web_sys::window()?.document()?;
+    let element = document.query_selector("meta[http-equiv=\"Content-Security-Policy\"]").ok()??;
+    element.get_attribute("content")
+}
+
+/// Calls `on_blocked` with the address each time the Content Security Policy refuses a connection (`connect-src`),
+/// so that the page can say why a lookup failed. The listener lives as long as the page.
+pub fn on_connect_blocked(on_blocked: impl Fn(String) + 'static) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::{JsCast, JsValue};
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else { return };
+    let field = |event: &web_sys::Event, name: &str| {
+        js_sys::Reflect::get(event, &JsValue::from_str(name))
+            .ok()
+            .and_then(|value| value.as_string())
+            .unwrap_or_default()
+    };
+    let listener = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+        if field(&event, "effectiveDirective") == "connect-src" {
+            on_blocked(field(&event, "blockedURI"));
+        }
+    });
+    let _ = document.add_event_listener_with_callback("securitypolicyviolation", listener.as_ref().unchecked_ref());
+    listener.forget();
+}

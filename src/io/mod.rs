@@ -3,7 +3,9 @@
 pub mod clock;
 pub mod download;
 pub mod files;
+pub mod idb;
 pub mod location;
 pub mod osv_client;
 pub mod pypi_client;
+pub mod record_cache;
 pub mod storage;

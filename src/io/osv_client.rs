@@ -1,13 +1,13 @@
 //! The audit's [`Transport`] over the browser's `fetch`, through gloo-net.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_net::http::Request;
 use gloo_timers::callback::Timeout;
 use web_sys::AbortController;
 
-use crate::audit::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use crate::audit::{self, HttpRequest, HttpResponse, Method, Transport, TransportError};
 
 /// One line of the "what was sent" log: every request the page made, and what it carried.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,18 +18,23 @@ pub struct SentRequest {
     pub url: String,
     /// Bytes in the body.
     pub body_bytes: usize,
+    /// What it carried: package names and versions, a record ID, a PyPI package name ([`audit::sent::contents`]).
+    pub contents: Vec<String>,
 }
+
+/// Where a transport reports each request as it sends it.
+pub type SentLog = Rc<dyn Fn(SentRequest)>;
 
 /// Sends OSV API requests to `base_url` with `fetch`. Each request has its own time-out, and a request dropped
 /// before it finishes is aborted, so that a cancelled audit frees its connections at once.
 pub struct FetchTransport {
     base_url: String,
-    sent: Rc<RefCell<Vec<SentRequest>>>,
+    sent: SentLog,
 }
 
 impl FetchTransport {
-    /// A transport to `base_url` (such as `https://api.osv.dev`) that logs into `sent`.
-    pub fn new(base_url: &str, sent: Rc<RefCell<Vec<SentRequest>>>) -> Self {
+    /// A transport to `base_url` (such as `https://api.osv.dev`) that reports every request to `sent`.
+    pub fn new(base_url: &str, sent: SentLog) -> Self {
         Self { base_url: base_url.trim_end_matches('/').to_string(), sent }
     }
 }
@@ -68,13 +73,14 @@ impl Transport for FetchTransport {
             Method::Post => Request::post(&url).header("Content-Type", "application/json"),
         }
         .abort_signal(Some(&signal));
-        self.sent.borrow_mut().push(SentRequest {
+        (self.sent)(SentRequest {
             method: match request.method {
                 Method::Get => "GET",
                 Method::Post => "POST",
             },
             url: url.clone(),
             body_bytes: request.body.as_ref().map_or(0, String::len),
+            contents: audit::sent::contents(request),
         });
         let result = async {
             let response = match &request.body {

@@ -1,13 +1,12 @@
 //! Release lists from PyPI's JSON API, read with `fetch` (PyPI sends CORS headers). Only the names of packages that
 //! have advisories are sent, and each request is logged like the OSV requests.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::stream::{self, StreamExt};
 
 use crate::audit::{send_with_retries, HttpRequest, LookupError, LookupSettings, Method};
-use crate::io::osv_client::{FetchTransport, SentRequest};
+use crate::io::osv_client::{FetchTransport, SentLog};
 use crate::pypi::{json_api_path, ReleaseList, ReleaseLookup};
 
 /// Release lists fetched at once; PyPI's documents can be large, so fewer than the OSV lookups.
@@ -25,15 +24,16 @@ fn reason(error: LookupError) -> String {
 }
 
 /// Fetches the release list of every package in `names` from the PyPI at `base_url`, handing each result to
-/// `on_result` as it arrives.
+/// `on_result` as it arrives. Each request waits at most `timeout_ms`.
 pub async fn fetch_release_lists(
     base_url: &str,
     names: Vec<String>,
-    sent: Rc<RefCell<Vec<SentRequest>>>,
+    timeout_ms: u32,
+    sent: SentLog,
     on_result: &mut dyn FnMut(String, ReleaseLookup),
 ) {
     let transport = FetchTransport::new(base_url, sent);
-    let settings = LookupSettings { max_attempts: 2, timeout_ms: 15_000, ..LookupSettings::default() };
+    let settings = LookupSettings { max_attempts: 2, timeout_ms, ..LookupSettings::default() };
     let transport = &transport;
     let settings = &settings;
     let mut answers = stream::iter(names.into_iter().map(|name| async move {

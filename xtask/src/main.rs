@@ -6,6 +6,8 @@ mod build;
 mod fuzz;
 mod http;
 mod osv_data;
+#[cfg(test)]
+mod record_plans;
 mod server;
 mod test;
 mod toolchain;

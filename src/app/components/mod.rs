@@ -7,5 +7,7 @@ pub mod input_panel;
 pub mod markdown_view;
 pub mod report_actions;
 pub mod report_view;
+pub mod sent_panel;
+pub mod settings_panel;
 pub mod status_bar;
 pub mod summary_bar;

@@ -3,6 +3,7 @@
 use yew::prelude::*;
 
 use crate::app::state::{Phase, Progress};
+use crate::audit::{PlanSummary, RecordPlan};
 use crate::report::Summary;
 
 /// Props of [`StatusBar`].
@@ -19,6 +20,21 @@ pub struct StatusBarProps {
     pub releases: Progress,
     /// The report's counts.
     pub summary: Summary,
+    /// The record plan of the current audit, once chosen.
+    #[prop_or_default]
+    pub plan: Option<PlanSummary>,
+    /// Why the record cache is off for this session, once it failed.
+    #[prop_or_default]
+    pub cache_broken: Option<AttrValue>,
+    /// Addresses the Content Security Policy refused.
+    #[prop_or_default]
+    pub blocked: Vec<String>,
+    /// True when unchecked packages can be looked up again.
+    #[prop_or_default]
+    pub can_retry: bool,
+    /// "Retry unchecked" was pressed.
+    #[prop_or_default]
+    pub on_retry: Callback<()>,
 }
 
 /// The status line, contract `[data-testid=status]`.
@@ -32,21 +48,50 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
         Phase::Done => props.summary.sentence(),
         Phase::Error(message) => message.clone(),
     };
+    let (records_label, records_unit) = match props.plan {
+        Some(PlanSummary { plan: RecordPlan::ByPackage, .. }) => ("Advisories, by package", "package queries"),
+        Some(PlanSummary { plan: RecordPlan::ById, .. }) => ("Advisories, by ID", "records"),
+        None => ("Advisories", "records"),
+    };
+    let records_label = match props.plan {
+        Some(plan) if plan.cached > 0 => format!("{records_label} ({} cached)", plan.cached),
+        _ => records_label.to_string(),
+    };
+    let on_retry = {
+        let on_retry = props.on_retry.clone();
+        Callback::from(move |_| on_retry.emit(()))
+    };
     html! {
         <section class="status" data-testid="status" data-state={props.phase.as_str()} aria-live="polite">
             <p class="status-text">{ text }</p>
             if props.phase == Phase::Running {
                 <div class="progress-rows">
-                    <ProgressRow label="Package lookups" progress={props.queries} />
-                    <ProgressRow label="Advisories" progress={props.records} />
+                    <ProgressRow label="Package lookups" progress={props.queries} unit="requests" />
+                    <ProgressRow label={records_label} progress={props.records} unit={records_unit} />
                     if props.releases.total > 0 {
-                        <ProgressRow label="PyPI release lists" progress={props.releases} />
+                        <ProgressRow label="PyPI release lists" progress={props.releases} unit="packages" />
                     }
                 </div>
             }
             if matches!(props.phase, Phase::Done | Phase::Running) {
                 <SummaryChips summary={props.summary} />
             }
+            if props.can_retry {
+                <p class="retry-line">
+                    <button data-testid="retry-unchecked" onclick={on_retry}>{ "Retry unchecked" }</button>
+                    <span class="muted">{ " Looks up only the packages (and advisories) that got no answer, and merges the answers into this report." }</span>
+                </p>
+            }
+            if let Some(reason) = &props.cache_broken {
+                <p class="note" data-testid="cache-note" role="status">
+                    { format!("Cache off for this session: {reason}. Audits still run; advisories are fetched each time.") }
+                </p>
+            }
+            { for props.blocked.iter().map(|address| html! {
+                <p class="error-text" data-testid="endpoint-blocked" role="alert">
+                    { format!("The page's Content Security Policy blocked a connection to {address}; what it would have looked up is unchecked.") }
+                </p>
+            }) }
         </section>
     }
 }
@@ -55,16 +100,18 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
 struct ProgressRowProps {
     label: AttrValue,
     progress: Progress,
+    /// What the counts count: `requests`, `records`, `package queries`.
+    unit: AttrValue,
 }
 
 #[function_component(ProgressRow)]
 fn progress_row(props: &ProgressRowProps) -> Html {
     let Progress { done, total } = props.progress;
     html! {
-        <div class="progress-row">
+        <div class="progress-row" data-unit={props.unit.clone()}>
             <span class="progress-label">{ &props.label }</span>
             <progress max={total.max(1).to_string()} value={done.to_string()} aria-label={props.label.clone()} />
-            <span class="progress-count">{ format!("{done}/{total}") }</span>
+            <span class="progress-count">{ format!("{done}/{total} {}", props.unit) }</span>
         </div>
     }
 }

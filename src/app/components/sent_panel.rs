@@ -1,0 +1,102 @@
+//! "What was sent": every request the page made in this session, with what it carried, and the record plan each
+//! audit chose.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::app::state::SentEntry;
+use crate::audit::{PlanSummary, RecordPlan};
+use crate::io::osv_client::SentRequest;
+use crate::report::counted;
+
+/// Props of [`SentPanel`].
+#[derive(Properties, PartialEq)]
+pub struct SentPanelProps {
+    /// The session's requests and plans, in order.
+    pub entries: Rc<Vec<SentEntry>>,
+}
+
+fn bytes(count: usize) -> String {
+    if count < 1024 {
+        format!("{count} B")
+    } else {
+        format!("{:.1} KB", count as f64 / 1024.0)
+    }
+}
+
+/// The sentence for an audit's record plan.
+pub fn plan_sentence(summary: &PlanSummary) -> String {
+    let mut sentence = match (summary.plan, summary.records) {
+        (_, 0) => "no advisory to fetch".to_string(),
+        (RecordPlan::ById, records) => {
+            format!("{} fetched with {}", counted(records, "advisory", "advisories"), summary.plan)
+        }
+        (RecordPlan::ByPackage, records) => format!(
+            "{} fetched with {}: {} instead of {records}",
+            counted(records, "advisory", "advisories"),
+            summary.plan,
+            counted(summary.requests, "request", "requests"),
+        ),
+    };
+    if summary.cached > 0 {
+        sentence
+            .push_str(&format!("; {} from this browser's cache", counted(summary.cached, "advisory", "advisories")));
+    }
+    sentence
+}
+
+/// The panel, contract `[data-testid=sent-log]` with one `[data-testid=sent-request]` per request.
+#[function_component(SentPanel)]
+pub fn sent_panel(props: &SentPanelProps) -> Html {
+    let requests: Vec<&SentRequest> = props
+        .entries
+        .iter()
+        .filter_map(|entry| match entry {
+            SentEntry::Request(request) => Some(request.as_ref()),
+            SentEntry::Plan(..) => None,
+        })
+        .collect();
+    let total: usize = requests.iter().map(|request| request.body_bytes).sum();
+    html! {
+        <details class="sent-panel" data-testid="sent-log" data-count={requests.len().to_string()}>
+            <summary>
+                { format!("What was sent: {} this session ({} of request bodies)",
+                    counted(requests.len(), "request", "requests"), bytes(total)) }
+            </summary>
+            <p class="muted">{ "Your files never leave the page. These are all the requests it made: package names and versions to OSV, advisory IDs to fetch records, and package names to PyPI for release lists." }</p>
+            <ol class="sent-list">
+                { for props.entries.iter().map(|entry| match entry {
+                    SentEntry::Request(request) => request_line(request),
+                    SentEntry::Plan(run, summary) => html! {
+                        <li class="sent-plan" data-testid="sent-plan" data-plan={summary.plan.as_str()}
+                            data-requests={summary.requests.to_string()} data-cached={summary.cached.to_string()}>
+                            { format!("Audit {run}: {}.", plan_sentence(summary)) }
+                        </li>
+                    },
+                }) }
+            </ol>
+        </details>
+    }
+}
+
+fn request_line(request: &SentRequest) -> Html {
+    let contents = match request.contents.len() {
+        0 => html! {},
+        1 => html! { <span class="sent-contents">{ &request.contents[0] }</span> },
+        count => html! {
+            <details class="sent-contents">
+                <summary>{ counted(count, "package", "packages") }</summary>
+                <ul>{ for request.contents.iter().map(|line| html! { <li>{ line }</li> }) }</ul>
+            </details>
+        },
+    };
+    html! {
+        <li class="sent-request" data-testid="sent-request" data-method={request.method} data-url={request.url.clone()}>
+            <code class="sent-method">{ request.method }</code>{ " " }
+            <span class="sent-url">{ &request.url }</span>{ " " }
+            <span class="muted">{ if request.body_bytes > 0 { bytes(request.body_bytes) } else { String::new() } }</span>{ " " }
+            { contents }
+        </li>
+    }
+}

@@ -1,0 +1,155 @@
+//! The settings: the OSV endpoint, the request time-out and the record cache, with its count and "Clear cache".
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::app::state::CacheView;
+use crate::report::counted;
+use crate::settings::{check_endpoint, Settings, TIMEOUT_SECONDS};
+
+/// Props of [`SettingsPanel`].
+#[derive(Properties, PartialEq)]
+pub struct SettingsPanelProps {
+    /// What the user set.
+    pub settings: Settings,
+    /// The endpoint used when the user set none.
+    pub default_endpoint: AttrValue,
+    /// The endpoint `?osv=` sets for this page load.
+    #[prop_or_default]
+    pub override_endpoint: Option<AttrValue>,
+    /// Why the endpoint in use cannot be reached (the page's Content Security Policy).
+    #[prop_or_default]
+    pub endpoint_problem: Option<AttrValue>,
+    /// The record cache.
+    pub cache: CacheView,
+    /// The settings changed.
+    pub on_change: Callback<Settings>,
+    /// "Clear cache" was pressed.
+    pub on_clear_cache: Callback<()>,
+    /// The panel was opened (the cache count is read then).
+    pub on_open: Callback<()>,
+}
+
+/// The settings panel, a `<details>` that keeps the page short.
+#[function_component(SettingsPanel)]
+pub fn settings_panel(props: &SettingsPanelProps) -> Html {
+    let endpoint_error = use_state(|| None::<String>);
+    let on_endpoint = {
+        let (settings, on_change, endpoint_error) =
+            (props.settings.clone(), props.on_change.clone(), endpoint_error.clone());
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let text = input.value();
+            if text.trim().is_empty() {
+                endpoint_error.set(None);
+                on_change.emit(Settings { endpoint: None, ..settings.clone() });
+                return;
+            }
+            match check_endpoint(&text) {
+                Ok(endpoint) => {
+                    endpoint_error.set(None);
+                    on_change.emit(Settings { endpoint: Some(endpoint), ..settings.clone() });
+                }
+                Err(message) => endpoint_error.set(Some(message)),
+            }
+        })
+    };
+    let on_timeout = {
+        let (settings, on_change) = (props.settings.clone(), props.on_change.clone());
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            if let Ok(seconds) = input.value().trim().parse::<u32>() {
+                let timeout_seconds = seconds.clamp(*TIMEOUT_SECONDS.start(), *TIMEOUT_SECONDS.end());
+                on_change.emit(Settings { timeout_seconds, ..settings.clone() });
+            }
+        })
+    };
+    let on_cache = {
+        let (settings, on_change) = (props.settings.clone(), props.on_change.clone());
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            on_change.emit(Settings { cache: input.checked(), ..settings.clone() });
+        })
+    };
+    let on_reset = {
+        let (settings, on_change, endpoint_error) =
+            (props.settings.clone(), props.on_change.clone(), endpoint_error.clone());
+        Callback::from(move |_| {
+            endpoint_error.set(None);
+            on_change.emit(Settings { endpoint: None, ..settings.clone() });
+        })
+    };
+    let on_toggle = {
+        let on_open = props.on_open.clone();
+        Callback::from(move |event: Event| {
+            let details: web_sys::Element = event.target_unchecked_into();
+            if details.has_attribute("open") {
+                on_open.emit(());
+            }
+        })
+    };
+    let on_clear = {
+        let on_clear_cache = props.on_clear_cache.clone();
+        Callback::from(move |_| on_clear_cache.emit(()))
+    };
+    let endpoint_value = props.settings.endpoint.clone().unwrap_or_default();
+    let count = props.cache.count;
+    html! {
+        <details class="settings-panel" data-testid="settings" ontoggle={on_toggle}>
+            <summary>{ "Settings: OSV endpoint, time-out, cache" }</summary>
+            <div class="settings-grid">
+                <label for="osv-lens-endpoint">{ "OSV endpoint" }</label>
+                <div>
+                    <input id="osv-lens-endpoint" type="url" data-testid="setting-endpoint" spellcheck="false"
+                        autocomplete="off" placeholder={props.default_endpoint.clone()} value={endpoint_value}
+                        onchange={on_endpoint} aria-describedby="osv-lens-endpoint-help" />
+                    <button class="link" onclick={on_reset}>{ "default" }</button>
+                    <p id="osv-lens-endpoint-help" class="muted">
+                        { format!("Empty uses {}. Only package names, versions and advisory IDs are sent there.", props.default_endpoint) }
+                    </p>
+                    if let Some(address) = &props.override_endpoint {
+                        <p class="note" data-testid="endpoint-override">
+                            { format!("This page load uses {address}, from ?osv= in the address.") }
+                        </p>
+                    }
+                    if let Some(message) = &*endpoint_error {
+                        <p class="error-text" role="alert" data-testid="endpoint-error">{ message }</p>
+                    }
+                    if let Some(problem) = &props.endpoint_problem {
+                        <p class="error-text" role="alert">{ problem.clone() }</p>
+                    }
+                </div>
+                <label for="osv-lens-timeout">{ "Request time-out" }</label>
+                <div>
+                    <input id="osv-lens-timeout" type="number" data-testid="setting-timeout"
+                        min={TIMEOUT_SECONDS.start().to_string()} max={TIMEOUT_SECONDS.end().to_string()}
+                        value={props.settings.timeout_seconds.to_string()} onchange={on_timeout} />
+                    <span class="muted">{ " seconds per request, before it is retried" }</span>
+                </div>
+                <span class="settings-label">{ "Cache" }</span>
+                <div>
+                    <label class="checkbox">
+                        <input type="checkbox" data-testid="setting-cache" checked={props.settings.cache} onchange={on_cache} />
+                        { " Keep advisories in this browser (IndexedDB); a re-audit then fetches only what changed" }
+                    </label>
+                    <p class="cache-line">
+                        <span data-testid="cache-count" data-count={count.map(|count| count.to_string())}>
+                            { match count {
+                                Some(count) => format!("{} kept.", counted(count as usize, "advisory", "advisories")),
+                                None => "Open this panel to count the advisories kept.".to_string(),
+                            } }
+                        </span>
+                        { " " }
+                        <button data-testid="clear-cache" onclick={on_clear}>{ "Clear cache" }</button>
+                    </p>
+                    if let Some(message) = &props.cache.message {
+                        <p class="muted" data-testid="cache-message">{ message }</p>
+                    }
+                    if let Some(reason) = &props.cache.broken {
+                        <p class="note">{ format!("The cache is off for this session: {reason}.") }</p>
+                    }
+                </div>
+            </div>
+        </details>
+    }
+}
