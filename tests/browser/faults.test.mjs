@@ -34,6 +34,10 @@ let baseline;
 /** Runs one audit of the drill input; returns each package's state and its findings, and the page's status text. */
 async function auditOnce() {
   const { page, context, problems } = await openPage(browser, '?pypi=off');
+  // A short time-out (a persisted setting) keeps the hang drills quick; the cache stays off so every drill asks.
+  await page.evaluate(() => localStorage.setItem('osv-lens.settings.v1', JSON.stringify({ timeout_seconds: 3, cache: false })));
+  await page.reload();
+  await page.waitForSelector('[data-testid=status]');
   await paste(page, drillInput());
   const state = await audit(page, { timeout: 180_000 });
   const rows = await dependencies(page);
