@@ -69,11 +69,12 @@ impl OptionSpec {
 /// on spaces, which turns `pkg==1.0<TAB>--hash=…` into an invalid requirement; reading it as meant is kinder).
 /// Returns the byte index where the options start (the text's length when there are none).
 pub(super) fn options_start(line: &str) -> usize {
+    // Bytes suffice: the three characters looked for are ASCII, and no byte of a multi-byte character is ASCII.
     let mut word_start = 0;
-    for (index, character) in line.char_indices() {
-        if character == ' ' || character == '\t' {
+    for (index, byte) in line.bytes().enumerate() {
+        if byte == b' ' || byte == b'\t' {
             word_start = index + 1;
-        } else if index == word_start && character == '-' {
+        } else if index == word_start && byte == b'-' {
             return index;
         }
     }
@@ -105,8 +106,12 @@ pub(super) struct SplitError {
 pub(super) fn split_words(line: &str, start: usize) -> Result<Vec<Word>, SplitError> {
     let mut words = Vec::new();
     let mut current: Option<Word> = None;
-    let mut characters = line[start..].char_indices().map(|(index, character)| (start + index, character)).peekable();
-    while let Some((index, character)) = characters.next() {
+    let next_char = |at: usize| line[at..].chars().next();
+    // The byte index of the next character to read.
+    let mut at = start;
+    while let Some(character) = next_char(at) {
+        let index = at;
+        at += character.len_utf8();
         if character.is_whitespace() {
             words.extend(current.take());
             continue;
@@ -116,31 +121,67 @@ pub(super) fn split_words(line: &str, start: usize) -> Result<Vec<Word>, SplitEr
             '\'' | '"' => {
                 let quote = character;
                 loop {
-                    match characters.next() {
-                        None => return Err(SplitError { message: "no closing quotation", at: index }),
-                        Some((_, inner)) if inner == quote => break,
-                        Some((escape_at, '\\')) if quote == '"' => match characters.peek() {
-                            Some(&(_, escaped @ ('"' | '\\'))) => {
+                    let Some(inner) = next_char(at) else {
+                        return Err(SplitError { message: "no closing quotation", at: index });
+                    };
+                    let inner_at = at;
+                    at += inner.len_utf8();
+                    if inner == quote {
+                        break;
+                    }
+                    if inner == '\\' && quote == '"' {
+                        match next_char(at) {
+                            Some(escaped @ ('"' | '\\')) => {
                                 word.text.push(escaped);
-                                characters.next();
+                                at += 1;
                             }
                             Some(_) => word.text.push('\\'),
-                            None => return Err(SplitError { message: "no closing quotation", at: escape_at }),
-                        },
-                        Some((_, inner)) => word.text.push(inner),
+                            None => return Err(SplitError { message: "no closing quotation", at: inner_at }),
+                        }
+                    } else {
+                        word.text.push(inner);
                     }
                 }
             }
-            '\\' => match characters.next() {
-                Some((_, escaped)) => word.text.push(escaped),
+            '\\' => match next_char(at) {
+                Some(escaped) => {
+                    word.text.push(escaped);
+                    at += escaped.len_utf8();
+                }
                 None => return Err(SplitError { message: "no escaped character", at: index }),
             },
-            _ => word.text.push(character),
+            _ => {
+                // A run of plain characters is copied at once (a `--hash=sha256:…` value is 71 of them).
+                at = plain_run_end(line, index);
+                word.text.push_str(&line[index..at]);
+            }
         }
-        word.end = characters.peek().map_or(line.len(), |&(next, _)| next);
+        word.end = at;
     }
     words.extend(current);
     Ok(words)
+}
+
+/// The end of the run of characters from `start` that are neither whitespace nor a quote or backslash. ASCII bytes
+/// are judged as bytes; only other characters are decoded.
+fn plain_run_end(line: &str, start: usize) -> usize {
+    let bytes = line.as_bytes();
+    let mut at = start;
+    while let Some(&byte) = bytes.get(at) {
+        if byte.is_ascii() {
+            if matches!(byte, b'\t'..=b'\r' | b' ' | b'\'' | b'"' | b'\\') {
+                break;
+            }
+            at += 1;
+        } else {
+            let character = line[at..].chars().next().expect("`at` is on a character boundary");
+            if character.is_whitespace() {
+                break;
+            }
+            at += character.len_utf8();
+        }
+    }
+    at
 }
 
 /// One item of an options part, after optparse's rules.
