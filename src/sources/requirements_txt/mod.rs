@@ -38,6 +38,8 @@ mod tests;
 
 pub(crate) use includes::{resolve_includes, Include};
 
+use std::borrow::Cow;
+
 use super::{Format, LineIndex, NoteLevel, ParsedFile, SourceNote};
 use lines::LogicalLine;
 use options::{OptionItem, OptionKind};
@@ -54,8 +56,9 @@ pub(crate) fn parse_with_includes(file_name: &str, text: &str) -> (ParsedFile, V
     let index = LineIndex::new(text);
     let mut parsed = ParsedFile::new(file_name, Format::RequirementsTxt);
     let mut includes = Vec::new();
+    let valid_markers = std::cell::RefCell::default();
     for line in lines::logical_lines(text) {
-        let place = Place { file: file_name, index: &index, line: &line };
+        let place = Place { file: file_name, index: &index, line: &line, valid_markers: &valid_markers };
         includes.extend(read_line(&place, &mut parsed));
     }
     parsed.notes.sort_by_key(|note| (note.origin.line, note.origin.column));
@@ -74,14 +77,14 @@ enum Role {
 }
 
 /// A logical line split into the end of its requirement text (0 when there is none) and its options.
-struct SplitLine {
+struct SplitLine<'a> {
     requirement_end: usize,
-    options: Vec<OptionItem>,
+    options: Vec<OptionItem<'a>>,
     /// Why the options could not be split into words, and where.
     options_error: Option<options::SplitError>,
 }
 
-fn split_line(line: &LogicalLine) -> SplitLine {
+fn split_line(line: &LogicalLine) -> SplitLine<'_> {
     let options_at = options::options_start(&line.text);
     let requirement_end = line.text[..options_at].trim_end().len();
     match options::split_words(&line.text, options_at) {
@@ -100,7 +103,7 @@ fn read_line(place: &Place<'_>, parsed: &mut ParsedFile) -> Option<includes::Inc
     }
     let first_editable = split.options.iter().find_map(|item| match item {
         OptionItem::Known { spec, value: Some(value), start, .. } if spec.kind == OptionKind::Editable => {
-            Some((value.clone(), *start))
+            Some((value.to_string(), *start))
         }
         _ => None,
     });
@@ -129,7 +132,7 @@ fn include_of(place: &Place<'_>, options: &[OptionItem]) -> Option<includes::Inc
     };
     let (target, start) = include;
     let origin = place.index.origin(place.file, place.line.offset(start));
-    Some(includes::Include { target: target.clone(), constraint, origin })
+    Some(includes::Include { target: target.to_string(), constraint, origin })
 }
 
 fn push(parsed: &mut ParsedFile, outcome: requirement::Parsed) -> String {
@@ -223,11 +226,11 @@ fn add_per_requirement(seen: &mut Vec<(&'static str, usize, usize)>, option: &'s
     }
 }
 
-fn value_text(value: &Option<String>) -> String {
+fn value_text(value: &Option<Cow<'_, str>>) -> String {
     value.as_deref().map(redact_credentials).unwrap_or_default()
 }
 
-fn shown_value(value: &Option<String>) -> String {
+fn shown_value(value: &Option<Cow<'_, str>>) -> String {
     match value {
         Some(value) => format!(" `{}`", redact_credentials(value)),
         None => String::new(),
@@ -239,8 +242,13 @@ fn shown_value(value: &Option<String>) -> String {
 fn note_environment_variables(place: &Place<'_>, parsed: &mut ParsedFile) {
     let text = &place.line.text;
     let mut from = 0;
-    while let Some(found) = text[from..].find("${") {
+    // A `$` is searched (a byte search), then the `{` after it checked: most lines have neither.
+    while let Some(found) = text[from..].find('$') {
         let start = from + found;
+        if !text[start + 1..].starts_with('{') {
+            from = start + 1;
+            continue;
+        }
         let name_start = start + 2;
         let name_len = text[name_start..].find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'));
         from = name_start;
