@@ -228,7 +228,7 @@ pub fn app() -> Html {
                 paste_error={state.paste_error.clone().map(AttrValue::from)}
                 on_refuse={on_refuse_paste}
             />
-            <StatusBar phase={state.phase.clone()} queries={state.queries} records={state.records} releases={state.releases} summary={state.report.summary} />
+            <StatusBar phase={state.phase.clone()} queries={state.queries} records={state.records} releases={state.releases} summary={state.report.summary} parse_timing={state.parse_timing} />
             <ReportView report={Rc::clone(&state.report)} view={state.view.clone()} share={(*share).clone()}
                 shared_at={state.shared_at.clone().map(AttrValue::from)}
                 share_error={state.share_error.clone().map(AttrValue::from)}

@@ -2,7 +2,8 @@
 
 use yew::prelude::*;
 
-use crate::app::state::{Phase, Progress};
+use crate::app::state::{ParseTiming, Phase, Progress};
+use crate::report::counted;
 use crate::report::Summary;
 
 /// Props of [`StatusBar`].
@@ -19,6 +20,9 @@ pub struct StatusBarProps {
     pub releases: Progress,
     /// The report's counts.
     pub summary: Summary,
+    /// How long reading the input took, once an audit started.
+    #[prop_or_default]
+    pub parse_timing: Option<ParseTiming>,
 }
 
 /// The status line, contract `[data-testid=status]`.
@@ -32,8 +36,12 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
         Phase::Done => props.summary.sentence(),
         Phase::Error(message) => message.clone(),
     };
+    // The page times its own parse (`cargo xtask bench` reads it); two decimals, as performance.now() is coarse.
+    let parse_ms = props.parse_timing.map(|timing| format!("{:.2}", timing.milliseconds));
+    let parse_entries = props.parse_timing.map(|timing| timing.entries.to_string());
     html! {
-        <section class="status" data-testid="status" data-state={props.phase.as_str()} aria-live="polite">
+        <section class="status" data-testid="status" data-state={props.phase.as_str()} aria-live="polite"
+            data-parse-ms={parse_ms} data-parse-entries={parse_entries}>
             <p class="status-text">{ text }</p>
             if props.phase == Phase::Running {
                 <div class="progress-rows">
@@ -46,6 +54,9 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
             }
             if matches!(props.phase, Phase::Done | Phase::Running) {
                 <SummaryChips summary={props.summary} />
+            }
+            if let Some(timing) = props.parse_timing {
+                <p class="parse-time">{ format!("Parsed {} in {:.1} ms.", counted(timing.entries, "entry", "entries"), timing.milliseconds) }</p>
             }
         </section>
     }
