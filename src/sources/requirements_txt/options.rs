@@ -118,7 +118,7 @@ pub(super) fn split_words(line: &str, start: usize) -> Result<Vec<Word<'_>>, Spl
             words.extend(current.take());
             continue;
         }
-        let word = current.get_or_insert_with(|| Word { text: Cow::Borrowed(""), start: index, end: index });
+        let word = current.get_or_insert(Word { text: Cow::Borrowed(""), start: index, end: index });
         match character {
             '\'' | '"' => {
                 let quote = character;
