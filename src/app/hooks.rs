@@ -7,8 +7,9 @@ use std::rc::Rc;
 use futures::future::{AbortHandle, Abortable};
 use yew::prelude::*;
 
-use super::state::{Action, AppState};
+use super::state::{Action, AppState, ParseTiming};
 use crate::audit::{self, LookupSettings, Lookups, PackageKey, WithKnown};
+use crate::io::clock;
 use crate::io::osv_client::{FetchTransport, SentLog};
 use crate::io::pypi_client;
 use crate::io::record_cache::IdbRecordCache;
@@ -138,9 +139,12 @@ impl UseAuditHandle {
             self.state.dispatch(Action::Fail(run, "Paste a requirements file or choose files to audit.".into()));
             return;
         }
+        let started = clock::monotonic_ms();
         let parsed = Rc::new(parse_files(&inputs));
+        let timing =
+            ParseTiming { entries: parsed.dependencies().count(), milliseconds: clock::monotonic_ms() - started };
         let packages: Vec<_> = parsed.dependencies().filter_map(package_key).collect();
-        self.state.dispatch(Action::Start(run, Rc::clone(&parsed)));
+        self.state.dispatch(Action::Start(run, Rc::clone(&parsed), timing));
         if parsed.files.iter().all(|file| file.dependencies.is_empty()) {
             let message = if parsed.files.iter().any(|file| !file.errors.is_empty()) {
                 "The input could not be read; see the errors below."

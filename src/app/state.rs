@@ -67,6 +67,15 @@ pub struct CacheView {
     pub broken: Option<String>,
 }
 
+/// How long the page took to read the current audit's input.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ParseTiming {
+    /// Dependencies read, skipped ones included.
+    pub entries: usize,
+    /// Milliseconds spent detecting formats and parsing, by the page's own clock.
+    pub milliseconds: f64,
+}
+
 /// Everything the page shows.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -82,6 +91,8 @@ pub struct AppState {
     pub phase: Phase,
     /// What was parsed for the current audit.
     pub parsed: Rc<ParsedInput>,
+    /// How long parsing the current audit's input took.
+    pub parse_timing: Option<ParseTiming>,
     /// What the lookups learned so far.
     pub lookups: Lookups,
     /// The report built from both.
@@ -131,6 +142,7 @@ impl Default for AppState {
             run: 0,
             phase: Phase::Idle,
             parsed: Rc::default(),
+            parse_timing: None,
             lookups: Lookups::default(),
             report: Rc::default(),
             queries: Progress::default(),
@@ -236,8 +248,8 @@ pub enum Action {
     RemoveFile(String),
     /// The user asked for an audit.
     RequestAudit,
-    /// An audit started with this number and parsed input.
-    Start(u32, Rc<ParsedInput>),
+    /// An audit started with this number and parsed input, read in this time.
+    Start(u32, Rc<ParsedInput>, ParseTiming),
     /// An event of audit number `.0`.
     Event(u32, AuditEvent),
     /// Audit number `.0` will fetch this many release lists from PyPI.
@@ -358,7 +370,8 @@ impl AppState {
                 }
             }
             Action::RemoveFile(name) => state.files.retain(|file| file.name != name),
-            Action::Start(run, parsed) => {
+            Action::Start(run, parsed, timing) => {
+                state.parse_timing = Some(timing);
                 state.audited = Rc::new((state.files.clone(), state.pasted.clone()));
                 state.run = run;
                 state.phase = Phase::Running;

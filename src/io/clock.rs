@@ -10,6 +10,11 @@ pub fn now_rfc3339() -> String {
     }
 }
 
+/// Milliseconds since the page's navigation started (`performance.now()`), for timing the page's own work.
+pub fn monotonic_ms() -> f64 {
+    web_sys::window().and_then(|window| window.performance()).map_or(0.0, |performance| performance.now())
+}
+
 /// Today in UTC, `YYYY-MM-DD`.
 pub fn today() -> String {
     now_rfc3339().chars().take(10).collect()

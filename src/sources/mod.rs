@@ -219,20 +219,26 @@ fn refuse_too_many_lines(file: &InputFile, format: Format) -> Option<ParsedFile>
 
 /// Detects and parses every file, then resolves the `-r`/`-c` includes of requirements files among them.
 pub fn parse_files(files_given: &[InputFile]) -> ParsedInput {
+    let mut includes = Vec::with_capacity(files_given.len());
     let files = files_given
         .iter()
         .map(|file| {
             let format = Format::detect(&file.name, &file.text);
             if let Some(refused) = refuse_too_many_lines(file, format) {
+                includes.push(Vec::new());
                 return refused;
             }
-            let mut parsed = format.parse(&file.name, &file.text);
+            let (mut parsed, file_includes) = match format {
+                Format::RequirementsTxt => requirements_txt::parse_with_includes(&file.name, &file.text),
+                format => (format.parse(&file.name, &file.text), Vec::new()),
+            };
+            includes.push(file_includes);
             parsed.text = Rc::from(file.text.as_str());
             parsed
         })
         .collect();
     let mut parsed = ParsedInput { files };
-    requirements_txt::resolve_includes(files_given, &mut parsed);
+    requirements_txt::resolve_includes(files_given, &mut parsed, &includes);
     parsed
 }
 

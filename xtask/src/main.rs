@@ -2,6 +2,8 @@
 //!
 //! Every command does its own set-up on a fresh machine (see `toolchain.rs`) and says what it installs.
 
+mod bench;
+mod bench_inputs;
 mod build;
 mod fuzz;
 mod http;
@@ -28,6 +30,9 @@ commands:
   test                       run everything CI runs: fmt, clippy (host and wasm32), host tests, the wasm build
                              and the browser tests
   test browser [FILTER]      build, then run only the browser tests (files whose names contain FILTER)
+  bench [--runs N]           measure the page against uv audit and pip-audit on the same work (local OSV API, 40 ms
+                             latency), parse speed natively and in wasm, first paint and weight; writes
+                             target/bench/results.md
   fuzz [--seconds N] [TARGET…]
                              run the libFuzzer targets in fuzz/ (all, or those named), N seconds each
 ";
@@ -42,6 +47,7 @@ fn main() -> ExitCode {
             test::run_browser_only(args.get(2).map(String::as_str))
         }
         Some("test") => test::run(),
+        Some("bench") => bench::run_bench(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");

@@ -111,6 +111,7 @@ struct State {
 pub struct Server {
     origin: String,
     has_api: bool,
+    state: Arc<State>,
     acceptor: thread::JoinHandle<()>,
 }
 
@@ -146,9 +147,10 @@ impl Server {
             log: Mutex::new(Vec::new()),
         });
         // One thread per connection: injected latency and hangs hold up only their own connection.
-        let handler: http::Handler = Arc::new(move |request: &Request| handle(&state, request));
+        let shared = Arc::clone(&state);
+        let handler: http::Handler = Arc::new(move |request: &Request| handle(&shared, request));
         let acceptor = thread::spawn(move || http::serve(listener, handler));
-        Ok(Server { origin: format!("http://127.0.0.1:{port}"), has_api, acceptor })
+        Ok(Server { origin: format!("http://127.0.0.1:{port}"), has_api, state, acceptor })
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -159,6 +161,17 @@ impl Server {
     /// True when the OSV API is served.
     pub fn has_api(&self) -> bool {
         self.has_api
+    }
+
+    /// Sets the knobs and clears the request logs, as `POST /__control` does.
+    pub fn control(&self, knobs: Knobs) {
+        set_knobs(&self.state, knobs);
+    }
+
+    /// The API requests received since the last [`Server::control`] or `POST /__control`, as `(method, path)`.
+    pub fn api_requests(&self) -> Vec<(String, String)> {
+        let log = self.state.log.lock().expect("the log lock is never poisoned");
+        log.iter().map(|request| (request.method.clone(), request.path.clone())).collect()
     }
 
     /// Blocks until the server stops.
@@ -210,15 +223,19 @@ fn handle(state: &State, request: &Request) -> Body {
 fn control(state: &State, body: &str) -> Body {
     match serde_json::from_str::<Knobs>(body) {
         Ok(knobs) => {
-            let uses = vec![0; knobs.faults.len()];
-            *state.knobs.lock().expect("the knobs lock is never poisoned") = (knobs, uses);
-            state.counter.store(0, Ordering::SeqCst);
-            state.log.lock().expect("the log lock is never poisoned").clear();
-            state.pypi_log.lock().expect("the log lock is never poisoned").clear();
+            set_knobs(state, knobs);
             json(200, "{}".into())
         }
         Err(error) => json(400, serde_json::json!({"code": 3, "message": error.to_string()}).to_string()),
     }
+}
+
+fn set_knobs(state: &State, knobs: Knobs) {
+    let uses = vec![0; knobs.faults.len()];
+    *state.knobs.lock().expect("the knobs lock is never poisoned") = (knobs, uses);
+    state.counter.store(0, Ordering::SeqCst);
+    state.log.lock().expect("the log lock is never poisoned").clear();
+    state.pypi_log.lock().expect("the log lock is never poisoned").clear();
 }
 
 fn api_answer(state: &State, database: &Database, method: &str, path: &str, body: &str) -> Body {

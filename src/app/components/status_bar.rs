@@ -2,8 +2,9 @@
 
 use yew::prelude::*;
 
-use crate::app::state::{Phase, Progress};
+use crate::app::state::{ParseTiming, Phase, Progress};
 use crate::audit::{PlanSummary, RecordPlan};
+use crate::report::counted;
 use crate::report::Summary;
 
 /// Props of [`StatusBar`].
@@ -35,6 +36,9 @@ pub struct StatusBarProps {
     /// "Retry unchecked" was pressed.
     #[prop_or_default]
     pub on_retry: Callback<()>,
+    /// How long reading the input took, once an audit started.
+    #[prop_or_default]
+    pub parse_timing: Option<ParseTiming>,
 }
 
 /// The status line, contract `[data-testid=status]`.
@@ -61,8 +65,12 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
         let on_retry = props.on_retry.clone();
         Callback::from(move |_| on_retry.emit(()))
     };
+    // The page times its own parse (`cargo xtask bench` reads it); two decimals, as performance.now() is coarse.
+    let parse_ms = props.parse_timing.map(|timing| format!("{:.2}", timing.milliseconds));
+    let parse_entries = props.parse_timing.map(|timing| timing.entries.to_string());
     html! {
-        <section class="status" data-testid="status" data-state={props.phase.as_str()} aria-live="polite">
+        <section class="status" data-testid="status" data-state={props.phase.as_str()} aria-live="polite"
+            data-parse-ms={parse_ms} data-parse-entries={parse_entries}>
             <p class="status-text">{ text }</p>
             if props.phase == Phase::Running {
                 <div class="progress-rows">
@@ -92,6 +100,9 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
                     { format!("The page's Content Security Policy blocked a connection to {address}; what it would have looked up is unchecked.") }
                 </p>
             }) }
+            if let Some(timing) = props.parse_timing {
+                <p class="parse-time">{ format!("Parsed {} in {:.1} ms.", counted(timing.entries, "entry", "entries"), timing.milliseconds) }</p>
+            }
         </section>
     }
 }

@@ -6,11 +6,11 @@
 //! each other (pip refuses such files).
 
 use crate::model::Origin;
-use crate::sources::{Format, InputFile, NoteLevel, ParsedInput, SourceNote};
+use crate::sources::{InputFile, NoteLevel, ParsedInput, SourceNote};
 
 /// One `-r` or `-c` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Include {
+pub(crate) struct Include {
     /// The path as written.
     pub target: String,
     /// `-c` rather than `-r`.
@@ -21,17 +21,9 @@ pub(super) struct Include {
 
 /// Resolves the `-r` and `-c` lines of every requirements file among `inputs` (in the order of `parsed.files`,
 /// which [`parse_files`](crate::sources::parse_files) keeps) and adds a note for each to the including file.
-pub fn resolve_includes(inputs: &[InputFile], parsed: &mut ParsedInput) {
-    let count = inputs.len().min(parsed.files.len());
-    let includes: Vec<Vec<Include>> = (0..count)
-        .map(|file| {
-            if parsed.files[file].format == Format::RequirementsTxt {
-                super::include_lines(&inputs[file].name, &inputs[file].text)
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
+/// `includes` holds each file's include lines, as [`parse_with_includes`](super::parse_with_includes) found them.
+pub(crate) fn resolve_includes(inputs: &[InputFile], parsed: &mut ParsedInput, includes: &[Vec<Include>]) {
+    let count = inputs.len().min(parsed.files.len()).min(includes.len());
     let targets: Vec<Vec<Option<usize>>> = (0..count)
         .map(|file| {
             let from = &inputs[file].name;
@@ -39,7 +31,7 @@ pub fn resolve_includes(inputs: &[InputFile], parsed: &mut ParsedInput) {
         })
         .collect();
     let cycles = find_cycles(&targets);
-    for (file, file_includes) in includes.iter().enumerate() {
+    for (file, file_includes) in includes.iter().enumerate().take(count) {
         if file_includes.is_empty() {
             continue;
         }

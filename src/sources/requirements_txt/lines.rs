@@ -6,17 +6,33 @@
 pub(super) struct LogicalLine {
     /// The joined, comment-free, trimmed text.
     pub text: String,
-    /// The byte offset in the file of each byte of `text`.
-    offsets: Vec<usize>,
+    /// Where the text's pieces come from: `(index in text, offset in the file)` of the first byte of each piece, in
+    /// order, the first at index 0. A piece's bytes are consecutive in the file. (One entry per piece rather than
+    /// per byte: the parse of a large file allocated and copied eight bytes of offsets per byte of text.)
+    pieces: Vec<(usize, usize)>,
 }
 
 impl LogicalLine {
     /// The file offset of byte `index` of the text; `index == text.len()` gives the place just after the last byte.
     pub fn offset(&self, index: usize) -> usize {
-        match self.offsets.get(index) {
-            Some(&offset) => offset,
-            None => self.offsets.last().map_or(0, |last| last + 1),
+        if index >= self.text.len() {
+            return if self.text.is_empty() { 0 } else { self.offset(self.text.len() - 1) + 1 };
         }
+        let piece = self.pieces.partition_point(|&(start, _)| start <= index).saturating_sub(1);
+        let (start, file_offset) = self.pieces[piece];
+        file_offset + (index - start)
+    }
+
+    /// The logical line of a physical line that continues nothing and is not continued, which starts at
+    /// `file_offset`; `None` when nothing is left once the comment is cut.
+    fn single(content: &str, file_offset: usize) -> Option<Self> {
+        let kept = content[..comment_start(content).unwrap_or(content.len())].trim_end();
+        let trimmed = kept.trim_start();
+        if trimmed.is_empty() {
+            return None;
+        }
+        let start = file_offset + (kept.len() - trimmed.len());
+        Some(Self { text: trimmed.to_string(), pieces: vec![(0, start)] })
     }
 
     /// The file span of the text bytes `start..end`, as `(start, end)` offsets with `end` just past the last byte.
@@ -36,10 +52,14 @@ pub(super) fn logical_lines(text: &str) -> Vec<LogicalLine> {
     let mut pending: Option<Builder> = None;
     let mut line_start = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
     while line_start < text.len() {
-        let line_end = text[line_start..].find('\n').map_or(text.len(), |at| line_start + at);
+        let line_end = text.as_bytes()[line_start..].iter().position(|&byte| byte == b'\n');
+        let line_end = line_end.map_or(text.len(), |at| line_start + at);
         let content = text[line_start..line_end].trim_end_matches('\r');
         let is_comment = content.trim_start().starts_with('#');
-        if is_comment || !content.ends_with('\\') {
+        if pending.is_none() && (is_comment || !content.ends_with('\\')) {
+            // A line of its own, the common case: no joining, so no builder.
+            lines.extend(LogicalLine::single(content, line_start));
+        } else if is_comment || !content.ends_with('\\') {
             let mut builder = pending.take().unwrap_or_default();
             if is_comment {
                 // pip prefixes a space so that the comment is cut even when it ends a continued line.
@@ -64,40 +84,48 @@ pub(super) fn logical_lines(text: &str) -> Vec<LogicalLine> {
 #[derive(Default)]
 struct Builder {
     text: String,
-    offsets: Vec<usize>,
+    pieces: Vec<(usize, usize)>,
 }
 
 impl Builder {
     fn push_str(&mut self, piece: &str, file_offset: usize) {
-        self.text.push_str(piece);
-        self.offsets.extend((0..piece.len()).map(|index| file_offset + index));
+        if !piece.is_empty() {
+            self.pieces.push((self.text.len(), file_offset));
+            self.text.push_str(piece);
+        }
     }
 
     /// Cuts the comment (pip's `(^|\s+)#.*$`: a `#` at the start or after whitespace) and trims; `None` when
     /// nothing is left.
-    fn finish(self) -> Option<LogicalLine> {
+    fn finish(mut self) -> Option<LogicalLine> {
         let cut = comment_start(&self.text).unwrap_or(self.text.len());
-        let kept = self.text[..cut].trim_end();
-        let trimmed = kept.trim_start();
-        if trimmed.is_empty() {
+        let end = self.text[..cut].trim_end().len();
+        let start = end - self.text[..end].trim_start().len();
+        if start == end {
             return None;
         }
-        let start = kept.len() - trimmed.len();
-        let end = kept.len();
-        Some(LogicalLine { text: trimmed.to_string(), offsets: self.offsets[start..end].to_vec() })
+        // The pieces of the kept bytes `start..end`, renumbered from 0; the first may begin before `start`.
+        let first = self.pieces.partition_point(|&(piece_start, _)| piece_start <= start).saturating_sub(1);
+        let pieces = self.pieces[first..]
+            .iter()
+            .take_while(|&&(piece_start, _)| piece_start < end)
+            .map(|&(piece_start, file_offset)| match piece_start.checked_sub(start) {
+                Some(index) => (index, file_offset),
+                None => (0, file_offset + (start - piece_start)),
+            })
+            .collect();
+        self.text.truncate(end);
+        let text = if start == 0 { self.text } else { self.text[start..].to_string() };
+        Some(LogicalLine { text, pieces })
     }
 }
 
-/// The byte index of the first `#` that starts the text or follows whitespace.
+/// The byte index of the first `#` that starts the text or follows whitespace. `#` is ASCII, so the bytes are
+/// searched and only the character before each `#` is decoded.
 fn comment_start(text: &str) -> Option<usize> {
-    let mut previous_is_space = true;
-    for (index, character) in text.char_indices() {
-        if character == '#' && previous_is_space {
-            return Some(index);
-        }
-        previous_is_space = character.is_whitespace();
-    }
-    None
+    text.match_indices('#')
+        .map(|(index, _)| index)
+        .find(|&index| text[..index].chars().next_back().is_none_or(char::is_whitespace))
 }
 
 #[cfg(test)]

@@ -21,8 +21,8 @@
 //!   options, for which pip would refuse the file, become warnings.
 //! - `-e`, local paths, archive and VCS URLs and `name @ url` become skipped dependencies ([`SkipReason`]), named by
 //!   `#egg=`, `name @` or a wheel's file name when one is known.
-//! - `-r` and `-c` are resolved among the files given together by [`resolve_includes`]; each file's dependencies
-//!   stay under that file.
+//! - `-r` and `-c` are resolved among the files given together ([`parse_files`](super::parse_files) does it); each
+//!   file's dependencies stay under that file.
 //!
 //! Unsupported, by design: `${VAR}` references are kept as written (with a warning), because the page has no
 //! environment; included files are never fetched from URLs or read from disk.
@@ -36,24 +36,33 @@ mod requirement;
 #[cfg(test)]
 mod tests;
 
-pub use includes::resolve_includes;
+pub(crate) use includes::{resolve_includes, Include};
+
+use std::borrow::Cow;
 
 use super::{Format, LineIndex, NoteLevel, ParsedFile, SourceNote};
 use lines::LogicalLine;
 use options::{OptionItem, OptionKind};
 use requirement::{redact_credentials, Place};
 
-/// Parses a requirements file. Its `-r` and `-c` lines are left to [`resolve_includes`], which needs the other
-/// files given with it ([`parse_files`](super::parse_files) calls both).
+/// Parses a requirements file. Its `-r` and `-c` lines need the other files given with it:
+/// [`parse_files`](super::parse_files) resolves them.
 pub fn parse(file_name: &str, text: &str) -> ParsedFile {
+    parse_with_includes(file_name, text).0
+}
+
+/// Parses a requirements file and returns its `-r` and `-c` lines too, in one pass over the file.
+pub(crate) fn parse_with_includes(file_name: &str, text: &str) -> (ParsedFile, Vec<Include>) {
     let index = LineIndex::new(text);
     let mut parsed = ParsedFile::new(file_name, Format::RequirementsTxt);
+    let mut includes = Vec::new();
+    let valid_markers = std::cell::RefCell::default();
     for line in lines::logical_lines(text) {
-        let place = Place { file: file_name, index: &index, line: &line };
-        read_line(&place, &mut parsed);
+        let place = Place { file: file_name, index: &index, line: &line, valid_markers: &valid_markers };
+        includes.extend(read_line(&place, &mut parsed));
     }
     parsed.notes.sort_by_key(|note| (note.origin.line, note.origin.column));
-    parsed
+    (parsed, includes)
 }
 
 /// What a line holds besides its options.
@@ -68,14 +77,14 @@ enum Role {
 }
 
 /// A logical line split into the end of its requirement text (0 when there is none) and its options.
-struct SplitLine {
+struct SplitLine<'a> {
     requirement_end: usize,
-    options: Vec<OptionItem>,
+    options: Vec<OptionItem<'a>>,
     /// Why the options could not be split into words, and where.
     options_error: Option<options::SplitError>,
 }
 
-fn split_line(line: &LogicalLine) -> SplitLine {
+fn split_line(line: &LogicalLine) -> SplitLine<'_> {
     let options_at = options::options_start(&line.text);
     let requirement_end = line.text[..options_at].trim_end().len();
     match options::split_words(&line.text, options_at) {
@@ -84,7 +93,8 @@ fn split_line(line: &LogicalLine) -> SplitLine {
     }
 }
 
-fn read_line(place: &Place<'_>, parsed: &mut ParsedFile) {
+/// Reads one logical line into `parsed`; returns its include, when it is a `-r` or `-c` line.
+fn read_line(place: &Place<'_>, parsed: &mut ParsedFile) -> Option<includes::Include> {
     note_environment_variables(place, parsed);
     let split = split_line(place.line);
     if let Some(error) = &split.options_error {
@@ -93,7 +103,7 @@ fn read_line(place: &Place<'_>, parsed: &mut ParsedFile) {
     }
     let first_editable = split.options.iter().find_map(|item| match item {
         OptionItem::Known { spec, value: Some(value), start, .. } if spec.kind == OptionKind::Editable => {
-            Some((value.clone(), *start))
+            Some((value.to_string(), *start))
         }
         _ => None,
     });
@@ -105,6 +115,24 @@ fn read_line(place: &Place<'_>, parsed: &mut ParsedFile) {
         (Role::Options, String::new())
     };
     note_options(place, parsed, &split.options, role, &name);
+    (role == Role::Options).then(|| include_of(place, &split.options)).flatten()
+}
+
+/// The file an options-only line includes, as pip reads it: the first `-r`, or without one the first `-c`.
+fn include_of(place: &Place<'_>, options: &[OptionItem]) -> Option<includes::Include> {
+    let known = |kind: OptionKind| {
+        options.iter().find_map(|item| match item {
+            OptionItem::Known { spec, value: Some(value), start, .. } if spec.kind == kind => Some((value, *start)),
+            _ => None,
+        })
+    };
+    let (include, constraint) = match known(OptionKind::Requirement) {
+        Some(include) => (include, false),
+        None => (known(OptionKind::Constraint)?, true),
+    };
+    let (target, start) = include;
+    let origin = place.index.origin(place.file, place.line.offset(start));
+    Some(includes::Include { target: target.to_string(), constraint, origin })
 }
 
 fn push(parsed: &mut ParsedFile, outcome: requirement::Parsed) -> String {
@@ -126,7 +154,6 @@ fn note_options(place: &Place<'_>, parsed: &mut ParsedFile, items: &[OptionItem]
         match item {
             OptionItem::Known { spec, value, start, .. } => {
                 let option = spec.name();
-                let ignored = format!("option `{option}` has no effect on a requirement line (pip ignores it)");
                 match (spec.kind, role) {
                     (OptionKind::Requirement | OptionKind::Constraint, Role::Options) => {
                         let read = first_include && (spec.kind == OptionKind::Requirement || !has_requirement_option);
@@ -164,7 +191,10 @@ fn note_options(place: &Place<'_>, parsed: &mut ParsedFile, items: &[OptionItem]
                         let message = format!("option `{option}` without a requirement is ignored by pip");
                         note(place, parsed, *start, NoteLevel::Warning, message);
                     }
-                    _ => note(place, parsed, *start, NoteLevel::Warning, ignored),
+                    _ => {
+                        let message = format!("option `{option}` has no effect on a requirement line (pip ignores it)");
+                        note(place, parsed, *start, NoteLevel::Warning, message);
+                    }
                 }
             }
             OptionItem::Invalid { message, start } => {
@@ -196,11 +226,11 @@ fn add_per_requirement(seen: &mut Vec<(&'static str, usize, usize)>, option: &'s
     }
 }
 
-fn value_text(value: &Option<String>) -> String {
+fn value_text(value: &Option<Cow<'_, str>>) -> String {
     value.as_deref().map(redact_credentials).unwrap_or_default()
 }
 
-fn shown_value(value: &Option<String>) -> String {
+fn shown_value(value: &Option<Cow<'_, str>>) -> String {
     match value {
         Some(value) => format!(" `{}`", redact_credentials(value)),
         None => String::new(),
@@ -212,8 +242,13 @@ fn shown_value(value: &Option<String>) -> String {
 fn note_environment_variables(place: &Place<'_>, parsed: &mut ParsedFile) {
     let text = &place.line.text;
     let mut from = 0;
-    while let Some(found) = text[from..].find("${") {
+    // A `$` is searched (a byte search), then the `{` after it checked: most lines have neither.
+    while let Some(found) = text[from..].find('$') {
         let start = from + found;
+        if !text[start + 1..].starts_with('{') {
+            from = start + 1;
+            continue;
+        }
         let name_start = start + 2;
         let name_len = text[name_start..].find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'));
         from = name_start;
@@ -228,37 +263,6 @@ fn note_environment_variables(place: &Place<'_>, parsed: &mut ParsedFile) {
 fn note(place: &Place<'_>, parsed: &mut ParsedFile, at: usize, level: NoteLevel, message: String) {
     let origin = place.index.origin(place.file, place.line.offset(at));
     parsed.notes.push(SourceNote { origin, level, message });
-}
-
-/// The `-r` and `-c` lines of a file, as pip reads them: only lines without a requirement, and only the first
-/// `-r` (or, without one, the first `-c`) of a line.
-fn include_lines(file_name: &str, text: &str) -> Vec<includes::Include> {
-    let index = LineIndex::new(text);
-    let mut found = Vec::new();
-    for line in lines::logical_lines(text) {
-        let split = split_line(&line);
-        if split.requirement_end > 0 {
-            continue;
-        }
-        let known = |kind: OptionKind| {
-            split.options.iter().find_map(|item| match item {
-                OptionItem::Known { spec, value: Some(value), start, .. } if spec.kind == kind => {
-                    Some((value.clone(), *start))
-                }
-                _ => None,
-            })
-        };
-        let has_editable = known(OptionKind::Editable).is_some();
-        let include = match known(OptionKind::Requirement) {
-            Some(include) => Some((include, false)),
-            None => known(OptionKind::Constraint).map(|include| (include, true)),
-        };
-        if let (false, Some(((target, start), constraint))) = (has_editable, include) {
-            let origin = index.origin(file_name, line.offset(start));
-            found.push(includes::Include { target, constraint, origin });
-        }
-    }
-    found
 }
 
 /// Where the parts of one logical line of a requirements file sit, for the fix plan's patched file, which changes

@@ -2,6 +2,8 @@
 //! (pip's `break_args_options`), shell-like word splitting (`shlex.split`) and optparse's rules for long, short,
 //! abbreviated and attached-value options.
 
+use std::borrow::Cow;
+
 /// What an option does, as far as the audit cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum OptionKind {
@@ -69,11 +71,12 @@ impl OptionSpec {
 /// on spaces, which turns `pkg==1.0<TAB>--hash=…` into an invalid requirement; reading it as meant is kinder).
 /// Returns the byte index where the options start (the text's length when there are none).
 pub(super) fn options_start(line: &str) -> usize {
+    // Bytes suffice: the three characters looked for are ASCII, and no byte of a multi-byte character is ASCII.
     let mut word_start = 0;
-    for (index, character) in line.char_indices() {
-        if character == ' ' || character == '\t' {
+    for (index, byte) in line.bytes().enumerate() {
+        if byte == b' ' || byte == b'\t' {
             word_start = index + 1;
-        } else if index == word_start && character == '-' {
+        } else if index == word_start && byte == b'-' {
             return index;
         }
     }
@@ -82,9 +85,9 @@ pub(super) fn options_start(line: &str) -> usize {
 
 /// A word of the options part, with its quotes and escapes resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Word {
-    /// The word after quote removal.
-    pub text: String,
+pub(super) struct Word<'a> {
+    /// The word after quote removal: the line's own text when it had no quotes or escapes (most words).
+    pub text: Cow<'a, str>,
     /// Byte span in the line text (the word as written, quotes included).
     pub start: usize,
     /// End of the span.
@@ -102,56 +105,100 @@ pub(super) struct SplitError {
 
 /// Splits `line[start..]` into words like Python's `shlex.split` (POSIX mode, no comments): single quotes keep
 /// everything, double quotes allow `\"` and `\\` only, a backslash outside quotes escapes the next character.
-pub(super) fn split_words(line: &str, start: usize) -> Result<Vec<Word>, SplitError> {
+pub(super) fn split_words(line: &str, start: usize) -> Result<Vec<Word<'_>>, SplitError> {
     let mut words = Vec::new();
     let mut current: Option<Word> = None;
-    let mut characters = line[start..].char_indices().map(|(index, character)| (start + index, character)).peekable();
-    while let Some((index, character)) = characters.next() {
+    let next_char = |at: usize| line[at..].chars().next();
+    // The byte index of the next character to read.
+    let mut at = start;
+    while let Some(character) = next_char(at) {
+        let index = at;
+        at += character.len_utf8();
         if character.is_whitespace() {
             words.extend(current.take());
             continue;
         }
-        let word = current.get_or_insert_with(|| Word { text: String::new(), start: index, end: index });
+        let word = current.get_or_insert(Word { text: Cow::Borrowed(""), start: index, end: index });
         match character {
             '\'' | '"' => {
                 let quote = character;
                 loop {
-                    match characters.next() {
-                        None => return Err(SplitError { message: "no closing quotation", at: index }),
-                        Some((_, inner)) if inner == quote => break,
-                        Some((escape_at, '\\')) if quote == '"' => match characters.peek() {
-                            Some(&(_, escaped @ ('"' | '\\'))) => {
-                                word.text.push(escaped);
-                                characters.next();
+                    let Some(inner) = next_char(at) else {
+                        return Err(SplitError { message: "no closing quotation", at: index });
+                    };
+                    let inner_at = at;
+                    at += inner.len_utf8();
+                    if inner == quote {
+                        break;
+                    }
+                    if inner == '\\' && quote == '"' {
+                        match next_char(at) {
+                            Some(escaped @ ('"' | '\\')) => {
+                                word.text.to_mut().push(escaped);
+                                at += 1;
                             }
-                            Some(_) => word.text.push('\\'),
-                            None => return Err(SplitError { message: "no closing quotation", at: escape_at }),
-                        },
-                        Some((_, inner)) => word.text.push(inner),
+                            Some(_) => word.text.to_mut().push('\\'),
+                            None => return Err(SplitError { message: "no closing quotation", at: inner_at }),
+                        }
+                    } else {
+                        word.text.to_mut().push(inner);
                     }
                 }
             }
-            '\\' => match characters.next() {
-                Some((_, escaped)) => word.text.push(escaped),
+            '\\' => match next_char(at) {
+                Some(escaped) => {
+                    word.text.to_mut().push(escaped);
+                    at += escaped.len_utf8();
+                }
                 None => return Err(SplitError { message: "no escaped character", at: index }),
             },
-            _ => word.text.push(character),
+            _ => {
+                // A run of plain characters is copied at once (a `--hash=sha256:…` value is 71 of them).
+                at = plain_run_end(line, index);
+                if word.text.is_empty() {
+                    word.text = Cow::Borrowed(&line[index..at]);
+                } else {
+                    word.text.to_mut().push_str(&line[index..at]);
+                }
+            }
         }
-        word.end = characters.peek().map_or(line.len(), |&(next, _)| next);
+        word.end = at;
     }
     words.extend(current);
     Ok(words)
 }
 
+/// The end of the run of characters from `start` that are neither whitespace nor a quote or backslash. ASCII bytes
+/// are judged as bytes; only other characters are decoded.
+fn plain_run_end(line: &str, start: usize) -> usize {
+    let bytes = line.as_bytes();
+    let mut at = start;
+    while let Some(&byte) = bytes.get(at) {
+        if byte.is_ascii() {
+            if matches!(byte, b'\t'..=b'\r' | b' ' | b'\'' | b'"' | b'\\') {
+                break;
+            }
+            at += 1;
+        } else {
+            let character = line[at..].chars().next().expect("`at` is on a character boundary");
+            if character.is_whitespace() {
+                break;
+            }
+            at += character.len_utf8();
+        }
+    }
+    at
+}
+
 /// One item of an options part, after optparse's rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum OptionItem {
+pub(super) enum OptionItem<'a> {
     /// A known option, with its value when it takes one.
     Known {
         /// Which option.
         spec: &'static OptionSpec,
         /// The value.
-        value: Option<String>,
+        value: Option<Cow<'a, str>>,
         /// Byte index in the line where the option starts.
         start: usize,
         /// Byte index just past the option's value.
@@ -167,7 +214,7 @@ pub(super) enum OptionItem {
     /// A word that is not an option; pip ignores it.
     Stray {
         /// The word.
-        text: String,
+        text: Cow<'a, str>,
         /// Byte index in the line.
         start: usize,
     },
@@ -175,13 +222,13 @@ pub(super) enum OptionItem {
 
 /// Reads the words of an options part the way optparse does: `--name=value`, `--name value`, unique prefixes of
 /// long names, `-xVALUE` and `-x VALUE`; a value is taken even when it starts with `-`; `--` ends the options.
-pub(super) fn read_options(words: &[Word]) -> Vec<OptionItem> {
+pub(super) fn read_options<'a>(words: &[Word<'a>]) -> Vec<OptionItem<'a>> {
     let mut items = Vec::new();
     let mut index = 0;
     while index < words.len() {
         let word = &words[index];
         index += 1;
-        let text = word.text.as_str();
+        let text = &*word.text;
         if text == "--" {
             items.extend(
                 words[index..].iter().map(|word| OptionItem::Stray { text: word.text.clone(), start: word.start }),
@@ -190,7 +237,7 @@ pub(super) fn read_options(words: &[Word]) -> Vec<OptionItem> {
         }
         if let Some(long) = text.strip_prefix("--") {
             let (name, attached) = match long.split_once('=') {
-                Some((name, value)) => (name, Some(value.to_string())),
+                Some((name, value)) => (name, Some(tail(&word.text, text.len() - value.len()))),
                 None => (long, None),
             };
             let spec = match find_long(name) {
@@ -222,7 +269,9 @@ pub(super) fn read_options(words: &[Word]) -> Vec<OptionItem> {
             let rest = characters.as_str();
             match OPTIONS.iter().find(|spec| spec.short == Some(letter)) {
                 // Every short option pip reads takes a value, attached or in the next word.
-                Some(spec) if !rest.is_empty() => items.push(known(spec, Some(rest.to_string()), word.start, word.end)),
+                Some(spec) if !rest.is_empty() => {
+                    items.push(known(spec, Some(tail(&word.text, text.len() - rest.len())), word.start, word.end))
+                }
                 Some(spec) => match words.get(index) {
                     Some(value) => {
                         index += 1;
@@ -245,11 +294,19 @@ pub(super) fn read_options(words: &[Word]) -> Vec<OptionItem> {
     items
 }
 
-fn known(spec: &'static OptionSpec, value: Option<String>, start: usize, end: usize) -> OptionItem {
+/// `text[from..]`, borrowed from the line when `text` is.
+fn tail<'a>(text: &Cow<'a, str>, from: usize) -> Cow<'a, str> {
+    match text {
+        Cow::Borrowed(text) => Cow::Borrowed(&text[from..]),
+        Cow::Owned(text) => Cow::Owned(text[from..].to_string()),
+    }
+}
+
+fn known<'a>(spec: &'static OptionSpec, value: Option<Cow<'a, str>>, start: usize, end: usize) -> OptionItem<'a> {
     OptionItem::Known { spec, value, start, end }
 }
 
-fn missing_value(spec: &OptionSpec, start: usize) -> OptionItem {
+fn missing_value(spec: &OptionSpec, start: usize) -> OptionItem<'static> {
     OptionItem::Invalid { message: format!("option `{}` needs a value", spec.name()), start }
 }
 
@@ -260,7 +317,7 @@ fn skip_strays(words: &[Word], index: &mut usize) -> String {
     while words.get(*index).is_some_and(|word| !word.text.starts_with('-')) {
         *index += 1;
     }
-    let skipped: Vec<&str> = words[first..*index].iter().map(|word| word.text.as_str()).collect();
+    let skipped: Vec<&str> = words[first..*index].iter().map(|word| &*word.text).collect();
     if skipped.is_empty() {
         String::new()
     } else {
@@ -270,18 +327,19 @@ fn skip_strays(words: &[Word], index: &mut usize) -> String {
 
 /// optparse's `_match_abbrev`: an exact long name, or the one long name that starts with `name`.
 fn find_long(name: &str) -> Result<&'static OptionSpec, String> {
-    let written = format!("--{name}");
+    // Exact names first: nearly every option is written in full, and a length check rules most names out at once.
+    if let Some(spec) = OPTIONS.iter().find(|spec| spec.long.iter().any(|long| &long[2..] == name)) {
+        return Ok(spec);
+    }
     let mut candidates: Vec<(&'static str, &'static OptionSpec)> = Vec::new();
     for spec in OPTIONS {
         for &long in spec.long {
-            if long == written {
-                return Ok(spec);
-            }
-            if long.starts_with(&written) && !name.is_empty() {
+            if long[2..].starts_with(name) && !name.is_empty() {
                 candidates.push((long, spec));
             }
         }
     }
+    let written = format!("--{name}");
     match candidates.as_slice() {
         [(_, spec)] => Ok(spec),
         [] => Err(format!("unknown option `{written}`")),
@@ -347,7 +405,7 @@ mod tests {
     #[test]
     fn words_split_like_shlex() {
         let words = split_words(r#"--global-option="--no-user-cfg" 'a b' c\ d "e\"f""#, 0).unwrap();
-        let texts: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
+        let texts: Vec<&str> = words.iter().map(|word| &*word.text).collect();
         assert_eq!(texts, ["--global-option=--no-user-cfg", "a b", "c d", "e\"f"]);
         assert_eq!((words[1].start, words[1].end), (32, 37));
         assert_eq!(split_words("--hash=x\"", 0).unwrap_err(), SplitError { message: "no closing quotation", at: 8 });

@@ -1,6 +1,9 @@
 //! One requirement of a requirements file, classified the way pip's `parse_req_from_line` and `parse_editable` do:
 //! a URL, a local path, an editable install, or a PEP 508 specifier (parsed with pep508_rs).
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
 use pep508_rs::pep440_rs::{Operator, VersionSpecifiers};
 use pep508_rs::{PackageName, Requirement, VersionOrUrl};
 
@@ -25,6 +28,9 @@ pub(super) struct Place<'a> {
     pub index: &'a LineIndex<'a>,
     /// The logical line being read.
     pub line: &'a LogicalLine,
+    /// The markers of this file already read without error: a file repeats the same few markers on many lines,
+    /// and reading one builds a decision diagram.
+    pub valid_markers: &'a RefCell<BTreeSet<String>>,
 }
 
 impl Place<'_> {
@@ -200,9 +206,15 @@ fn marker(place: &Place<'_>, start: usize, end: usize) -> Result<Option<String>,
     if trimmed.is_empty() {
         return Ok(None);
     }
+    if place.valid_markers.borrow().contains(trimmed) {
+        return Ok(Some(trimmed.to_string()));
+    }
     let marker_start = start + (written.len() - written.trim_start().len());
     match parse_marker(trimmed) {
-        Ok(_) => Ok(Some(trimmed.to_string())),
+        Ok(_) => {
+            place.valid_markers.borrow_mut().insert(trimmed.to_string());
+            Ok(Some(trimmed.to_string()))
+        }
         Err(problem) => Err(pep508_error(place, marker_start, trimmed, problem.start, problem.len, problem.message)),
     }
 }
@@ -218,7 +230,7 @@ fn invalid(head: &str, origin: Origin, error: SourceError) -> Parsed {
 
 /// `==` and `===` without a wildcard pin one version; anything else is a range.
 fn specifier_version(specifiers: &VersionSpecifiers) -> DependencyVersion {
-    match specifiers.iter().collect::<Vec<_>>().as_slice() {
+    match &specifiers[..] {
         [single] if matches!(single.operator(), Operator::Equal | Operator::ExactEqual) => {
             DependencyVersion::Pinned(single.version().clone())
         }
@@ -279,10 +291,13 @@ fn is_name_at_url(text: &str) -> bool {
 
 /// pip's `is_archive_file`: the extensions pip unpacks.
 fn is_archive(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
+    let path = path.as_bytes();
     [".zip", ".whl", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz", ".tar.lz", ".tar.lzma", ".tar.gz", ".tgz", ".tar"]
         .iter()
-        .any(|extension| lower.ends_with(extension))
+        .any(|extension| {
+            path.len() >= extension.len()
+                && path[path.len() - extension.len()..].eq_ignore_ascii_case(extension.as_bytes())
+        })
 }
 
 /// pip's `_strip_extras`: `path[extra1,extra2]` → (`path`, `[extra1,extra2]`).

@@ -1,0 +1,248 @@
+// The page's half of `cargo xtask bench`: drives the built site in headless Chromium through the automation contract
+// and writes its timings as JSON. Run by `cargo xtask bench`, which serves the site and the local OSV API and passes
+// everything through the environment:
+//
+//   OSV_LENS_URL            the server's origin (site and API)
+//   OSV_LENS_CHROMIUM       the Chromium binary
+//   BENCH_RUNS              repetitions of each measurement
+//   BENCH_OUT               where to write the JSON results
+//   BENCH_LATENCY_MS        the API latency for the audits (40)
+//   BENCH_AUDIT_LOCK        the uv.lock to audit, or empty when there are no OSV records to audit against
+//   BENCH_OFFLINE_DB        the OSV all.zip for the offline database, or empty
+//   BENCH_PARSE_REQUIREMENTS, BENCH_PARSE_LOCK   the generated parse inputs
+//
+// Every time is taken by the page's own clock (performance.now()), from the click to the frame after the status
+// says `done`, so that the polling of the driver adds nothing.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+import { apiLog, control, launch } from '../browser/harness.mjs';
+
+const BASE = process.env.OSV_LENS_URL;
+const RUNS = Number(process.env.BENCH_RUNS || 5);
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS || 40);
+const AUDIT_LOCK = process.env.BENCH_AUDIT_LOCK || '';
+const OFFLINE_DB = process.env.BENCH_OFFLINE_DB || '';
+// PyPI release lists are switched off: uv audit and pip-audit do not fetch them either, and the local server has
+// none for these packages, so the page would reach out to pypi.org.
+const PAGE = `${BASE}/?pypi=off`;
+const AUDIT_TIMEOUT_MS = 180_000;
+
+const log = (message) => console.log(`bench: ${message}`);
+
+/** Opens the page in `context` and waits until it is idle. */
+async function open(context) {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => log(`page error: ${error.message}`));
+  await page.goto(PAGE, { waitUntil: 'domcontentloaded' });
+  await page.waitForSelector('[data-testid=status][data-state=idle]');
+  return page;
+}
+
+/**
+ * Arms a watcher in the page that resolves when the audit started by `start` ends: the status has been `running`
+ * and is now `done` or `error`, and a frame has been drawn. Its time runs from the first input event of `start`
+ * (a click, or a file chosen) by the page's clock.
+ */
+async function timedAudit(page, start) {
+  await page.evaluate(() => {
+    window.__benchAudit = new Promise((resolve) => {
+      let began = null;
+      const mark = () => { began ??= performance.now(); };
+      document.addEventListener('click', mark, { capture: true, once: true });
+      document.addEventListener('change', mark, { capture: true, once: true });
+      let sawRunning = false;
+      const observer = new MutationObserver((records) => {
+        const status = document.querySelector('[data-testid=status]');
+        const state = status?.dataset.state;
+        if (records.some((record) => record.oldValue === 'running') || state === 'running') sawRunning = true;
+        if (!sawRunning || (state !== 'done' && state !== 'error')) return;
+        observer.disconnect();
+        requestAnimationFrame(() => setTimeout(() => resolve({
+          state,
+          ms: performance.now() - began,
+          parseMs: Number(status.dataset.parseMs),
+          entries: Number(status.dataset.parseEntries),
+          findings: document.querySelectorAll('[data-testid=finding]').length,
+          vulnerable: document.querySelectorAll('[data-testid=dependency][data-state=vulnerable]').length,
+          unchecked: document.querySelectorAll('[data-testid=dependency][data-state=unchecked]').length,
+        }), 0));
+      });
+      observer.observe(document.body, {
+        subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ['data-state'],
+      });
+    });
+  });
+  await start();
+  return page.evaluate(() => window.__benchAudit);
+}
+
+const clickAudit = (page) => () => page.click('[data-testid=audit]');
+
+/**
+ * Pastes `text` into the paste box as a paste does: the value changes and one `input` event fires. (Playwright's
+ * `fill` types into the box in a way that took over 30 s for half a megabyte here.)
+ */
+async function paste(page, text) {
+  await page.$eval('[data-testid=input]', (box, value) => {
+    box.value = value;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+  }, text);
+}
+
+/** One measured audit against the local API with the bench latency; also counts the API requests it made. */
+async function measuredAudit(page, start) {
+  await control({ latency_ms: LATENCY_MS });
+  const result = await timedAudit(page, start);
+  result.requests = (await apiLog()).length;
+  if (result.state !== 'done') log(`an audit ended in state ${result.state}`);
+  return result;
+}
+
+/** Cold (fresh context), warm (again in the same page) and after a reload in the same context. */
+async function pageAudits(browser) {
+  const text = readFileSync(AUDIT_LOCK, 'utf8');
+  const results = { cold: [], warm: [], reload: [] };
+  for (let run = 0; run < RUNS; run += 1) {
+    const context = await browser.newContext();
+    const page = await open(context);
+    await paste(page, text);
+    results.cold.push(await measuredAudit(page, clickAudit(page)));
+    results.warm.push(await measuredAudit(page, clickAudit(page)));
+    await page.close();
+    // The paste box comes back from localStorage after a reload.
+    const again = await open(context);
+    results.reload.push(await measuredAudit(again, clickAudit(again)));
+    await context.close();
+    const last = (kind) => results[kind].at(-1);
+    log(`page audit ${run + 1}/${RUNS}: cold ${last('cold').ms.toFixed(0)} ms (${last('cold').requests} requests), `
+      + `warm ${last('warm').ms.toFixed(0)} ms (${last('warm').requests}), `
+      + `reload ${last('reload').ms.toFixed(0)} ms (${last('reload').requests})`);
+  }
+  return results;
+}
+
+/** The offline database, when the page has it: load all.zip, then audit, in a fresh context each run. */
+async function offlineAudits(browser) {
+  const probe = await browser.newContext();
+  const available = Boolean(await (await open(probe)).$('[data-testid=offline-db-input]'));
+  await probe.close();
+  if (!available) {
+    log('the offline database is not available in this build ([data-testid=offline-db-input] is absent)');
+    return { available: false };
+  }
+  const text = readFileSync(AUDIT_LOCK, 'utf8');
+  const results = { available: true, load: [], audit: [] };
+  for (let run = 0; run < RUNS; run += 1) {
+    const context = await browser.newContext();
+    const page = await open(context);
+    await paste(page, text);
+    await page.evaluate(() => {
+      window.__benchLoad = new Promise((resolve) => {
+        let began = null;
+        document.addEventListener('change', () => { began ??= performance.now(); }, { capture: true, once: true });
+        const ready = () => {
+          const state = document.querySelector('[data-testid=offline-db-status]')?.dataset.state;
+          if (began !== null && (state === 'ready' || state === 'error')) {
+            resolve({ state, ms: performance.now() - began });
+            return true;
+          }
+          return false;
+        };
+        const observer = new MutationObserver(() => { if (ready()) observer.disconnect(); });
+        observer.observe(document.body, { subtree: true, attributes: true, childList: true });
+      });
+    });
+    await page.setInputFiles('[data-testid=offline-db-input]', OFFLINE_DB);
+    const loaded = await page.evaluate(() => window.__benchLoad);
+    if (loaded.state !== 'ready') log(`the offline database ended in state ${loaded.state}`);
+    results.load.push(loaded);
+    results.audit.push(await measuredAudit(page, clickAudit(page)));
+    await context.close();
+    log(`offline ${run + 1}/${RUNS}: load ${loaded.ms.toFixed(0)} ms, audit ${results.audit.at(-1).ms.toFixed(0)} ms `
+      + `(${results.audit.at(-1).requests} API requests)`);
+  }
+  return results;
+}
+
+/**
+ * The page's own parse time (`data-parse-ms`) for the 10,000-line requirements file, pasted, and for the
+ * 5,000-package uv.lock, chosen as a file (larger than the paste box takes). One page each, audited RUNS times; the
+ * API answers at once here, since only the parse is measured.
+ */
+async function parseTimes(browser) {
+  const results = {};
+  const inputs = [
+    ['requirements', process.env.BENCH_PARSE_REQUIREMENTS, 'paste'],
+    ['lock', process.env.BENCH_PARSE_LOCK, 'file'],
+  ];
+  for (const [key, path, how] of inputs) {
+    const context = await browser.newContext();
+    const page = await open(context);
+    await control({ latency_ms: 0 });
+    if (how === 'paste') await paste(page, readFileSync(path, 'utf8'));
+    const start = how === 'paste'
+      ? clickAudit(page)
+      : () => page.setInputFiles('[data-testid=file-input]', path);
+    const runs = [];
+    for (let run = 0; run < RUNS; run += 1) {
+      const result = await timedAudit(page, start);
+      runs.push(result.parseMs);
+      results[key] = { entries: result.entries, runs_ms: runs };
+    }
+    await context.close();
+    log(`wasm parse of ${path}: ${results[key].entries} entries, ${runs.map((ms) => ms.toFixed(1)).join(', ')} ms`);
+  }
+  await control({ latency_ms: LATENCY_MS });
+  return results;
+}
+
+/** Navigation start → Audit button present and status idle, then the frame that shows it; fresh context each run. */
+async function firstPaint(browser) {
+  const runs = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      const usable = () => document.querySelector('[data-testid=audit]')
+        && document.querySelector('[data-testid=status]')?.dataset.state === 'idle';
+      const observer = new MutationObserver(() => {
+        if (!usable()) return;
+        observer.disconnect();
+        const present = performance.now();
+        requestAnimationFrame(() => setTimeout(() => { window.__benchUsable = { present, painted: performance.now() }; }, 0));
+      });
+      observer.observe(document, { subtree: true, childList: true, attributes: true });
+    });
+    await page.goto(PAGE, { waitUntil: 'domcontentloaded' });
+    await page.waitForFunction(() => window.__benchUsable);
+    const timing = await page.evaluate(() => {
+      const navigation = performance.getEntriesByType('navigation')[0];
+      const wasm = performance.getEntriesByType('resource').find((entry) => entry.name.endsWith('.wasm'));
+      return {
+        ...window.__benchUsable,
+        response_end: navigation.responseEnd,
+        dom_content_loaded: navigation.domContentLoadedEventEnd,
+        wasm_loaded: wasm ? wasm.responseEnd : null,
+      };
+    });
+    runs.push(timing);
+    await context.close();
+  }
+  log(`first usable paint: ${runs.map((run) => run.painted.toFixed(0)).join(', ')} ms`);
+  return runs;
+}
+
+const launched = await launch();
+const results = { runs: RUNS, latency_ms: LATENCY_MS };
+try {
+  results.chromium = launched.browser.version();
+  results.first_paint = await firstPaint(launched.browser);
+  results.parse = await parseTimes(launched.browser);
+  if (AUDIT_LOCK) {
+    results.audits = await pageAudits(launched.browser);
+    results.offline = OFFLINE_DB ? await offlineAudits(launched.browser) : { available: false };
+  }
+} finally {
+  await launched.close();
+}
+writeFileSync(process.env.BENCH_OUT, JSON.stringify(results, null, 1));

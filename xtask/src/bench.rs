@@ -1,0 +1,751 @@
+//! `cargo xtask bench`: osv-lens side by side with uv audit and pip-audit on the same work, in one run on this
+//! machine, and the page's speed and weight budgets (issue 6; the parse benchmark of issue 3).
+//!
+//! Set-up, idempotent and announced: a Python venv in `target/bench/venv` with uv and pip-audit at pinned versions
+//! from PyPI, brotli, Chromium and playwright-core, the release site, the native parse timer, and the generated parse
+//! inputs. Then the local OSV API serves `../shared/data/osv-pypi` with 40 ms of latency on every answer, and each
+//! measurement runs [`DEFAULT_RUNS`] times. The table goes to stdout and, as Markdown, to `target/bench/results.md`.
+//! A missed target is a result, not an error: only a set-up failure (or a tool that cannot run) fails the command.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use osv_lens::osv::database::Database;
+use serde_json::Value;
+
+use crate::bench_inputs;
+use crate::server::{Knobs, Server};
+use crate::toolchain::{self, run, run_quiet};
+use crate::{build, osv_data};
+
+/// uv from PyPI; its `uv audit` is the comparison.
+const UV_VERSION: &str = "0.13.9";
+/// pip-audit from PyPI.
+const PIP_AUDIT_VERSION: &str = "2.10.1";
+/// Repetitions of every measurement unless `--runs` says otherwise.
+const DEFAULT_RUNS: usize = 5;
+/// The injected latency of every API answer: a stand-in for a real round trip.
+const LATENCY_MS: u64 = 40;
+/// Lines in the generated requirements file and packages in the generated uv.lock.
+const PARSE_LINES: usize = 10_000;
+const PARSE_PACKAGES: usize = 5_000;
+
+/// Runs the benchmark. `args`: `[--runs N]`.
+pub fn run_bench(args: &[String]) -> Result<(), String> {
+    let runs = match args {
+        [] => DEFAULT_RUNS,
+        [flag, value] if flag == "--runs" => {
+            value.parse().ok().filter(|runs| *runs > 0).ok_or("`--runs` takes a positive number")?
+        }
+        _ => return Err("usage: cargo xtask bench [--runs N]".into()),
+    };
+    let root = toolchain::root();
+    let out = root.join("target/bench");
+    std::fs::create_dir_all(&out).map_err(|error| format!("creating {}: {error}", out.display()))?;
+
+    section("set-up");
+    let python = python_tools(&out)?;
+    toolchain::ensure_debian_packages("brotli, to weigh the site", &["brotli"])?;
+    let chromium = toolchain::chromium()?;
+    let node_modules = toolchain::node_modules()?;
+    let dist = build::build_site()?;
+    let inputs = generate_inputs(&out)?;
+    let shared = osv_data::shared_records();
+    let all_zip = root.join("../shared/data/osv-pypi/all.zip");
+    let records = match &shared {
+        Some(path) => osv_data::load(path)?,
+        None => {
+            println!(
+                "xtask: NOTICE: ../shared/data/osv-pypi is absent: the audit rows (page, uv audit, pip-audit, offline \
+                 database) are skipped; the parse, first-paint and weight rows still run (against the project's own \
+                 test records)"
+            );
+            osv_data::load(&root.join("tests/fixtures/osv"))?
+        }
+    };
+    println!("xtask: local OSV API with {} records, {LATENCY_MS} ms latency on every answer", records.len());
+    let knobs = Knobs { latency_ms: LATENCY_MS, ..Knobs::default() };
+    let server = Server::start(0, Some(dist.clone()), Some(Database::new(records)), knobs.clone())?;
+
+    section("weight");
+    let weight = weigh(&dist)?;
+
+    section("parse, native");
+    let native = native_parse(runs, &inputs)?;
+
+    section("the page in headless Chromium");
+    let fixtures = root.join("tests/fixtures/bench");
+    let page_json = out.join("page.json");
+    let mut node = Command::new("node");
+    node.current_dir(&node_modules)
+        .arg(root.join("tests/bench/page.mjs"))
+        .env("OSV_LENS_URL", server.origin())
+        .env("OSV_LENS_CHROMIUM", &chromium)
+        .env("BENCH_RUNS", runs.to_string())
+        .env("BENCH_OUT", &page_json)
+        .env("BENCH_LATENCY_MS", LATENCY_MS.to_string())
+        .env("BENCH_AUDIT_LOCK", if shared.is_some() { fixtures.join("uv.lock") } else { PathBuf::new() })
+        .env("BENCH_OFFLINE_DB", if shared.is_some() && all_zip.is_file() { all_zip.clone() } else { PathBuf::new() })
+        .env("BENCH_PARSE_REQUIREMENTS", &inputs.requirements)
+        .env("BENCH_PARSE_LOCK", &inputs.lock);
+    run(&mut node)?;
+    let page = read_json(&page_json)?;
+
+    let mut tools = Vec::new();
+    if shared.is_some() {
+        section("uv audit");
+        tools.push(uv_audit(&python, &server, &fixtures, runs));
+        section("pip-audit");
+        tools.push(pip_audit(&python, &server, &fixtures, runs));
+    }
+
+    let context = Context::describe(&python, &page, runs);
+    let table = table(&page, &native, &weight, &tools, shared.is_some());
+    let text = render_text(&table);
+    let markdown = render_markdown(&context, &table);
+    println!("\n{}\n{text}", context.lines.join("\n"));
+    let results = out.join("results.md");
+    std::fs::write(&results, markdown).map_err(|error| format!("writing {}: {error}", results.display()))?;
+    println!("xtask: wrote {}", results.display());
+    let failed: Vec<String> = tools.iter().filter_map(|tool| tool.error.clone()).collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("a compared tool could not run:\n{}", failed.join("\n")))
+    }
+}
+
+fn section(name: &str) {
+    println!("\n=== xtask bench: {name}");
+}
+
+/// The venv's `bin/`, with uv and pip-audit at the pinned versions, installed when missing.
+fn python_tools(out: &Path) -> Result<PathBuf, String> {
+    let venv = out.join("venv");
+    let bin = venv.join("bin");
+    if !bin.join("python").exists() {
+        println!("xtask: creating a Python venv in {}", venv.display());
+        if run(Command::new("python3").args(["-m", "venv"]).arg(&venv)).is_err() {
+            // Debian's python3 creates venvs only with python3-venv (ensurepip).
+            toolchain::ensure_debian_packages("Python venvs, for uv and pip-audit", &["python3", "python3-venv"])?;
+            let _ = std::fs::remove_dir_all(&venv);
+            run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        }
+    }
+    let has = |tool: &str, version: &str| {
+        run_quiet(Command::new(bin.join(tool)).arg("--version")).is_ok_and(|text| text.contains(version))
+    };
+    if !has("uv", UV_VERSION) || !has("pip-audit", PIP_AUDIT_VERSION) {
+        println!(
+            "xtask: installing uv {UV_VERSION} and pip-audit {PIP_AUDIT_VERSION} from PyPI into {} (pip install)",
+            venv.display()
+        );
+        run(Command::new(bin.join("python"))
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .arg(format!("uv=={UV_VERSION}"))
+            .arg(format!("pip-audit=={PIP_AUDIT_VERSION}")))?;
+    }
+    for tool in ["uv", "pip-audit"] {
+        println!("xtask: {}", run_quiet(Command::new(bin.join(tool)).arg("--version"))?.trim());
+    }
+    Ok(bin)
+}
+
+/// The generated parse inputs.
+struct ParseInputs {
+    requirements: PathBuf,
+    lock: PathBuf,
+}
+
+fn generate_inputs(out: &Path) -> Result<ParseInputs, String> {
+    let folder = out.join("inputs");
+    std::fs::create_dir_all(&folder).map_err(|error| format!("creating {}: {error}", folder.display()))?;
+    let fixture = toolchain::root().join("tests/fixtures/bench/uv.lock");
+    let fixture =
+        std::fs::read_to_string(&fixture).map_err(|error| format!("reading {}: {error}", fixture.display()))?;
+    let names = bench_inputs::package_names(&bench_inputs::names_in_uv_lock(&fixture), PARSE_PACKAGES);
+    let inputs = ParseInputs { requirements: folder.join("requirements.txt"), lock: folder.join("uv.lock") };
+    let write = |path: &Path, text: String| {
+        std::fs::write(path, text).map_err(|error| format!("writing {}: {error}", path.display()))
+    };
+    write(&inputs.requirements, bench_inputs::requirements_file(&names, PARSE_LINES))?;
+    write(&inputs.lock, bench_inputs::uv_lock(&names))?;
+    println!(
+        "xtask: generated the parse inputs in {} ({PARSE_LINES}-line requirements.txt, {PARSE_PACKAGES}-package uv.lock)",
+        folder.display()
+    );
+    Ok(inputs)
+}
+
+/// Brotli (-q 11) sizes of what the page loads: the wasm, the scripts and the stylesheet.
+struct Weight {
+    files: Vec<(String, u64)>,
+}
+
+impl Weight {
+    fn total(&self) -> u64 {
+        self.files.iter().map(|(_, bytes)| bytes).sum()
+    }
+}
+
+fn weigh(dist: &Path) -> Result<Weight, String> {
+    let mut files = Vec::new();
+    for name in ["app_bg.wasm", "app.js", "www/boot.js", "www/style.css"] {
+        let output = Command::new("brotli")
+            .args(["-q", "11", "-c"])
+            .arg(dist.join(name))
+            .output()
+            .map_err(|error| format!("could not run brotli: {error}"))?;
+        if !output.status.success() {
+            return Err(format!("brotli {name} failed: {}", String::from_utf8_lossy(&output.stderr)));
+        }
+        println!("xtask: {name}: {} bytes brotli", output.stdout.len());
+        files.push((name.to_string(), output.stdout.len() as u64));
+    }
+    Ok(Weight { files })
+}
+
+/// Native parse times per input: (entries, runs in ms), from `examples/parse_bench.rs` built with the release
+/// profile.
+struct NativeParse {
+    requirements: (u64, Vec<f64>),
+    lock: (u64, Vec<f64>),
+}
+
+fn native_parse(runs: usize, inputs: &ParseInputs) -> Result<NativeParse, String> {
+    let root = toolchain::root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    println!("xtask: building the native parse timer (examples/parse_bench.rs, release profile: the wasm's settings)");
+    run(Command::new(&cargo).current_dir(&root).args(["build", "--quiet", "--release", "--example", "parse_bench"]))?;
+    let binary = root.join("target/release/examples/parse_bench");
+    let output = run_quiet(Command::new(binary).arg(runs.to_string()).arg(&inputs.requirements).arg(&inputs.lock))?;
+    let mut lines = output.lines().map(|line| serde_json::from_str::<Value>(line).map_err(|error| error.to_string()));
+    let mut next = || -> Result<(u64, Vec<f64>), String> {
+        let line = lines.next().ok_or("the parse timer printed too little")??;
+        let entries = line["entries"].as_u64().unwrap_or(0);
+        let times = numbers(&line["runs_ms"]);
+        println!("xtask: native parse of {}: {entries} entries, {}", line["file"], listed(&times));
+        Ok((entries, times))
+    };
+    Ok(NativeParse { requirements: next()?, lock: next()? })
+}
+
+/// A compared tool's runs.
+struct ToolRuns {
+    name: &'static str,
+    times_ms: Vec<f64>,
+    requests: Vec<usize>,
+    findings: Option<usize>,
+    error: Option<String>,
+}
+
+fn uv_audit(python: &Path, server: &Server, fixtures: &Path, runs: usize) -> ToolRuns {
+    let project = std::env::temp_dir().join(format!("osv-lens-bench-uv-{}", std::process::id()));
+    let copied = std::fs::create_dir_all(&project).and_then(|()| {
+        std::fs::copy(fixtures.join("uv.lock"), project.join("uv.lock"))?;
+        std::fs::copy(fixtures.join("pyproject.toml"), project.join("pyproject.toml"))
+    });
+    let result = match copied {
+        Ok(_) => time_tool("uv audit", server, runs, || {
+            let mut command = Command::new(python.join("uv"));
+            command
+                .current_dir(&project)
+                .args(["audit", "--frozen", "--no-cache", "--output-format", "json", "--service-url"])
+                .arg(server.origin())
+                .env("UV_PYTHON_DOWNLOADS", "never");
+            command
+        }),
+        Err(error) => ToolRuns::failed("uv audit", format!("copying the bench project: {error}")),
+    };
+    let _ = std::fs::remove_dir_all(&project);
+    result
+}
+
+fn pip_audit(python: &Path, server: &Server, fixtures: &Path, runs: usize) -> ToolRuns {
+    let requirements = fixtures.join("requirements.txt");
+    let cache = std::env::temp_dir().join(format!("osv-lens-bench-pip-audit-{}", std::process::id()));
+    let result = time_tool("pip-audit", server, runs, || {
+        // A fresh cache directory every run: pip-audit caches HTTP answers.
+        let _ = std::fs::remove_dir_all(&cache);
+        let mut command = Command::new(python.join("pip-audit"));
+        command
+            .arg("-r")
+            .arg(&requirements)
+            .args(["--no-deps", "--disable-pip", "-s", "osv", "--progress-spinner", "off", "-f", "json"])
+            .arg("--osv-url")
+            .arg(format!("{}/v1/query", server.origin()))
+            .arg("--cache-dir")
+            .arg(&cache);
+        command
+    });
+    let _ = std::fs::remove_dir_all(&cache);
+    result
+}
+
+impl ToolRuns {
+    fn failed(name: &'static str, error: String) -> Self {
+        eprintln!("xtask: {name} could not run: {error}");
+        Self { name, times_ms: Vec::new(), requests: Vec::new(), findings: None, error: Some(error) }
+    }
+}
+
+/// Runs a tool `runs` times against the API with the bench latency; exit status 1 means "vulnerabilities found".
+fn time_tool(name: &'static str, server: &Server, runs: usize, command: impl Fn() -> Command) -> ToolRuns {
+    let mut result = ToolRuns { name, times_ms: Vec::new(), requests: Vec::new(), findings: None, error: None };
+    for run in 1..=runs {
+        server.control(Knobs { latency_ms: LATENCY_MS, ..Knobs::default() });
+        let started = Instant::now();
+        let output = command().output();
+        let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+        let output = match output {
+            Ok(output) => output,
+            Err(error) => return ToolRuns::failed(name, format!("could not start: {error}")),
+        };
+        let requests = server.api_requests();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !matches!(output.status.code(), Some(0 | 1)) || requests.is_empty() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            return ToolRuns::failed(
+                name,
+                format!("{} after {} API requests:\n{stderr}{stdout}", output.status, requests.len()),
+            );
+        }
+        result.findings = count_findings(&stdout);
+        println!(
+            "xtask: {name} {run}/{runs}: {elapsed:.0} ms, {} API requests ({}), {} findings",
+            requests.len(),
+            request_kinds(&requests),
+            result.findings.map_or("?".into(), |count| count.to_string())
+        );
+        result.times_ms.push(elapsed);
+        result.requests.push(requests.len());
+    }
+    result
+}
+
+/// `3 POST /v1/querybatch, 120 GET /v1/vulns/`: the kinds of request a tool made.
+fn request_kinds(requests: &[(String, String)]) -> String {
+    let mut kinds: Vec<(String, usize)> = Vec::new();
+    for (method, path) in requests {
+        let kind = match path.strip_prefix("/v1/vulns/") {
+            Some(_) => format!("{method} /v1/vulns/…"),
+            None => format!("{method} {path}"),
+        };
+        match kinds.iter_mut().find(|(existing, _)| *existing == kind) {
+            Some((_, count)) => *count += 1,
+            None => kinds.push((kind, 1)),
+        }
+    }
+    kinds.iter().map(|(kind, count)| format!("{count} {kind}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The number of (package, vulnerability) findings in a tool's JSON report: pip-audit's `dependencies[].vulns`, or
+/// uv's list of findings (any array of objects with an `id`, counted once per package and ID).
+fn count_findings(stdout: &str) -> Option<usize> {
+    let report: Value = serde_json::from_str(stdout.trim()).ok()?;
+    if let Some(dependencies) = report.get("dependencies").and_then(Value::as_array) {
+        return Some(dependencies.iter().filter_map(|dependency| dependency["vulns"].as_array()).map(Vec::len).sum());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    collect_ids(&report, None, &mut seen);
+    Some(seen.len())
+}
+
+fn collect_ids(value: &Value, package: Option<&str>, seen: &mut std::collections::BTreeSet<(String, String)>) {
+    match value {
+        Value::Object(object) => {
+            let package = object.get("name").and_then(Value::as_str).or(package);
+            if let (Some(id), Some(package)) = (object.get("id").and_then(Value::as_str), package) {
+                seen.insert((package.to_string(), id.to_string()));
+            }
+            object.values().for_each(|child| collect_ids(child, package, seen));
+        }
+        Value::Array(items) => items.iter().for_each(|child| collect_ids(child, package, seen)),
+        _ => {}
+    }
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|error| format!("reading {}: {error}", path.display()))?;
+    serde_json::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))
+}
+
+fn numbers(value: &Value) -> Vec<f64> {
+    value.as_array().map(|items| items.iter().filter_map(Value::as_f64).collect()).unwrap_or_default()
+}
+
+/// `field` of every object in `value` (an array of runs).
+fn field(value: &Value, name: &str) -> Vec<f64> {
+    value.as_array().map(|runs| runs.iter().filter_map(|run| run[name].as_f64()).collect()).unwrap_or_default()
+}
+
+fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    match sorted.len() {
+        0 => None,
+        length if length % 2 == 1 => Some(sorted[middle]),
+        _ => Some((sorted[middle - 1] + sorted[middle]) / 2.0),
+    }
+}
+
+fn minimum(values: &[f64]) -> Option<f64> {
+    values.iter().copied().min_by(f64::total_cmp)
+}
+
+fn listed(times: &[f64]) -> String {
+    let shown: Vec<String> = times.iter().map(|ms| format!("{ms:.2}")).collect();
+    format!("{} ms", shown.join(", "))
+}
+
+/// `1.23 s` or `15.2 ms`.
+fn duration(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+/// `median 1.23 s (min 1.10 s)`.
+fn timed(times: &[f64]) -> String {
+    match (median(times), minimum(times)) {
+        (Some(median), Some(min)) => format!("{} (min {})", duration(median), duration(min)),
+        _ => "no runs".into(),
+    }
+}
+
+/// How a row compares with its target.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Pass,
+    Fail,
+    /// A measurement without a target (or the reference itself).
+    Info,
+    /// Not measured in this run (the reason is in the value).
+    Skipped,
+}
+
+impl Verdict {
+    fn text(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "FAIL",
+            Self::Info => "",
+            Self::Skipped => "n/a",
+        }
+    }
+
+    fn of(passed: bool) -> Self {
+        if passed {
+            Self::Pass
+        } else {
+            Self::Fail
+        }
+    }
+}
+
+struct Row {
+    name: String,
+    value: String,
+    requests: String,
+    /// The median time, for the ratio columns.
+    median_ms: Option<f64>,
+    target: String,
+    verdict: Verdict,
+}
+
+impl Row {
+    fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+            requests: String::new(),
+            median_ms: None,
+            target: String::new(),
+            verdict: Verdict::Info,
+        }
+    }
+
+    fn requests(mut self, requests: impl Into<String>) -> Self {
+        self.requests = requests.into();
+        self
+    }
+
+    fn timed(mut self, times: &[f64]) -> Self {
+        self.median_ms = median(times);
+        self
+    }
+
+    fn target(mut self, target: impl Into<String>, verdict: Verdict) -> Self {
+        self.target = target.into();
+        self.verdict = verdict;
+        self
+    }
+}
+
+/// The table's rows, with the references (uv audit's and pip-audit's medians) for the ratio columns.
+struct Table {
+    rows: Vec<Row>,
+    uv_ms: Option<f64>,
+    pip_audit_ms: Option<f64>,
+}
+
+/// `348` or `348–350`: the request counts of the runs.
+fn request_counts(counts: &[f64]) -> String {
+    match (minimum(counts), counts.iter().copied().max_by(f64::total_cmp)) {
+        (Some(low), Some(high)) if low == high => format!("{low:.0}"),
+        (Some(low), Some(high)) => format!("{low:.0}–{high:.0}"),
+        _ => String::new(),
+    }
+}
+
+fn table(page: &Value, native: &NativeParse, weight: &Weight, tools: &[ToolRuns], audited: bool) -> Table {
+    let mut rows = Vec::new();
+    let tool = |name: &str| tools.iter().find(|tool| tool.name == name);
+    let reference = |name: &str| tool(name).and_then(|tool| median(&tool.times_ms));
+    let uv_ms = reference("uv audit");
+    let skipped = |name: &str, reason: &str| Row::new(name, reason).target("", Verdict::Skipped);
+    let absent = "skipped: ../shared/data/osv-pypi is absent";
+
+    // The audits.
+    if audited {
+        let audits = &page["audits"];
+        let findings = |kind: &str| {
+            let runs = &audits[kind];
+            let last = runs.as_array().and_then(|runs| runs.last()).cloned().unwrap_or_default();
+            format!("{} findings, {} vulnerable, {} unchecked", last["findings"], last["vulnerable"], last["unchecked"])
+        };
+        let cold = field(&audits["cold"], "ms");
+        let cold_median = median(&cold);
+        let cold_verdict = match (cold_median, uv_ms) {
+            (Some(page), Some(uv)) => Verdict::of(page <= 0.5 * uv),
+            _ => Verdict::Skipped,
+        };
+        rows.push(
+            Row::new("page audit, cold (uv.lock, 348 packages)", format!("{} · {}", timed(&cold), findings("cold")))
+                .requests(request_counts(&field(&audits["cold"], "requests")))
+                .timed(&cold)
+                .target("≤ 0.5× uv audit", cold_verdict),
+        );
+        let warm = field(&audits["warm"], "ms");
+        let warm_requests = field(&audits["warm"], "requests");
+        let warm_passes = !warm_requests.is_empty() && warm_requests.iter().all(|count| *count <= 1.0);
+        rows.push(
+            Row::new("page audit, warm (again in the same page)", timed(&warm))
+                .requests(request_counts(&warm_requests))
+                .timed(&warm)
+                .target("1 request", Verdict::of(warm_passes)),
+        );
+        let reload = field(&audits["reload"], "ms");
+        rows.push(
+            Row::new("page audit after a reload (same context)", timed(&reload))
+                .requests(request_counts(&field(&audits["reload"], "requests")))
+                .timed(&reload),
+        );
+        let offline = &page["offline"];
+        if offline["available"].as_bool() == Some(true) {
+            let load = field(&offline["load"], "ms");
+            let audit = field(&offline["audit"], "ms");
+            let verdict = match (median(&audit), uv_ms) {
+                (Some(page), Some(uv)) => Verdict::of(page <= 0.25 * uv),
+                _ => Verdict::Skipped,
+            };
+            rows.push(Row::new("offline database: load all.zip", timed(&load)).timed(&load));
+            rows.push(
+                Row::new("offline database: audit", timed(&audit))
+                    .requests(request_counts(&field(&offline["audit"], "requests")))
+                    .timed(&audit)
+                    .target("≤ 0.25× uv audit", verdict),
+            );
+        } else {
+            let reason = "not available in this build";
+            rows.push(skipped("offline database: load all.zip", reason));
+            rows.push(skipped("offline database: audit", reason).target("≤ 0.25× uv audit", Verdict::Skipped));
+        }
+        for tool in tools {
+            let value = match &tool.error {
+                Some(_) => "could not run (see above)".to_string(),
+                None => format!(
+                    "{} · {} findings",
+                    timed(&tool.times_ms),
+                    tool.findings.map_or("?".into(), |count| count.to_string())
+                ),
+            };
+            let label = match tool.name {
+                "uv audit" => format!("uv audit {UV_VERSION} (uv.lock)"),
+                _ => format!("pip-audit {PIP_AUDIT_VERSION} (requirements.txt)"),
+            };
+            let requests: Vec<f64> = tool.requests.iter().map(|count| *count as f64).collect();
+            rows.push(Row::new(label, value).requests(request_counts(&requests)).timed(&tool.times_ms));
+        }
+    } else {
+        for name in ["page audit, cold", "page audit, warm", "offline database: audit", "uv audit", "pip-audit"] {
+            rows.push(skipped(name, absent));
+        }
+    }
+
+    // Parsing.
+    let parse = &page["parse"];
+    let wasm_requirements = numbers(&parse["requirements"]["runs_ms"]);
+    let wasm_lock = numbers(&parse["lock"]["runs_ms"]);
+    let entries = |count: u64| format!("{count} entries");
+    rows.push(Row::new(
+        format!("parse {PARSE_LINES}-line requirements.txt, native"),
+        format!("{} · {}", timed(&native.requirements.1), entries(native.requirements.0)),
+    ));
+    let wasm_verdict = median(&wasm_requirements).map_or(Verdict::Skipped, |ms| Verdict::of(ms <= 20.0));
+    rows.push(
+        Row::new(
+            format!("parse {PARSE_LINES}-line requirements.txt, wasm (pasted)"),
+            format!(
+                "{} · {}",
+                timed(&wasm_requirements),
+                entries(parse["requirements"]["entries"].as_u64().unwrap_or(0))
+            ),
+        )
+        .target("≤ 20 ms", wasm_verdict),
+    );
+    rows.push(Row::new(
+        format!("parse {PARSE_PACKAGES}-package uv.lock, native"),
+        format!("{} · {}", timed(&native.lock.1), entries(native.lock.0)),
+    ));
+    rows.push(Row::new(
+        format!("parse {PARSE_PACKAGES}-package uv.lock, wasm (chosen file)"),
+        format!("{} · {}", timed(&wasm_lock), entries(parse["lock"]["entries"].as_u64().unwrap_or(0))),
+    ));
+
+    // First paint and weight.
+    let painted = field(&page["first_paint"], "painted");
+    let paint_verdict = median(&painted).map_or(Verdict::Skipped, |ms| Verdict::of(ms <= 500.0));
+    let wasm_loaded = median(&field(&page["first_paint"], "wasm_loaded"));
+    rows.push(
+        Row::new(
+            "first usable paint (navigation → Audit button, status idle)",
+            format!(
+                "{}{}",
+                timed(&painted),
+                wasm_loaded.map_or(String::new(), |ms| format!(" · wasm downloaded at {}", duration(ms)))
+            ),
+        )
+        .target("≤ 500 ms", paint_verdict),
+    );
+    for (name, bytes) in &weight.files {
+        rows.push(Row::new(format!("weight: {name}"), kilobytes(*bytes)));
+    }
+    let total = weight.total();
+    rows.push(
+        Row::new("weight: total (brotli -q 11)", kilobytes(total)).target("≤ 450 KB", Verdict::of(total <= 450 * 1024)),
+    );
+    Table { rows, uv_ms, pip_audit_ms: reference("pip-audit") }
+}
+
+fn kilobytes(bytes: u64) -> String {
+    format!("{:.1} KB ({bytes} B)", bytes as f64 / 1024.0)
+}
+
+fn ratio(value: Option<f64>, reference: Option<f64>) -> String {
+    match (value, reference) {
+        (Some(value), Some(reference)) if reference > 0.0 => format!("{:.2}×", value / reference),
+        _ => String::new(),
+    }
+}
+
+const HEADER: [&str; 7] =
+    ["row", "value (median of the runs, min)", "requests", "× uv audit", "× pip-audit", "target", "result"];
+
+fn cells(table: &Table) -> Vec<[String; 7]> {
+    table
+        .rows
+        .iter()
+        .map(|row| {
+            [
+                row.name.clone(),
+                row.value.clone(),
+                row.requests.clone(),
+                ratio(row.median_ms, table.uv_ms),
+                ratio(row.median_ms, table.pip_audit_ms),
+                row.target.clone(),
+                row.verdict.text().to_string(),
+            ]
+        })
+        .collect()
+}
+
+fn render_text(table: &Table) -> String {
+    let rows = cells(table);
+    let mut widths = HEADER.map(|title| title.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+        padded.join(" | ").trim_end().to_string()
+    };
+    let mut text = line(&HEADER.map(String::from));
+    text.push('\n');
+    text.push_str(&widths.iter().map(|width| "-".repeat(*width)).collect::<Vec<_>>().join("-+-"));
+    for row in &rows {
+        text.push('\n');
+        text.push_str(&line(row));
+    }
+    text
+}
+
+fn render_markdown(context: &Context, table: &Table) -> String {
+    let mut text = String::from("## Benchmarks\n\n");
+    for line in &context.lines {
+        let _ = writeln!(text, "{line}  ");
+    }
+    text.push('\n');
+    let _ = writeln!(text, "| {} |", HEADER.join(" | "));
+    let _ = writeln!(text, "|{}", "---|".repeat(HEADER.len()));
+    for row in cells(table) {
+        let escaped: Vec<String> = row.iter().map(|cell| cell.replace('|', "\\|")).collect();
+        let _ = writeln!(text, "| {} |", escaped.join(" | "));
+    }
+    text
+}
+
+/// The lines above the table: when, where and how it was measured.
+struct Context {
+    lines: Vec<String>,
+}
+
+impl Context {
+    fn describe(python: &Path, page: &Value, runs: usize) -> Self {
+        let date = run_quiet(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"])).unwrap_or_default();
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|info| {
+                info.lines().find_map(|line| {
+                    line.strip_prefix("model name").map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_string())
+                })
+            })
+            .unwrap_or_else(|| "unknown CPU".into());
+        let cores = std::thread::available_parallelism().map_or(0, usize::from);
+        let version = |tool: &str| run_quiet(Command::new(python.join(tool)).arg("--version")).unwrap_or_default();
+        Self {
+            lines: vec![
+                format!("Measured by `cargo xtask bench` on {}: {cpu}, {cores} cores.", date.trim()),
+                format!(
+                    "{runs} runs of each row; the local OSV API (../shared/data/osv-pypi) answers after {LATENCY_MS} ms. \
+                     Chromium {} headless; {}; {}.",
+                    page["chromium"].as_str().unwrap_or("?"),
+                    version("uv").trim(),
+                    version("pip-audit").trim()
+                ),
+                "The page audits with PyPI release lists switched off (`?pypi=off`), as the other tools fetch none. \
+                 Native parse: release profile (the wasm's settings). KB = 1024 bytes."
+                    .to_string(),
+            ],
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! The parse benchmark's inputs, generated at bench time: a 10,000-line requirements file in pip-compile's
+//! `--generate-hashes` style and a 5,000-package uv.lock in uv's layout.
+//!
+//! They are synthetic but shaped like the real thing, so that the parsers do the work they do on a user's files:
+//! package names built from the bench fixture's real names with the affixes PyPI projects use (`types-…`,
+//! `…-client`, `pytest-…`), PEP 440 versions with the occasional pre- or post-release, extras, environment markers,
+//! sha256 hashes, `\` continuations, `# via` comments, sdists and wheels with sizes and upload times. A fixed seed
+//! makes every run read the same bytes.
+
+use std::fmt::Write as _;
+
+/// The affixes that turn the fixture's 348 names into 5,000 distinct ones; `{}` is the base name.
+const NAME_PATTERNS: [&str; 15] = [
+    "{}",
+    "types-{}",
+    "{}-utils",
+    "{}-client",
+    "django-{}",
+    "{}-stubs",
+    "pytest-{}",
+    "{}-plugin",
+    "{}-extensions",
+    "{}-core",
+    "async-{}",
+    "{}-cli",
+    "flask-{}",
+    "{}-tools",
+    "{}-sdk",
+];
+
+const MARKERS: [&str; 6] = [
+    "python_version >= \"3.9\"",
+    "sys_platform == \"win32\"",
+    "platform_system != \"Windows\"",
+    "python_version < \"3.12\"",
+    "implementation_name == \"cpython\"",
+    "sys_platform == \"darwin\" and platform_machine == \"arm64\"",
+];
+
+const EXTRAS: [&str; 6] = ["security", "socks", "async", "cli", "toml", "speedups"];
+
+const WHEEL_TAGS: [&str; 8] = [
+    "cp311-cp311-macosx_10_9_x86_64",
+    "cp311-cp311-macosx_11_0_arm64",
+    "cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64",
+    "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64",
+    "cp311-cp311-musllinux_1_2_x86_64",
+    "cp311-cp311-win32",
+    "cp311-cp311-win_amd64",
+    "cp311-cp311-win_arm64",
+];
+
+/// A small deterministic generator (xorshift64*): the same inputs on every machine and run.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, bound: u64) -> u64 {
+        self.next() % bound
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    fn hex(&mut self, digits: usize) -> String {
+        let mut text = String::with_capacity(digits + 16);
+        while text.len() < digits {
+            let _ = write!(text, "{:016x}", self.next());
+        }
+        text.truncate(digits);
+        text
+    }
+
+    fn version(&mut self) -> String {
+        let mut version = format!("{}.{}.{}", self.below(30), self.below(40), self.below(20));
+        match self.below(20) {
+            0 => {
+                let _ = write!(version, "rc{}", 1 + self.below(3));
+            }
+            1 => {
+                let _ = write!(version, ".post{}", 1 + self.below(2));
+            }
+            2 => {
+                let _ = write!(version, ".{}", self.below(10));
+            }
+            _ => {}
+        }
+        version
+    }
+
+    fn upload_time(&mut self) -> String {
+        format!(
+            "20{:02}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            18 + self.below(8),
+            1 + self.below(12),
+            1 + self.below(28),
+            self.below(24),
+            self.below(60),
+            self.below(60),
+            self.below(1000)
+        )
+    }
+}
+
+/// `count` distinct, real-looking PEP 503 names made from `base_names`.
+pub fn package_names(base_names: &[String], count: usize) -> Vec<String> {
+    let mut names = Vec::with_capacity(count);
+    let mut seen = std::collections::HashSet::new();
+    'patterns: for pattern in NAME_PATTERNS {
+        for base in base_names {
+            if names.len() == count {
+                break 'patterns;
+            }
+            // `types-requests` is already a real name in the fixture, and also `types-` + `requests`.
+            let name = pattern.replace("{}", base);
+            if seen.insert(name.clone()) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// The package names of a uv.lock (the bench fixture's), without the project itself.
+pub fn names_in_uv_lock(text: &str) -> Vec<String> {
+    text.split("[[package]]")
+        .skip(1)
+        .filter(|block| !block.contains("source = { virtual") && !block.contains("source = { editable"))
+        .filter_map(|block| block.lines().find_map(|line| line.strip_prefix("name = \"")))
+        .map(|name| name.trim_end_matches('"').to_string())
+        .collect()
+}
+
+/// A pip-compile `--generate-hashes` output of exactly `lines` lines.
+pub fn requirements_file(names: &[String], lines: usize) -> String {
+    let mut random = Random(0x5eed_0001);
+    let mut out: Vec<String> = vec![
+        "#".into(),
+        "# This file is autogenerated by pip-compile with Python 3.11".into(),
+        "# by the following command:".into(),
+        "#".into(),
+        "#    pip-compile --generate-hashes --output-file=requirements.txt requirements.in".into(),
+        "#".into(),
+        "--index-url https://pypi.org/simple".into(),
+        "--extra-index-url https://example.org/simple".into(),
+        String::new(),
+    ];
+    for (index, name) in names.iter().enumerate() {
+        let mut block = Vec::new();
+        let mut first = name.clone();
+        if random.chance(8) {
+            let _ = write!(first, "[{}]", EXTRAS[random.below(EXTRAS.len() as u64) as usize]);
+        }
+        let _ = write!(first, "=={}", random.version());
+        if random.chance(12) {
+            let _ = write!(first, " ; {}", MARKERS[random.below(MARKERS.len() as u64) as usize]);
+        }
+        let hashes = random.below(4);
+        if hashes == 0 {
+            block.push(first);
+        } else {
+            block.push(format!("{first} \\"));
+            for hash in 0..hashes {
+                let end = if hash + 1 == hashes { "" } else { " \\" };
+                block.push(format!("    --hash=sha256:{}{end}", random.hex(64)));
+            }
+        }
+        match random.below(3) {
+            0 => block.push(format!("    # via {}", names[random.below(index as u64 + 1) as usize])),
+            1 => {
+                block.push("    # via".into());
+                block.push(format!("    #   {}", names[random.below(index as u64 + 1) as usize]));
+                block.push("    #   -r requirements.in".into());
+            }
+            _ => block.push("    # via -r requirements.in".into()),
+        }
+        if out.len() + block.len() > lines {
+            break;
+        }
+        out.extend(block);
+    }
+    // Short pins and comments fill the last lines up to the exact count.
+    let mut filler = names.iter().cycle().skip(3);
+    while out.len() < lines {
+        let name = filler.next().expect("the names cycle");
+        if out.len().is_multiple_of(5) {
+            out.push(format!("# pinned by hand: {name}"));
+        } else {
+            out.push(format!("{name}-legacy=={}", random.version()));
+        }
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
+    text
+}
+
+/// A uv.lock of the project `bench-app` and one locked package per name.
+pub fn uv_lock(names: &[String]) -> String {
+    let mut random = Random(0x5eed_0002);
+    let versions: Vec<String> = names.iter().map(|_| random.version()).collect();
+    let mut text = String::with_capacity(names.len() * 1300);
+    text.push_str("version = 1\nrevision = 3\nrequires-python = \">=3.11\"\nresolution-markers = [\n");
+    text.push_str("    \"python_full_version >= '3.12'\",\n    \"python_full_version < '3.12'\",\n]\n\n");
+    text.push_str("[[package]]\nname = \"bench-app\"\nversion = \"0.1.0\"\nsource = { virtual = \".\" }\n");
+    text.push_str("dependencies = [\n");
+    for name in names.iter().take(40) {
+        let _ = writeln!(text, "    {{ name = \"{name}\" }},");
+    }
+    text.push_str("]\n\n[package.metadata]\nrequires-dist = [\n");
+    for (name, version) in names.iter().zip(&versions).take(40) {
+        let _ = writeln!(text, "    {{ name = \"{name}\", specifier = \">={version}\" }},");
+    }
+    text.push_str("]\n\n");
+    for (index, (name, version)) in names.iter().zip(&versions).enumerate() {
+        text.push_str("[[package]]\n");
+        let _ = writeln!(text, "name = \"{name}\"\nversion = \"{version}\"");
+        text.push_str("source = { registry = \"https://pypi.org/simple\" }\n");
+        if random.chance(5) {
+            text.push_str("resolution-markers = [\n    \"python_full_version >= '3.12'\",\n]\n");
+        }
+        let dependency_count = random.below(6);
+        if dependency_count > 0 && index > 0 {
+            text.push_str("dependencies = [\n");
+            for _ in 0..dependency_count {
+                let dependency = &names[random.below(index as u64) as usize];
+                if random.chance(15) {
+                    let marker = ["sys_platform == 'win32'", "python_full_version < '3.12'"][random.below(2) as usize];
+                    let _ = writeln!(text, "    {{ name = \"{dependency}\", marker = \"{marker}\" }},");
+                } else {
+                    let _ = writeln!(text, "    {{ name = \"{dependency}\" }},");
+                }
+            }
+            text.push_str("]\n");
+        }
+        let file_stem = format!("{}-{version}", name.replace('-', "_"));
+        let _ = writeln!(
+            text,
+            "sdist = {{ url = \"https://files.pythonhosted.org/packages/{}/{}/{}/{file_stem}.tar.gz\", \
+             hash = \"sha256:{}\", size = {}, upload-time = \"{}\" }}",
+            random.hex(2),
+            random.hex(2),
+            random.hex(60),
+            random.hex(64),
+            1_000 + random.below(5_000_000),
+            random.upload_time()
+        );
+        text.push_str("wheels = [\n");
+        let platform_wheels = match random.below(10) {
+            0..=5 => 0,
+            6..=8 => 3,
+            _ => WHEEL_TAGS.len(),
+        };
+        let tags: Vec<&str> =
+            if platform_wheels == 0 { vec!["py3-none-any"] } else { WHEEL_TAGS[..platform_wheels].to_vec() };
+        let upload = random.upload_time();
+        for tag in tags {
+            let _ = writeln!(
+                text,
+                "    {{ url = \"https://files.pythonhosted.org/packages/{}/{}/{}/{file_stem}-{tag}.whl\", \
+                 hash = \"sha256:{}\", size = {}, upload-time = \"{upload}\" }},",
+                random.hex(2),
+                random.hex(2),
+                random.hex(60),
+                random.hex(64),
+                1_000 + random.below(20_000_000)
+            );
+        }
+        text.push_str("]\n");
+        if random.chance(6) {
+            let extra = EXTRAS[random.below(EXTRAS.len() as u64) as usize];
+            let dependency = &names[random.below(names.len() as u64) as usize];
+            let _ =
+                writeln!(text, "\n[package.optional-dependencies]\n{extra} = [\n    {{ name = \"{dependency}\" }},\n]");
+        }
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Vec<String> {
+        let fixture = std::fs::read_to_string(crate::toolchain::root().join("tests/fixtures/bench/uv.lock")).unwrap();
+        names_in_uv_lock(&fixture)
+    }
+
+    #[test]
+    fn the_names_are_distinct_and_as_many_as_asked() {
+        let base = names();
+        assert_eq!(base.len(), 348);
+        let made = package_names(&base, 5_000);
+        assert_eq!(made.len(), 5_000);
+        let distinct: std::collections::HashSet<_> = made.iter().collect();
+        assert_eq!(distinct.len(), 5_000);
+    }
+
+    #[test]
+    fn the_requirements_file_has_exactly_the_lines_asked_and_parses_without_errors() {
+        let text = requirements_file(&package_names(&names(), 5_000), 10_000);
+        assert_eq!(text.lines().count(), 10_000);
+        let parsed = osv_lens::sources::parse_files(&[osv_lens::sources::InputFile::new("requirements.txt", &*text)]);
+        let file = &parsed.files[0];
+        assert!(file.errors.is_empty(), "{:?}", file.errors.first());
+        assert!(file.dependencies.len() > 2_000, "{}", file.dependencies.len());
+        assert!(file.dependencies.iter().all(|dependency| dependency.version.pinned().is_some()));
+    }
+
+    #[test]
+    fn the_lockfile_has_the_packages_asked_and_parses_without_errors() {
+        let text = uv_lock(&package_names(&names(), 5_000));
+        let parsed = osv_lens::sources::parse_files(&[osv_lens::sources::InputFile::new("uv.lock", &*text)]);
+        let file = &parsed.files[0];
+        assert_eq!(file.format, osv_lens::sources::Format::UvLock);
+        assert!(file.errors.is_empty(), "{:?}", file.errors.first());
+        // The project itself is listed too, skipped as the project's own package.
+        assert_eq!(file.dependencies.len(), 5_001);
+        assert_eq!(file.dependencies.iter().filter(|dependency| dependency.version.pinned().is_some()).count(), 5_000);
+    }
+}
