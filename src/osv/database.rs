@@ -51,18 +51,33 @@ impl Database {
     pub fn new(records: impl IntoIterator<Item = Vulnerability>) -> Self {
         let mut database = Self::default();
         for record in records {
-            let index = database.records.len();
-            let compiled = CompiledVulnerability::new(&record);
-            let mut names: Vec<&str> = compiled.package_names().collect();
-            names.sort_unstable();
-            names.dedup();
-            for name in names {
-                database.by_package.entry(name.to_string()).or_default().push(index);
-            }
-            database.by_id.insert(record.id.clone(), index);
-            database.records.push((Arc::new(record), compiled));
+            database.insert(record);
         }
         database
+    }
+
+    /// Adds one record. A record whose ID is already present is not added, and `false` is returned: the first
+    /// record with an ID wins, so that a package never matches two copies of one advisory.
+    pub fn insert(&mut self, record: Vulnerability) -> bool {
+        if self.by_id.contains_key(&record.id) {
+            return false;
+        }
+        let index = self.records.len();
+        let compiled = CompiledVulnerability::new(&record);
+        let mut names: Vec<&str> = compiled.package_names().collect();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            self.by_package.entry(name.to_string()).or_default().push(index);
+        }
+        self.by_id.insert(record.id.clone(), index);
+        self.records.push((Arc::new(record), compiled));
+        true
+    }
+
+    /// Every record, in the order they were added.
+    pub fn records(&self) -> impl Iterator<Item = &Arc<Vulnerability>> {
+        self.records.iter().map(|(record, _)| record)
     }
 
     /// The number of records.

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod database;
+pub mod export;
 pub mod schema;
 
 pub use schema::{Affected, Event, Package, Range, RangeType, Reference, Severity, Vulnerability};

@@ -5,6 +5,8 @@
 mod build;
 mod fuzz;
 mod http;
+#[cfg(test)]
+mod offline_agreement;
 mod osv_data;
 mod server;
 mod test;
