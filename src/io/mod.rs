@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod download;
 pub mod files;
+pub mod idb;
 pub mod location;
 pub mod osv_client;
 pub mod pypi_client;
