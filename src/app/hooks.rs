@@ -1,4 +1,5 @@
-//! The one place that starts audits: parsing, then the lookups in a local task.
+//! The one place that starts audits: parsing, then the lookups in a local task, online or from the offline
+//! database.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -6,10 +7,12 @@ use std::rc::Rc;
 use futures::future::{AbortHandle, Abortable};
 use yew::prelude::*;
 
+use super::offline::{AuditRoute, OfflineState};
 use super::state::{Action, AppState};
 use crate::audit::{self, LookupSettings};
 use crate::io::osv_client::{FetchTransport, SentRequest};
-use crate::io::pypi_client;
+use crate::io::{offline_store, pypi_client};
+use crate::offline;
 use crate::pypi::ReleaseLookup;
 use crate::report::package_key;
 use crate::sources::parse_files;
@@ -50,6 +53,7 @@ fn packages_with_advisories(lookups: &audit::Lookups) -> Vec<String> {
 #[derive(Clone)]
 pub struct UseAuditHandle {
     state: UseReducerHandle<AppState>,
+    offline: UseReducerHandle<OfflineState>,
     running: Rc<RefCell<Option<AbortHandle>>>,
     sent: Rc<RefCell<Vec<SentRequest>>>,
 }
@@ -81,6 +85,30 @@ impl UseAuditHandle {
         let (abort, registration) = AbortHandle::new_pair();
         *self.running.borrow_mut() = Some(abort);
         let state = self.state.clone();
+        match self.offline.route() {
+            AuditRoute::Online => {}
+            AuditRoute::Blocked(message) => {
+                self.state.dispatch(Action::Fail(run, message));
+                return;
+            }
+            AuditRoute::Offline(ready) => {
+                let task = async move {
+                    // The page shows the audit as running before the matching holds it.
+                    offline_store::yield_now().await;
+                    let mut lookups = offline::lookups(&ready.database, &packages);
+                    for name in packages_with_advisories(&lookups) {
+                        let off = ReleaseLookup::Unavailable("offline mode asks PyPI for nothing".into());
+                        lookups.releases.insert(name, off);
+                    }
+                    state.dispatch(Action::Answered(run, Box::new(lookups)));
+                    state.dispatch(Action::Finish(run));
+                };
+                yew::platform::spawn_local(async move {
+                    let _ = Abortable::new(task, registration).await;
+                });
+                return;
+            }
+        }
         let transport = FetchTransport::new(&endpoint(), Rc::clone(&self.sent));
         let sent = Rc::clone(&self.sent);
         let task = async move {
@@ -113,8 +141,8 @@ impl UseAuditHandle {
 
 /// The audit handle, over the page's state.
 #[hook]
-pub fn use_audit(state: UseReducerHandle<AppState>) -> UseAuditHandle {
+pub fn use_audit(state: UseReducerHandle<AppState>, offline: UseReducerHandle<OfflineState>) -> UseAuditHandle {
     let running = use_mut_ref(|| None);
     let sent = use_mut_ref(Vec::new);
-    UseAuditHandle { state, running, sent }
+    UseAuditHandle { state, offline, running, sent }
 }
