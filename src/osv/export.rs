@@ -2,18 +2,16 @@
 //!
 //! The archive is untrusted. [`ExportReader::open`] checks the whole central directory against [`Limits`] before a
 //! single entry is inflated: the file size, the number of entries, each entry's size, the total size and the
-//! compression ratio (a zip bomb inflates a few kilobytes into gigabytes). Declared sizes can lie, so reading
-//! stops one byte past the declared size and refuses the archive when an entry is larger than it says.
+//! compression ratio (a zip bomb inflates a few kilobytes into gigabytes). Declared sizes can lie, so inflating
+//! stops at the declared size and refuses the archive when an entry holds more than it says.
 //!
 //! Entries are read one at a time ([`ExportReader::next_entry`]), so that a caller can spread the work over several
 //! turns of the browser's event loop and show progress. An entry that is not a readable OSV record is reported as
 //! such and the reading goes on; only a broken or hostile archive stops it.
 
 use std::fmt;
-use std::io::{Cursor, Read};
 
-use zip::ZipArchive;
-
+use super::zip::{self, ZipEntry};
 use super::Vulnerability;
 
 /// What an archive may hold before it is refused.
@@ -169,14 +167,14 @@ pub enum Entry {
 
 /// Reads the entries of an OSV export archive one at a time.
 pub struct ExportReader {
-    archive: ZipArchive<Cursor<Vec<u8>>>,
+    bytes: Vec<u8>,
+    entries: Vec<ZipEntry>,
     next: usize,
-    buffer: Vec<u8>,
 }
 
 impl fmt::Debug for ExportReader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ExportReader").field("entries", &self.archive.len()).field("next", &self.next).finish()
+        f.debug_struct("ExportReader").field("entries", &self.entries.len()).field("next", &self.next).finish()
     }
 }
 
@@ -185,18 +183,20 @@ impl ExportReader {
     pub fn open(bytes: Vec<u8>, limits: &Limits) -> Result<Self, ExportError> {
         let archive_bytes = bytes.len() as u64;
         check_archive_size(archive_bytes, limits)?;
-        let archive = ZipArchive::new(Cursor::new(bytes)).map_err(|error| ExportError::NotZip(error.to_string()))?;
-        if archive.len() > limits.max_entries {
-            return Err(ExportError::TooManyEntries { entries: archive.len(), limit: limits.max_entries });
+        let not_zip = |error: zip::ZipError| ExportError::NotZip(error.to_string());
+        let count = zip::entry_count(&bytes).map_err(not_zip)?;
+        if count > limits.max_entries as u64 {
+            let entries = usize::try_from(count).unwrap_or(usize::MAX);
+            return Err(ExportError::TooManyEntries { entries, limit: limits.max_entries });
         }
+        let entries = zip::entries(&bytes).map_err(not_zip)?;
         let mut total: u64 = 0;
-        for index in 0..archive.len() {
-            let entry = archive.by_index_data(index).map_err(|error| ExportError::NotZip(error.to_string()))?;
-            let name = || String::from_utf8_lossy(entry.name_raw()).into_owned();
-            let size = entry.size();
+        for entry in &entries {
+            let name = || entry.name.clone();
+            let size = entry.size;
             // The ratio first: a bomb is named as one even when it is also too large.
             if size > RATIO_FLOOR_BYTES {
-                let ratio = size / entry.compressed_size().max(1);
+                let ratio = size / entry.compressed_size.max(1);
                 if ratio > limits.max_ratio {
                     return Err(ExportError::SuspiciousRatio { name: Some(name()), ratio, limit: limits.max_ratio });
                 }
@@ -215,17 +215,17 @@ impl ExportReader {
                 return Err(ExportError::SuspiciousRatio { name: None, ratio, limit: limits.max_ratio });
             }
         }
-        Ok(Self { archive, next: 0, buffer: Vec::new() })
+        Ok(Self { bytes, entries, next: 0 })
     }
 
     /// The number of entries, directories included.
     pub fn len(&self) -> usize {
-        self.archive.len()
+        self.entries.len()
     }
 
     /// True when the archive has no entries.
     pub fn is_empty(&self) -> bool {
-        self.archive.len() == 0
+        self.entries.is_empty()
     }
 
     /// How many entries have been read.
@@ -235,42 +235,23 @@ impl ExportReader {
 
     /// Reads the next entry; `None` after the last. An error means the archive is hostile and reading must stop.
     pub fn next_entry(&mut self) -> Option<Result<Entry, ExportError>> {
-        if self.next >= self.archive.len() {
-            return None;
-        }
-        let index = self.next;
+        let entry = self.entries.get(self.next)?;
         self.next += 1;
-        Some(self.read_entry(index))
-    }
-
-    fn read_entry(&mut self, index: usize) -> Result<Entry, ExportError> {
-        let mut entry = match self.archive.by_index(index) {
-            Ok(entry) => entry,
-            // A damaged or encrypted entry, or one in a compression method this build does not read.
-            Err(error) => return Ok(Entry::Unreadable(format!("entry {}: {error}", index + 1))),
+        if entry.is_dir() || !entry.name.to_ascii_lowercase().ends_with(".json") {
+            return Some(Ok(Entry::Skipped));
+        }
+        let name = &entry.name;
+        // Inflating stops at the declared size: an entry whose data holds more lied about its size, which only a
+        // hostile archive does.
+        let data = match zip::read(&self.bytes, entry) {
+            Ok(data) => data,
+            Err(None) => return Some(Err(ExportError::LyingSize { name: name.clone(), declared: entry.size })),
+            Err(Some(error)) => return Some(Ok(Entry::Unreadable(format!("{name}: {error}")))),
         };
-        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
-        if entry.is_dir() || !name.to_ascii_lowercase().ends_with(".json") {
-            return Ok(Entry::Skipped);
-        }
-        let declared = entry.size();
-        self.buffer.clear();
-        // One byte more than declared: reaching it proves the header lied; stopping short of the end would skip the
-        // CRC check that the reader makes at the end of the entry. The zip crate also stops at the declared size,
-        // with an error of its own, which is the same refusal.
-        if let Err(error) = entry.by_ref().take(declared + 1).read_to_end(&mut self.buffer) {
-            if error.to_string().contains("larger than its declared uncompressed size") {
-                return Err(ExportError::LyingSize { name, declared });
-            }
-            return Ok(Entry::Unreadable(format!("{name}: {error}")));
-        }
-        if self.buffer.len() as u64 > declared {
-            return Err(ExportError::LyingSize { name, declared });
-        }
-        match serde_json::from_slice::<Vulnerability>(&self.buffer) {
-            Ok(record) => Ok(Entry::Record(Box::new(record))),
-            Err(error) => Ok(Entry::Unreadable(format!("{name}: not an OSV record ({error})"))),
-        }
+        Some(Ok(match serde_json::from_slice::<Vulnerability>(&data) {
+            Ok(record) => Entry::Record(Box::new(record)),
+            Err(error) => Entry::Unreadable(format!("{name}: not an OSV record ({error})")),
+        }))
     }
 }
 
