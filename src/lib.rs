@@ -3,7 +3,7 @@
 //! Everything in this crate except [`io`] and [`app`] is pure Rust that builds and is tested on the host:
 //! parsing dependency files ([`sources`]), the OSV data model ([`osv`]), version matching ([`matching`]),
 //! the audit's lookup plan ([`audit`]), range audits ([`ranges`], with PyPI release lists from [`pypi`]), fix plans
-//! ([`fix`]) and the report ([`report`]). The browser shell ([`io`] for fetch, storage and
+//! ([`fix`]), the offline database ([`offline`]) and the report ([`report`]). The browser shell ([`io`] for fetch, storage and
 //! files, [`app`] for the Yew UI) is compiled only for `wasm32`.
 //!
 //! ```
@@ -24,6 +24,7 @@ pub mod fix;
 pub mod markdown;
 pub mod matching;
 pub mod model;
+pub mod offline;
 pub mod osv;
 pub mod pypi;
 pub mod ranges;

@@ -1,4 +1,5 @@
-//! The one place that starts audits: parsing, then the lookups in a local task; also the record cache's controls.
+//! The one place that starts audits: parsing, then the lookups in a local task, online or from the offline
+//! database; also the record cache's controls.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -7,12 +8,14 @@ use std::rc::Rc;
 use futures::future::{AbortHandle, Abortable};
 use yew::prelude::*;
 
+use super::offline::{AuditRoute, OfflineState};
 use super::state::{Action, AppState, ParseTiming};
 use crate::audit::{self, LookupSettings, Lookups, PackageKey, WithKnown};
 use crate::io::clock;
 use crate::io::osv_client::{FetchTransport, SentLog};
-use crate::io::pypi_client;
 use crate::io::record_cache::IdbRecordCache;
+use crate::io::{offline_store, pypi_client};
+use crate::offline;
 use crate::pypi::ReleaseLookup;
 use crate::report::package_key;
 use crate::settings::{self, Settings};
@@ -119,6 +122,7 @@ impl Batcher {
 #[derive(Clone)]
 pub struct UseAuditHandle {
     state: UseReducerHandle<AppState>,
+    offline: UseReducerHandle<OfflineState>,
     running: Rc<RefCell<Option<AbortHandle>>>,
     cache: Rc<IdbRecordCache>,
 }
@@ -192,12 +196,38 @@ impl UseAuditHandle {
 
     fn start(&self, run: u32, packages: Vec<PackageKey>, scope: Scope) {
         let settings = self.state.settings.clone();
+        let (abort, registration) = AbortHandle::new_pair();
+        match self.offline.route() {
+            AuditRoute::Online => {}
+            AuditRoute::Blocked(message) => {
+                self.state.dispatch(Action::Fail(run, message));
+                return;
+            }
+            AuditRoute::Offline(ready) => {
+                *self.running.borrow_mut() = Some(abort);
+                let state = self.state.clone();
+                let task = async move {
+                    // The page shows the audit as running before the matching holds it.
+                    offline_store::yield_now().await;
+                    let mut lookups = offline::lookups(&ready.database, &packages);
+                    for name in packages_with_advisories(&lookups) {
+                        let off = ReleaseLookup::Unavailable("offline mode asks PyPI for nothing".into());
+                        lookups.releases.insert(name, off);
+                    }
+                    state.dispatch(Action::Answered(run, Box::new(lookups)));
+                    state.dispatch(Action::Finish(run));
+                };
+                yew::platform::spawn_local(async move {
+                    let _ = Abortable::new(task, registration).await;
+                });
+                return;
+            }
+        }
         let endpoint = endpoint(&settings);
         if let Some(message) = endpoint_blocked(&endpoint) {
             self.state.dispatch(Action::Fail(run, message));
             return;
         }
-        let (abort, registration) = AbortHandle::new_pair();
         *self.running.borrow_mut() = Some(abort);
         let batcher = Batcher::new(self.state.dispatcher());
         let sent: SentLog = {
@@ -274,8 +304,8 @@ impl UseAuditHandle {
 
 /// The audit handle, over the page's state.
 #[hook]
-pub fn use_audit(state: UseReducerHandle<AppState>) -> UseAuditHandle {
+pub fn use_audit(state: UseReducerHandle<AppState>, offline: UseReducerHandle<OfflineState>) -> UseAuditHandle {
     let running = use_mut_ref(|| None);
     let cache = use_memo((), |_| IdbRecordCache::default());
-    UseAuditHandle { state, running, cache: Rc::clone(&cache) }
+    UseAuditHandle { state, offline, running, cache: Rc::clone(&cache) }
 }

@@ -3,6 +3,7 @@
 
 pub mod components;
 pub mod hooks;
+pub mod offline;
 pub mod state;
 
 use std::rc::Rc;
@@ -11,11 +12,13 @@ use yew::prelude::*;
 
 use self::components::fix_view::FixesPanel;
 use self::components::input_panel::InputPanel;
+use self::components::offline_panel::OfflinePanel;
 use self::components::report_view::ReportView;
 use self::components::sent_panel::SentPanel;
 use self::components::settings_panel::SettingsPanel;
 use self::components::status_bar::StatusBar;
 use self::hooks::use_audit;
+use self::offline::{OfflineAction, OfflineState, Source};
 use self::state::{Action, AppState, Phase};
 use crate::export::ExportFormat;
 use crate::io::{clock, download, files, location, storage};
@@ -103,7 +106,16 @@ fn share_link(audited: &(Vec<InputFile>, String), ignores: &[Ignore], view: &Vie
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(initial_state);
-    let audit = use_audit(state.clone());
+    let offline = use_reducer(OfflineState::default);
+    // The number of the newest load of the offline database, shared with the loading task.
+    let offline_generation = use_memo((), |_| std::cell::Cell::new(0_u32));
+    let audit = use_audit(state.clone(), offline.clone());
+
+    {
+        // The offline database kept from an earlier visit is loaded again.
+        let (offline, generation) = (offline.clone(), Rc::clone(&offline_generation));
+        use_effect_with((), move |_| offline::restore(offline, generation));
+    }
 
     {
         // Input survives a reload.
@@ -221,14 +233,36 @@ pub fn app() -> Html {
         let state = state.clone();
         Callback::from(move |()| state.dispatch(Action::RequestAudit))
     };
+    let load_offline = {
+        let (offline, generation) = (offline.clone(), Rc::clone(&offline_generation));
+        Callback::from(move |file: web_sys::File| {
+            offline::load(offline.clone(), Rc::clone(&generation), Source::Chosen(file));
+        })
+    };
     let on_drop = {
-        let add_files = add_files.clone();
+        let (add_files, load_offline) = (add_files.clone(), load_offline.clone());
         Callback::from(move |event: DragEvent| {
             event.prevent_default();
             if let Some(list) = event.data_transfer().and_then(|transfer| transfer.files()) {
-                add_files.emit(files::take_files(&list));
+                // A dropped zip is an offline database; everything else is input to audit.
+                let (archives, inputs): (Vec<_>, Vec<_>) =
+                    files::take_files(&list).into_iter().partition(|file| file.name().to_lowercase().ends_with(".zip"));
+                if let Some(archive) = archives.into_iter().next() {
+                    load_offline.emit(archive);
+                }
+                if !inputs.is_empty() {
+                    add_files.emit(inputs);
+                }
             }
         })
+    };
+    let on_offline_mode = {
+        let offline = offline.clone();
+        Callback::from(move |on: bool| offline.dispatch(OfflineAction::SetMode(on)))
+    };
+    let on_offline_remove = {
+        let (offline, generation) = (offline.clone(), Rc::clone(&offline_generation));
+        Callback::from(move |()| offline::remove(offline.clone(), Rc::clone(&generation)))
     };
     let on_drag_over = Callback::from(|event: DragEvent| event.prevent_default());
     let on_refuse_paste = {
@@ -296,6 +330,8 @@ pub fn app() -> Html {
                 {endpoint_problem}
                 cache={state.cache.clone()}
                 on_change={on_settings} {on_clear_cache} on_open={on_settings_open} />
+            <OfflinePanel state={(*offline).clone()} age={offline.age().map(AttrValue::from)}
+                on_file={load_offline} on_mode={on_offline_mode} on_remove={on_offline_remove} />
             <StatusBar phase={state.phase.clone()} queries={state.queries} records={state.records} releases={state.releases} summary={state.report.summary}
                 plan={state.plan}
                 cache_broken={state.cache.broken.clone().map(AttrValue::from)}

@@ -252,6 +252,8 @@ pub enum Action {
     Start(u32, Rc<ParsedInput>, ParseTiming),
     /// An event of audit number `.0`.
     Event(u32, AuditEvent),
+    /// Every answer of audit number `.0` at once: an offline audit's lookups.
+    Answered(u32, Box<Lookups>),
     /// Audit number `.0` will fetch this many release lists from PyPI.
     ReleasesPlanned(u32, usize),
     /// A release list (or why there is none) for audit number `.0`, by package name.
@@ -404,9 +406,17 @@ impl AppState {
             | Action::Fail(run, _)
             | Action::ReleasesPlanned(run, _)
             | Action::ReleaseList(run, ..)
+            | Action::Answered(run, _)
                 if run != state.run =>
             {
                 return Step::Ignored
+            }
+            Action::Answered(_, lookups) => {
+                let records = lookups.records.len();
+                state.lookups = *lookups;
+                state.queries = Progress { done: 1, total: 1 };
+                state.records = Progress { done: records, total: records };
+                state.report = state.rebuild();
             }
             Action::ReleasesPlanned(_, total) => state.releases = Progress { done: 0, total },
             Action::ReleaseList(_, name, lookup) => {

@@ -5,6 +5,7 @@ pub mod download;
 pub mod files;
 pub mod idb;
 pub mod location;
+pub mod offline_store;
 pub mod osv_client;
 pub mod pypi_client;
 pub mod record_cache;

@@ -2,7 +2,9 @@
 
 pub mod api;
 pub mod database;
+pub mod export;
 pub mod schema;
+pub mod zip;
 
 pub use schema::{Affected, Event, Package, Range, RangeType, Reference, Severity, Vulnerability};
 

@@ -7,6 +7,8 @@ mod bench_inputs;
 mod build;
 mod fuzz;
 mod http;
+#[cfg(test)]
+mod offline_agreement;
 mod osv_data;
 #[cfg(test)]
 mod record_plans;

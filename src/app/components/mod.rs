@@ -5,6 +5,7 @@ pub mod findings_list;
 pub mod fix_view;
 pub mod input_panel;
 pub mod markdown_view;
+pub mod offline_panel;
 pub mod report_actions;
 pub mod report_view;
 pub mod sent_panel;

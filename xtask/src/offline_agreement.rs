@@ -1,0 +1,215 @@
+//! The page's offline audit against its online audit through the real local OSV API server, on large inputs.
+//!
+//! The server is the one `cargo xtask serve --osv-data ../shared/data/osv-pypi/all.zip` runs, loaded by this crate's
+//! own zip reader and answering over real HTTP; the online side is the core's `audit::run` over a small HTTP/1.1
+//! client. The offline side is the core's archive loader and `offline::lookups`, as in the page. Both must give the
+//! same lookups and the same report, for the benchmark's 348 pins and for about 10,000 pins drawn from the records'
+//! own packages and versions. The records are read at test time from `../shared/data`; without it the tests print a
+//! notice and pass.
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use futures::executor::block_on;
+use osv_lens::audit::{self, HttpRequest, HttpResponse, LookupSettings, Lookups, Method, Transport, TransportError};
+use osv_lens::offline::{self, Loader, OfflineDatabase};
+use osv_lens::osv::database::Database;
+use osv_lens::osv::export::Limits;
+use osv_lens::osv::{Event, Vulnerability};
+use osv_lens::report::{self, package_key, DependencyState};
+use osv_lens::sources::{parse_files, InputFile};
+
+use crate::server::{Knobs, Server};
+use crate::{osv_data, toolchain};
+
+fn shared_archive() -> Option<PathBuf> {
+    let path = toolchain::root().join("../shared/data/osv-pypi/all.zip");
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!("notice: {} is absent; skipping the offline agreement tests", path.display());
+        None
+    }
+}
+
+/// The local OSV API server over the real records, and the offline database loaded from the same archive by the
+/// core's loader. Started once for all the tests here.
+struct Fixture {
+    address: String,
+    records: Vec<Vulnerability>,
+    offline: OfflineDatabase,
+}
+
+fn fixture() -> Option<&'static Fixture> {
+    static FIXTURE: OnceLock<Option<Fixture>> = OnceLock::new();
+    FIXTURE
+        .get_or_init(|| {
+            let archive = shared_archive()?;
+            let records = osv_data::load(&archive).expect("the server's loader reads all.zip");
+            let server = Server::start(0, None, Some(Database::new(records.clone())), Knobs::default())
+                .expect("the local OSV API starts");
+            let address = server.origin().trim_start_matches("http://").to_string();
+            std::mem::forget(server); // It serves until the test process ends.
+            let bytes = std::fs::read(&archive).expect("all.zip reads");
+            let offline = Loader::open(bytes, &Limits::default())
+                .and_then(Loader::finish)
+                .expect("the core's loader reads all.zip within the limits");
+            Some(Fixture { address, records, offline })
+        })
+        .as_ref()
+}
+
+/// HTTP/1.1 over a fresh connection per request, blocking: enough for a test, and real sockets.
+struct HttpTransport<'a> {
+    address: &'a str,
+}
+
+impl HttpTransport<'_> {
+    fn exchange(&self, request: &HttpRequest) -> std::io::Result<HttpResponse> {
+        let mut stream = TcpStream::connect(self.address)?;
+        let method = if request.method == Method::Get { "GET" } else { "POST" };
+        let body = request.body.as_deref().unwrap_or("");
+        write!(
+            stream,
+            "{method} {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{body}",
+            request.path,
+            self.address,
+            body.len()
+        )?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw)?;
+        let text = String::from_utf8(raw).map_err(|error| std::io::Error::other(error.to_string()))?;
+        let (head, body) = text.split_once("\r\n\r\n").ok_or_else(|| std::io::Error::other("no header end"))?;
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|status| status.parse().ok())
+            .ok_or_else(|| std::io::Error::other("no status"))?;
+        let retry_after = head.lines().find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("retry-after").then(|| value.trim().to_string())
+        });
+        Ok(HttpResponse { status, body: body.to_string(), retry_after })
+    }
+}
+
+impl Transport for HttpTransport<'_> {
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.exchange(request).map_err(|error| TransportError::Network(error.to_string()))
+    }
+
+    async fn sleep(&self, millis: u32) {
+        std::thread::sleep(std::time::Duration::from_millis(millis.into()));
+    }
+
+    fn random(&self) -> f64 {
+        0.5
+    }
+}
+
+/// Audits `text` as a requirements file both ways and checks that the lookups and the reports are the same.
+/// Returns the online lookups and the number of requests they took, for the callers' own checks.
+fn assert_agreement(fixture: &Fixture, text: &str) -> (Lookups, report::Summary) {
+    let parsed = parse_files(&[InputFile::new("requirements.txt", text)]);
+    let packages: Vec<_> = parsed.dependencies().filter_map(package_key).collect();
+    let transport = HttpTransport { address: &fixture.address };
+    let online = block_on(audit::run(&transport, &packages, &LookupSettings::default(), &mut |_| {}));
+    let offline = offline::lookups(&fixture.offline, &packages);
+
+    assert_eq!(online.queries.len(), offline.queries.len());
+    for (key, answer) in &online.queries {
+        assert!(answer.is_ok(), "{key:?}: the local API failed: {answer:?}");
+        assert_eq!(Some(answer), offline.queries.get(key), "{} {}", key.name, key.version);
+    }
+    assert_eq!(online.records.keys().collect::<Vec<_>>(), offline.records.keys().collect::<Vec<_>>());
+    for (id, record) in &online.records {
+        assert_eq!(Some(record), offline.records.get(id), "{id}");
+    }
+    let online_report = report::build(&parsed, &online);
+    let offline_report = report::build(&parsed, &offline);
+    assert_eq!(online_report.summary, offline_report.summary);
+    for (online_file, offline_file) in online_report.files.iter().zip(&offline_report.files) {
+        for (a, b) in online_file.dependencies.iter().zip(&offline_file.dependencies) {
+            assert_eq!(a, b, "{} {:?}", a.dependency.name, a.dependency.version);
+        }
+    }
+    assert_eq!(online_report, offline_report);
+    let pending = online_report
+        .files
+        .iter()
+        .flat_map(|file| &file.dependencies)
+        .filter(|dependency| matches!(dependency.state, DependencyState::Pending | DependencyState::Unchecked(_)))
+        .count();
+    assert_eq!(pending, 0, "every dependency was checked");
+    (online, online_report.summary)
+}
+
+#[test]
+fn offline_agrees_with_the_local_api_on_the_benchmark_requirements() {
+    let Some(fixture) = fixture() else { return };
+    let text = std::fs::read_to_string(toolchain::root().join("tests/fixtures/bench/requirements.txt"))
+        .expect("the benchmark requirements read");
+    let (lookups, summary) = assert_agreement(fixture, &text);
+    assert_eq!(lookups.queries.len(), 348);
+    // The benchmark pins old versions on purpose: many are vulnerable, many are not.
+    assert!(summary.vulnerable > 30 && summary.clean > 100, "{summary:?}");
+    eprintln!("benchmark requirements: {summary:?}, {} records", lookups.records.len());
+}
+
+/// About 10,000 pins drawn from the records: every 13th (package, version) the records name in `versions` lists
+/// and range events, the versions just below and above each range event, a far-future version per package, and
+/// packages that no record names; plus some unpinned lines for range audits.
+fn generated_requirements(records: &[Vulnerability]) -> (String, usize) {
+    let mut named: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut edges: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut packages: BTreeSet<String> = BTreeSet::new();
+    for record in records {
+        for affected in &record.affected {
+            let Some(package) = affected.package.as_ref().filter(|package| package.ecosystem == "PyPI") else {
+                continue;
+            };
+            let name = osv_lens::model::normalize_name(&package.name);
+            packages.insert(name.clone());
+            for version in &affected.versions {
+                named.insert((name.clone(), version.clone()));
+            }
+            for range in &affected.ranges {
+                for event in &range.events {
+                    let version = match event {
+                        Event::Introduced(version) | Event::Fixed(version) | Event::LastAffected(version) => version,
+                        _ => continue,
+                    };
+                    if version != "0" {
+                        named.insert((name.clone(), version.clone()));
+                        // Just below and just above the boundary, in PEP 440 order.
+                        edges.insert((name.clone(), format!("{version}.dev0")));
+                        edges.insert((name.clone(), format!("{version}.post1")));
+                    }
+                }
+            }
+        }
+    }
+    let mut pins: BTreeSet<(String, String)> = named.iter().step_by(13).cloned().collect();
+    pins.extend(edges.iter().step_by(11).cloned());
+    pins.extend(packages.iter().step_by(3).map(|name| (name.clone(), "99999.0".to_string())));
+    pins.extend((0..300).map(|index| (format!("osv-lens-unknown-{index}"), "1.0".to_string())));
+    let mut lines: Vec<String> = pins.iter().map(|(name, version)| format!("{name}=={version}")).collect();
+    lines.extend(packages.iter().step_by(40).map(|name| format!("{name}>=0")));
+    let count = lines.len();
+    (lines.join("\n"), count)
+}
+
+#[test]
+fn offline_agrees_with_the_local_api_on_ten_thousand_generated_pins() {
+    let Some(fixture) = fixture() else { return };
+    let (text, lines) = generated_requirements(&fixture.records);
+    assert!((9_000..=12_000).contains(&lines), "{lines} lines");
+    let (lookups, summary) = assert_agreement(fixture, &text);
+    assert!(lookups.queries.len() > 9_000, "{} distinct queries", lookups.queries.len());
+    assert!(summary.vulnerable > 3_000 && summary.clean > 1_000, "{summary:?}");
+    eprintln!("{lines} generated lines: {summary:?}, {} records", lookups.records.len());
+}
