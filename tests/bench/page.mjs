@@ -25,7 +25,6 @@ const OFFLINE_DB = process.env.BENCH_OFFLINE_DB || '';
 // PyPI release lists are switched off: uv audit and pip-audit do not fetch them either, and the local server has
 // none for these packages, so the page would reach out to pypi.org.
 const PAGE = `${BASE}/?pypi=off`;
-const AUDIT_TIMEOUT_MS = 180_000;
 
 const log = (message) => console.log(`bench: ${message}`);
 

@@ -342,29 +342,13 @@ fn request_kinds(requests: &[(String, String)]) -> String {
 }
 
 /// The number of (package, vulnerability) findings in a tool's JSON report: pip-audit's `dependencies[].vulns`, or
-/// uv's list of findings (any array of objects with an `id`, counted once per package and ID).
+/// uv's `vulnerabilities` (one entry per package and advisory).
 fn count_findings(stdout: &str) -> Option<usize> {
     let report: Value = serde_json::from_str(stdout.trim()).ok()?;
     if let Some(dependencies) = report.get("dependencies").and_then(Value::as_array) {
         return Some(dependencies.iter().filter_map(|dependency| dependency["vulns"].as_array()).map(Vec::len).sum());
     }
-    let mut seen = std::collections::BTreeSet::new();
-    collect_ids(&report, None, &mut seen);
-    Some(seen.len())
-}
-
-fn collect_ids(value: &Value, package: Option<&str>, seen: &mut std::collections::BTreeSet<(String, String)>) {
-    match value {
-        Value::Object(object) => {
-            let package = object.get("name").and_then(Value::as_str).or(package);
-            if let (Some(id), Some(package)) = (object.get("id").and_then(Value::as_str), package) {
-                seen.insert((package.to_string(), id.to_string()));
-            }
-            object.values().for_each(|child| collect_ids(child, package, seen));
-        }
-        Value::Array(items) => items.iter().for_each(|child| collect_ids(child, package, seen)),
-        _ => {}
-    }
+    report.get("vulnerabilities").and_then(Value::as_array).map(Vec::len)
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {
@@ -747,5 +731,32 @@ impl Context {
                     .to_string(),
             ],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_are_counted_in_both_tools_reports() {
+        let pip_audit = r#"{"dependencies": [{"name": "a", "version": "1", "vulns": [{"id": "X-1"}, {"id": "X-2"}]},
+            {"name": "b", "version": "2", "vulns": []}, {"name": "c", "skip_reason": "not on PyPI"}], "fixes": []}"#;
+        assert_eq!(count_findings(pip_audit), Some(2));
+        let uv = r#"{"summary": {"vulnerabilities": 3}, "vulnerabilities": [
+            {"dependency": {"name": "a", "version": "1"}, "id": "X-1"},
+            {"dependency": {"name": "a", "version": "1"}, "id": "X-2"},
+            {"dependency": {"name": "b", "version": "2"}, "id": "X-1"}]}"#;
+        assert_eq!(count_findings(uv), Some(3));
+        assert_eq!(count_findings("not json"), None);
+    }
+
+    #[test]
+    fn medians_and_request_ranges() {
+        assert_eq!(median(&[5.0, 1.0, 3.0]), Some(3.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+        assert_eq!(request_counts(&[402.0, 402.0]), "402");
+        assert_eq!(request_counts(&[1.0, 3.0, 2.0]), "1–3");
     }
 }
