@@ -296,13 +296,15 @@ test('real data: the 7,080-record all.zip loads in the page, agrees with the API
   assert.ok(offline.length > 100, `${offline.length} findings`);
   assert.deepEqual(await apiLog(), []);
 
-  await page.reload();
+  // Reopened (the database comes back from IndexedDB), then audited online against the local API. Release lists
+  // are switched off for the comparison: the local PyPI endpoint only knows the project's own fixture packages.
   const reloadStarted = Date.now();
+  await page.goto(`${BASE}/?pypi=off`, { waitUntil: 'domcontentloaded' });
   assert.equal((await waitForDatabase(page)).records, 7_080);
   console.log(`# all.zip from IndexedDB after a reload: ready in ${Date.now() - reloadStarted} ms`);
   await page.uncheck('[data-testid=offline-mode]');
   await control({});
-  assert.equal(await audit(page, { timeout: 120_000 }), 'done');
+  assert.equal(await audit(page, { timeout: 300_000 }), 'done');
   assert.ok((await apiLog()).length > 0);
   assert.deepEqual(await describeFindings(page), offline, 'offline and online audits of the benchmark agree');
   assert.ok(requests.length > requestsBefore);

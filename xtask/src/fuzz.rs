@@ -152,6 +152,10 @@ fn prepare_seeds(root: &Path, fuzz: &Path, targets: &[String]) -> Result<(), Str
         let folder = fuzz.join("seeds").join(target);
         let _ = std::fs::remove_dir_all(&folder);
         std::fs::create_dir_all(&folder).map_err(|error| error.to_string())?;
+        if target == "offline_archive" {
+            write_archive_seeds(&folder, &records)?;
+            continue;
+        }
         let seeds = if target == "osv_record" { &records } else { &documents };
         for (index, path) in seeds.iter().enumerate() {
             let small = std::fs::metadata(path).is_ok_and(|meta| meta.len() <= 64 * 1024);
@@ -160,6 +164,26 @@ fn prepare_seeds(root: &Path, fuzz: &Path, targets: &[String]) -> Result<(), Str
                 std::fs::copy(path, folder.join(name)).map_err(|error| error.to_string())?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Small OSV export zips for the archive target: the fixture records in one, stored and deflated, and a few real
+/// records per zip.
+fn write_archive_seeds(folder: &Path, records: &[PathBuf]) -> Result<(), String> {
+    use std::io::Write;
+    for (number, group) in records.chunks(4).take(16).enumerate() {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (index, path) in group.iter().enumerate() {
+            let method = if index % 2 == 0 { zip::CompressionMethod::Deflated } else { zip::CompressionMethod::Stored };
+            let options = zip::write::SimpleFileOptions::default().compression_method(method);
+            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let text = std::fs::read(path).map_err(|error| error.to_string())?;
+            writer.start_file(name, options).map_err(|error| error.to_string())?;
+            writer.write_all(&text).map_err(|error| error.to_string())?;
+        }
+        let bytes = writer.finish().map_err(|error| error.to_string())?.into_inner();
+        std::fs::write(folder.join(format!("{number:03}.zip")), bytes).map_err(|error| error.to_string())?;
     }
     Ok(())
 }
