@@ -101,12 +101,26 @@ pub(super) async fn fetch_by_id<T: Transport>(
     let total = ids.len();
     emit(AuditEvent::RecordProgress { done: 0, total });
     let mut fetched = Vec::new();
+    fetch_each(transport, settings, ids, modified, emit, (0, total), &mut fetched).await;
+    fetched
+}
+
+/// Fetches each of `ids` by ID into `fetched`, reporting each record and the progress, which starts at
+/// `(done, total)` of the phase this is part of.
+async fn fetch_each<T: Transport>(
+    transport: &T,
+    settings: &LookupSettings,
+    ids: Vec<String>,
+    modified: &BTreeMap<String, String>,
+    emit: &mut dyn FnMut(AuditEvent),
+    (mut done, total): (usize, usize),
+    fetched: &mut Vec<CachedRecord>,
+) {
     let mut answers = stream::iter(ids.into_iter().map(|id| async move {
         let result = fetch_record(transport, settings, &id).await;
         (id, result)
     }))
     .buffer_unordered(settings.concurrency.max(1));
-    let mut done = 0;
     while let Some((id, result)) = answers.next().await {
         done += 1;
         let result = result.map(|(record, json)| {
@@ -117,7 +131,6 @@ pub(super) async fn fetch_by_id<T: Transport>(
         emit(AuditEvent::Record(id, result));
         emit(AuditEvent::RecordProgress { done, total });
     }
-    fetched
 }
 
 /// Fetches the records of `packages` with one `POST /v1/query` per package version (each listing the IDs it
@@ -201,21 +214,7 @@ pub(super) async fn fetch_by_package<T: Transport>(
     if !missing.is_empty() {
         total += missing.len();
         emit(AuditEvent::RecordProgress { done, total });
-        let mut answers = stream::iter(missing.into_iter().map(|id| async move {
-            let result = fetch_record(transport, settings, &id).await;
-            (id, result)
-        }))
-        .buffer_unordered(settings.concurrency.max(1));
-        while let Some((id, result)) = answers.next().await {
-            done += 1;
-            let result = result.map(|(record, json)| {
-                let record = Rc::new(record);
-                fetched.push(cached(&id, &record, json, modified));
-                record
-            });
-            emit(AuditEvent::Record(id, result));
-            emit(AuditEvent::RecordProgress { done, total });
-        }
+        fetch_each(transport, settings, missing, modified, emit, (done, total), &mut fetched).await;
     }
     fetched
 }
