@@ -39,6 +39,12 @@ fn load_records(data: &Path) -> Vec<Vulnerability> {
 }
 
 /// PYSEC IDs per (name, version) from the recorded real querybatch answers.
+/// The PYSEC IDs of one recorded answer (`{"vulns": [{"id": …}]}`): the advisories our records hold.
+fn pysec_ids(answer: &serde_json::Value) -> BTreeSet<String> {
+    let vulns = answer["vulns"].as_array().into_iter().flatten();
+    vulns.filter_map(|vuln| vuln["id"].as_str()).filter(|id| id.starts_with("PYSEC-")).map(str::to_string).collect()
+}
+
 fn recorded_answers(data: &Path) -> BTreeMap<(String, String), BTreeSet<String>> {
     let text = std::fs::read_to_string(data.join("osv-api-recordings/osv-scanner-pypi-querybatch.json"))
         .expect("the recordings read");
@@ -51,14 +57,7 @@ fn recorded_answers(data: &Path) -> BTreeMap<(String, String), BTreeSet<String>>
             if query["package"]["ecosystem"] != "PyPI" {
                 continue;
             }
-            let ids = result["vulns"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|vuln| vuln["id"].as_str())
-                .filter(|id| id.starts_with("PYSEC-"))
-                .map(str::to_string)
-                .collect();
+            let ids = pysec_ids(result);
             let key = (
                 query["package"]["name"].as_str().expect("a name").to_string(),
                 query["version"].as_str().expect("a version").to_string(),
@@ -141,14 +140,7 @@ fn apitester_answers(data: &Path) -> BTreeMap<(String, String), BTreeSet<String>
                     query["version"].as_str().expect("a version").to_string(),
                 ),
             };
-            let ids = answer["vulns"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|vuln| vuln["id"].as_str())
-                .filter(|id| id.starts_with("PYSEC-"))
-                .map(str::to_string)
-                .collect();
+            let ids = pysec_ids(answer);
             answers.insert((name, version), ids);
         }
     }
