@@ -62,6 +62,11 @@ export async function apiLog() {
   return (await fetch(`${BASE}/__log`)).json();
 }
 
+/** The PyPI requests the local server received since the last `control`. */
+export async function pypiLog() {
+  return (await fetch(`${BASE}/__pypi-log`)).json();
+}
+
 /** Replaces the paste box's text. */
 export async function paste(page, text) {
   await page.fill('[data-testid=input]', text);

@@ -9,7 +9,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { crc32, deflateRawSync } from 'node:zlib';
 
 import {
-  BASE, REAL_DATA, SHARED_DATA, apiLog, audit, control, dependencies, findings, launch, openPage, paste,
+  BASE, REAL_DATA, SHARED_DATA, apiLog, audit, control, dependencies, findings, launch, openPage, paste, pypiLog,
 } from './harness.mjs';
 
 const OSV_FIXTURES = new URL('../fixtures/osv/', import.meta.url).pathname;
@@ -83,10 +83,6 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 beforeEach(async () => { await control({}); });
-
-async function pypiLog() {
-  return (await fetch(`${BASE}/__pypi-log`)).json();
-}
 
 async function offlineStatus(page) {
   return page.$eval('[data-testid=offline-db-status]', (node) => ({

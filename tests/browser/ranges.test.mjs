@@ -3,17 +3,12 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 
-import { BASE, apiLog, audit, control, dependencies, findings, launch, openPage, paste } from './harness.mjs';
+import { BASE, apiLog, audit, control, dependencies, findings, launch, openPage, paste, pypiLog } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 beforeEach(async () => { await control({}); });
-
-/** The PyPI requests the local server received since the last `control`. */
-async function pypiLog() {
-  return (await fetch(`${BASE}/__pypi-log`)).json();
-}
 
 /** Every range verdict, by the package of its row. */
 async function verdicts(page) {
