@@ -303,6 +303,36 @@ pub async fn run_with_cache<T: Transport, C: RecordCache>(
     settings: &LookupSettings,
     on_event: &mut dyn FnMut(AuditEvent),
 ) -> Lookups {
+    let (lookups, unsaved) = look_up_with_cache(transport, cache, packages, settings, on_event).await;
+    unsaved.save(cache, on_event).await;
+    lookups
+}
+
+/// Records fetched by an audit that the cache does not keep yet.
+#[must_use = "the records are kept only once saved"]
+pub struct Unsaved(Vec<CachedRecord>);
+
+impl Unsaved {
+    /// Stores the records in `cache`; a failure is reported as [`AuditEvent::CacheFailed`].
+    pub async fn save<C: RecordCache>(self, cache: &C, on_event: &mut dyn FnMut(AuditEvent)) {
+        if self.0.is_empty() {
+            return;
+        }
+        if let Err(reason) = cache.store(&self.0).await {
+            on_event(AuditEvent::CacheFailed(reason));
+        }
+    }
+}
+
+/// [`run_with_cache`] without the saving: the lookups, and the fetched records for the caller to save when it
+/// suits it (the page saves them after the report is shown).
+pub async fn look_up_with_cache<T: Transport, C: RecordCache>(
+    transport: &T,
+    cache: &C,
+    packages: &[PackageKey],
+    settings: &LookupSettings,
+    on_event: &mut dyn FnMut(AuditEvent),
+) -> (Lookups, Unsaved) {
     let mut lookups = Lookups::default();
     let mut emit = |event: AuditEvent| {
         lookups.apply(&event);
@@ -385,12 +415,8 @@ pub async fn run_with_cache<T: Transport, C: RecordCache>(
         RecordPlan::ById => plan::fetch_by_id(transport, settings, needed, &modified, &mut emit).await,
         RecordPlan::ByPackage => plan::fetch_by_package(transport, settings, packages, &modified, &mut emit).await,
     };
-    if cache_works && !fetched.is_empty() {
-        if let Err(reason) = cache.store(&fetched).await {
-            emit(AuditEvent::CacheFailed(reason));
-        }
-    }
-    lookups
+    let unsaved = Unsaved(if cache_works { fetched } else { Vec::new() });
+    (lookups, unsaved)
 }
 
 /// Runs one chunk of queries, following `next_page_token` until every query is complete. Returns the results and

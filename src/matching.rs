@@ -5,7 +5,6 @@
 //! describe commits, not releases. Versions compare per PEP 440, through pep440_rs. The local OSV API server and the
 //! page's offline mode use this same code, so that online and offline answers agree.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -122,10 +121,81 @@ impl CompiledRange {
     }
 }
 
+/// A record's `versions` list for one package. Most PyPI versions are plain release numbers (`2.4.1`); two of those
+/// are equal per PEP 440 exactly when their texts agree once trailing `.0` segments are dropped. Those are kept as
+/// text and compared as text; only the others are parsed. A record lists up to thousands of versions, and parsing
+/// and hashing every one of them was most of the cost of reading an advisory.
+#[derive(Debug, Clone, Default)]
+struct ListedVersions {
+    /// Plain release numbers, trailing `.0` segments dropped.
+    plain: Vec<String>,
+    /// Every other listed version, parsed.
+    parsed: Vec<Version>,
+}
+
+impl ListedVersions {
+    fn new(texts: &[String], parse: &mut impl FnMut(&str) -> Option<Version>) -> Self {
+        let mut listed = Self::default();
+        for text in texts {
+            match plain_release_key(text) {
+                Some(key) => listed.plain.push(key.to_string()),
+                None => listed.parsed.extend(parse(text)),
+            }
+        }
+        listed
+    }
+
+    fn contains(&self, version: &Version) -> bool {
+        if self.parsed.contains(version) {
+            return true;
+        }
+        let is_plain = version.epoch() == 0
+            && version.pre().is_none()
+            && version.post().is_none()
+            && version.dev().is_none()
+            && version.local().is_empty();
+        if !is_plain || self.plain.is_empty() {
+            return false;
+        }
+        let mut release = version.release();
+        while let [rest @ .., 0] = release {
+            if rest.is_empty() {
+                break;
+            }
+            release = rest;
+        }
+        let key = release.iter().map(u64::to_string).collect::<Vec<_>>().join(".");
+        self.plain.contains(&key)
+    }
+
+    fn versions(&self) -> impl Iterator<Item = Version> + '_ {
+        self.plain.iter().filter_map(|text| Version::from_str(text).ok()).chain(self.parsed.iter().cloned())
+    }
+}
+
+/// `text` without its trailing `.0` segments when it is a plain release number: dot-separated decimal segments,
+/// none with a leading zero or too long for a `u64`. `None` for anything else, which must be parsed.
+fn plain_release_key(text: &str) -> Option<&str> {
+    let plain = text.split('.').all(|segment| {
+        !segment.is_empty()
+            && segment.len() <= 18
+            && segment.bytes().all(|byte| byte.is_ascii_digit())
+            && (segment == "0" || !segment.starts_with('0'))
+    });
+    if !plain {
+        return None;
+    }
+    let mut key = text;
+    while let Some(rest) = key.strip_suffix(".0") {
+        key = rest;
+    }
+    Some(key)
+}
+
 #[derive(Debug, Clone)]
 struct CompiledAffected {
     name: String,
-    listed: HashSet<Version>,
+    listed: ListedVersions,
     ranges: Vec<CompiledRange>,
     fixed: Vec<Version>,
 }
@@ -155,7 +225,7 @@ impl CompiledVulnerability {
             .iter()
             .filter_map(|affected| {
                 let package = affected.package.as_ref().filter(|package| package.ecosystem == PYPI)?;
-                let listed = affected.versions.iter().filter_map(|text| parse(text)).collect();
+                let listed = ListedVersions::new(&affected.versions, &mut parse);
                 let ranges: Vec<CompiledRange> = ecosystem_ranges(affected)
                     .map(|events| {
                         let mut limits = Vec::new();
@@ -239,7 +309,7 @@ impl CompiledVulnerability {
     pub fn mentioned_versions(&self, name: &str) -> Vec<Version> {
         let mut versions: Vec<Version> = Vec::new();
         for affected in self.affected.iter().filter(|affected| affected.name == name) {
-            versions.extend(affected.listed.iter().cloned());
+            versions.extend(affected.listed.versions());
             for range in &affected.ranges {
                 versions.extend(range.limits.iter().cloned());
                 versions.extend(range.events.iter().filter_map(|event| event.sort_key().cloned()));

@@ -47,7 +47,7 @@ impl DependencyState {
 }
 
 /// The details of a finding, once its record has arrived.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum FindingDetail {
     /// The record is still being fetched.
     Pending,
@@ -55,6 +55,19 @@ pub enum FindingDetail {
     Unavailable(String),
     /// The record.
     Record(Rc<Vulnerability>),
+}
+
+impl PartialEq for FindingDetail {
+    /// Reports rebuilt from the same lookups share each record's allocation, so the pointer answers at once; records
+    /// from different lookups (online and offline) are compared by content.
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Pending, Self::Pending) => true,
+            (Self::Unavailable(a), Self::Unavailable(b)) => a == b,
+            (Self::Record(a), Self::Record(b)) => Rc::ptr_eq(a, b) || a == b,
+            _ => false,
+        }
+    }
 }
 
 /// One (dependency, vulnerability) pair. Records that alias each other (a PYSEC, a GHSA and a CVE for the same
@@ -162,6 +175,11 @@ impl RatingCounts {
 }
 
 impl Summary {
+    /// Dependencies counted, in any state.
+    pub fn dependencies(&self) -> usize {
+        self.vulnerable + self.clean + self.skipped + self.unchecked + self.pending
+    }
+
     /// A sentence for the summary bar. It says "no known vulnerabilities" only when everything was checked.
     pub fn sentence(&self) -> String {
         let checked = self.vulnerable + self.clean;

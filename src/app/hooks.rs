@@ -86,19 +86,28 @@ fn packages_with_advisories(lookups: &Lookups) -> Vec<String> {
 /// How long the audit's actions gather before they are dispatched together.
 const BATCH_MS: u32 = 50;
 
-/// Gathers an audit's actions and dispatches them as one [`Action::Batch`] after [`BATCH_MS`]: a burst of answers
-/// then costs one report rebuild and one render instead of one per answer, which is what kept a 348-package audit
-/// busy for seconds.
+/// The least time between two rebuilds of the report while the audit runs. Each rebuild renders whatever changed
+/// in it, and the cards and rows of a large report take a while to draw: rebuilding for every batch kept a
+/// 348-package audit busy for seconds. The progress bar moves with every batch; the report follows at this pace,
+/// and at the end.
+const REPORT_GAP_MS: f64 = 1500.0;
+
+/// Gathers an audit's actions and dispatches them together every [`BATCH_MS`]: as an [`Action::Batch`] that
+/// rebuilds the report when [`REPORT_GAP_MS`] have passed since the last rebuild (the start of the audit, at first),
+/// else as an [`Action::Quiet`].
 #[derive(Clone)]
 struct Batcher {
     dispatcher: UseReducerDispatcher<AppState>,
     pending: Rc<RefCell<Vec<Action>>>,
     scheduled: Rc<Cell<bool>>,
+    last_rebuild: Rc<Cell<f64>>,
 }
 
 impl Batcher {
+    /// A batcher for an audit whose report (all rows pending) was just built.
     fn new(dispatcher: UseReducerDispatcher<AppState>) -> Self {
-        Self { dispatcher, pending: Rc::default(), scheduled: Rc::default() }
+        let last_rebuild = Rc::new(Cell::new(clock::monotonic_ms()));
+        Self { dispatcher, pending: Rc::default(), scheduled: Rc::default(), last_rebuild }
     }
 
     fn push(&self, action: Action) {
@@ -112,8 +121,15 @@ impl Batcher {
     fn flush(&self) {
         self.scheduled.set(false);
         let actions: Vec<Action> = self.pending.borrow_mut().drain(..).collect();
-        if !actions.is_empty() {
+        if actions.is_empty() {
+            return;
+        }
+        let now = clock::monotonic_ms();
+        if now - self.last_rebuild.get() >= REPORT_GAP_MS {
+            self.last_rebuild.set(now);
             self.dispatcher.dispatch(Action::Batch(actions));
+        } else {
+            self.dispatcher.dispatch(Action::Quiet(actions));
         }
     }
 }
@@ -148,17 +164,23 @@ impl UseAuditHandle {
         let timing =
             ParseTiming { entries: parsed.dependencies().count(), milliseconds: clock::monotonic_ms() - started };
         let packages: Vec<_> = parsed.dependencies().filter_map(package_key).collect();
-        self.state.dispatch(Action::Start(run, Rc::clone(&parsed), timing));
         if parsed.files.iter().all(|file| file.dependencies.is_empty()) {
             let message = if parsed.files.iter().any(|file| !file.errors.is_empty()) {
                 "The input could not be read; see the errors below."
             } else {
                 "No dependencies were found in the input."
             };
+            self.state.dispatch(Action::Start(run, parsed, timing));
             self.state.dispatch(Action::Fail(run, message.into()));
             return;
         }
-        self.start(run, packages, Scope::Full);
+        // The lookups are started before the first render of the report is scheduled, so that the first request
+        // is on the wire while the page draws the pending rows.
+        let started = self.start(run, packages, Scope::Full);
+        self.state.dispatch(Action::Start(run, parsed, timing));
+        if let Err(message) = started {
+            self.state.dispatch(Action::Fail(run, message));
+        }
     }
 
     /// Looks up again the packages that are unchecked (and the advisories that could not be fetched), keeping the
@@ -184,8 +206,11 @@ impl UseAuditHandle {
             .filter(|(_, lookup)| matches!(lookup, ReleaseLookup::Found(_)))
             .map(|(name, _)| name.clone())
             .collect();
-        self.state.dispatch(Action::StartRetry(run, keys.clone(), records));
-        self.start(run, keys, Scope::Retry { known, have_releases });
+        let started = self.start(run, keys.clone(), Scope::Retry { known, have_releases });
+        self.state.dispatch(Action::StartRetry(run, keys, records));
+        if let Err(message) = started {
+            self.state.dispatch(Action::Fail(run, message));
+        }
     }
 
     fn cancel(&self) {
@@ -194,15 +219,14 @@ impl UseAuditHandle {
         }
     }
 
-    fn start(&self, run: u32, packages: Vec<PackageKey>, scope: Scope) {
+    /// Starts the lookups of audit `run` in a local task; the caller dispatches the start of the audit after this,
+    /// and the failure when the lookups cannot start.
+    fn start(&self, run: u32, packages: Vec<PackageKey>, scope: Scope) -> Result<(), String> {
         let settings = self.state.settings.clone();
         let (abort, registration) = AbortHandle::new_pair();
         match self.offline.route() {
             AuditRoute::Online => {}
-            AuditRoute::Blocked(message) => {
-                self.state.dispatch(Action::Fail(run, message));
-                return;
-            }
+            AuditRoute::Blocked(message) => return Err(message),
             AuditRoute::Offline(ready) => {
                 *self.running.borrow_mut() = Some(abort);
                 let state = self.state.clone();
@@ -220,13 +244,12 @@ impl UseAuditHandle {
                 yew::platform::spawn_local(async move {
                     let _ = Abortable::new(task, registration).await;
                 });
-                return;
+                return Ok(());
             }
         }
         let endpoint = endpoint(&settings);
         if let Some(message) = endpoint_blocked(&endpoint) {
-            self.state.dispatch(Action::Fail(run, message));
-            return;
+            return Err(message);
         }
         *self.running.borrow_mut() = Some(abort);
         let batcher = Batcher::new(self.state.dispatcher());
@@ -248,9 +271,10 @@ impl UseAuditHandle {
             };
             let cache = WithKnown { known, inner: &cache };
             // The lookups are dropped here, so that the task does not keep them across the PyPI requests.
-            let names = packages_with_advisories(
-                &audit::run_with_cache(&transport, &cache, &packages, &lookup_settings, &mut on_event).await,
-            );
+            let (lookups, unsaved) =
+                audit::look_up_with_cache(&transport, &cache, &packages, &lookup_settings, &mut on_event).await;
+            let names = packages_with_advisories(&lookups);
+            drop(lookups);
             let names: Vec<String> = names.into_iter().filter(|name| !have_releases.contains(name)).collect();
             batcher.push(Action::ReleasesPlanned(run, names.len()));
             match pypi_base() {
@@ -267,10 +291,14 @@ impl UseAuditHandle {
             }
             batcher.push(Action::Finish(run));
             batcher.flush();
+            // Saving hundreds of records in IndexedDB takes a while; the report does not wait for it.
+            unsaved.save(&cache, &mut |event| batcher.push(Action::Event(run, event))).await;
+            batcher.flush();
         };
         yew::platform::spawn_local(async move {
             let _ = Abortable::new(task, registration).await;
         });
+        Ok(())
     }
 
     /// Reads how many records the cache keeps, for the settings panel.
@@ -307,5 +335,13 @@ impl UseAuditHandle {
 pub fn use_audit(state: UseReducerHandle<AppState>, offline: UseReducerHandle<OfflineState>) -> UseAuditHandle {
     let running = use_mut_ref(|| None);
     let cache = use_memo((), |_| IdbRecordCache::default());
+    {
+        let (cache, wanted) = (Rc::clone(&cache), state.settings.cache);
+        use_effect_with((), move |_| {
+            if wanted {
+                cache.warm();
+            }
+        });
+    }
     UseAuditHandle { state, offline, running, cache: Rc::clone(&cache) }
 }

@@ -269,27 +269,20 @@ pub fn app() -> Html {
         let state = state.clone();
         Callback::from(move |reason: String| state.dispatch(Action::RefusePaste(reason)))
     };
-    let on_view = {
-        let state = state.clone();
-        Callback::from(move |view: View| state.dispatch(Action::SetView(view)))
-    };
-    let on_ignore = {
-        let state = state.clone();
-        Callback::from(move |rule: Ignore| state.dispatch(Action::Ignore(rule)))
-    };
-    let on_unignore = {
-        let state = state.clone();
-        Callback::from(move |id: String| state.dispatch(Action::Unignore(id)))
-    };
-    let on_export = {
-        let report = Rc::clone(&state.report);
-        Callback::from(move |format: ExportFormat| {
-            let text = format.render(&report, &clock::now_rfc3339());
-            if let Err(message) = download::save_text(format.file_name(), format.media_type(), &text) {
-                web_sys::console::warn_1(&message.into());
-            }
-        })
-    };
+    // The report's callbacks stay the same across renders, so that a progress update does not render every
+    // finding card again (a new callback is a changed prop).
+    let on_view = use_callback(state.dispatcher(), |view: View, state| state.dispatch(Action::SetView(view)));
+    let on_ignore = use_callback(state.dispatcher(), |rule: Ignore, state| state.dispatch(Action::Ignore(rule)));
+    let on_unignore = use_callback(state.dispatcher(), |id: String, state| state.dispatch(Action::Unignore(id)));
+    let latest_report = use_mut_ref(Rc::default);
+    *latest_report.borrow_mut() = Rc::clone(&state.report);
+    let on_export = use_callback((), move |format: ExportFormat, ()| {
+        let report: Rc<crate::report::Report> = Rc::clone(&latest_report.borrow());
+        let text = format.render(&report, &clock::now_rfc3339());
+        if let Err(message) = download::save_text(format.file_name(), format.media_type(), &text) {
+            web_sys::console::warn_1(&message.into());
+        }
+    });
 
     let on_settings = {
         let state = state.clone();
@@ -307,8 +300,12 @@ pub fn app() -> Html {
         let state = state.clone();
         Callback::from(move |()| state.dispatch(Action::RequestRetry))
     };
-    let endpoint_in_use = hooks::endpoint(&state.settings);
-    let endpoint_problem = hooks::endpoint_blocked(&endpoint_in_use).map(AttrValue::from);
+    // Reading the address, the meta tags and the Content Security Policy once per settings change, not per render:
+    // a running audit renders the page every few dozen milliseconds.
+    let endpoint_problem = use_memo(state.settings.clone(), |settings| {
+        hooks::endpoint_blocked(&hooks::endpoint(settings)).map(AttrValue::from)
+    });
+    let endpoint_problem = (*endpoint_problem).clone();
 
     html! {
         <div class="app" ondrop={on_drop} ondragover={on_drag_over}>

@@ -131,6 +131,8 @@ pub struct AppState {
     pub retry_requests: u32,
     /// Addresses the page's Content Security Policy refused to connect to.
     pub blocked: Vec<String>,
+    /// The lookups moved on since the report was built (see [`Action::Quiet`]).
+    pub report_stale: bool,
 }
 
 impl Default for AppState {
@@ -162,6 +164,7 @@ impl Default for AppState {
             cache: CacheView::default(),
             retry_requests: 0,
             blocked: Vec::new(),
+            report_stale: false,
         }
     }
 }
@@ -277,6 +280,9 @@ pub enum Action {
     /// Several actions at once, with one rebuild of the report at the end: the page batches the audit's events so
     /// that a burst of answers costs one report and one render, not one each.
     Batch(Vec<Action>),
+    /// Like [`Action::Batch`], but while the audit runs the report is only marked out of date, not rebuilt: the
+    /// progress moves on, and the next `Batch` (or the end of the audit) brings the report up to date.
+    Quiet(Vec<Action>),
     /// Ignore findings by this rule (replacing a rule for the same ID).
     Ignore(Ignore),
     /// Lift the rule for this ID.
@@ -289,6 +295,15 @@ pub enum Action {
     ShareFailed(String),
     /// A paste was refused, with the reason.
     RefusePaste(String),
+}
+
+/// Whether a batch of the audit's actions brings the report up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refresh {
+    /// Rebuild it now if anything changed since it was built.
+    Now,
+    /// Only mark it out of date while the audit runs.
+    Later,
 }
 
 /// What one action did to the state.
@@ -306,17 +321,28 @@ impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let actions = match action {
-            Action::Batch(actions) => actions,
-            action => vec![action],
+        let (actions, batch) = match action {
+            Action::Batch(actions) => (actions, Some(Refresh::Now)),
+            Action::Quiet(actions) => (actions, Some(Refresh::Later)),
+            action => (vec![action], None),
         };
         // Every action is applied (`map` runs for each before `max` compares).
         let mut state = (*self).clone();
-        match actions.into_iter().map(|action| state.step(action)).max().unwrap_or(Step::Ignored) {
+        let step = actions.into_iter().map(|action| state.step(action)).max().unwrap_or(Step::Ignored);
+        let step = match (step, batch) {
+            (Step::Rebuild, Some(Refresh::Later)) if state.phase == Phase::Running => {
+                state.report_stale = true;
+                Step::Changed
+            }
+            (Step::Changed, Some(Refresh::Now)) if state.report_stale => Step::Rebuild,
+            (step, _) => step,
+        };
+        match step {
             Step::Ignored => self,
             Step::Changed => Rc::new(state),
             Step::Rebuild => {
                 state.report = state.rebuild();
+                state.report_stale = false;
                 Rc::new(state)
             }
         }
@@ -328,7 +354,7 @@ impl AppState {
     fn step(&mut self, action: Action) -> Step {
         let state = self;
         match action {
-            Action::Batch(actions) => {
+            Action::Batch(actions) | Action::Quiet(actions) => {
                 return actions.into_iter().map(|action| state.step(action)).max().unwrap_or(Step::Ignored);
             }
             Action::SetPasted(text) => {
@@ -383,7 +409,11 @@ impl AppState {
                 state.releases = Progress::default();
                 state.plan = None;
                 state.parsed = parsed;
-                return Step::Rebuild;
+                // The report waits for the first answers: drawing hundreds of pending rows now would hold up the
+                // handling of the first answer, and the status already says what is being checked.
+                state.report = Rc::default();
+                state.report_stale = true;
+                return Step::Changed;
             }
             Action::StartRetry(run, keys, records) => {
                 state.run = run;
@@ -452,7 +482,13 @@ impl AppState {
                 state.phase = Phase::Done;
                 return Step::Rebuild;
             }
-            Action::Fail(_, message) => state.phase = Phase::Error(message),
+            Action::Fail(_, message) => {
+                state.phase = Phase::Error(message);
+                // The input's errors are in the report.
+                if state.report_stale {
+                    return Step::Rebuild;
+                }
+            }
         }
         Step::Changed
     }

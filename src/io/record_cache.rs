@@ -47,6 +47,15 @@ impl IdbRecordCache {
         Ok(connection)
     }
 
+    /// Opens the database now, so that the first audit does not wait for it: creating it in a new profile takes
+    /// hundreds of milliseconds, which the audit would otherwise spend between its first request and the next.
+    pub fn warm(self: &Rc<Self>) {
+        let cache = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = cache.connection().await;
+        });
+    }
+
     /// Switches the cache off for the session and says why.
     fn fail(&self, error: IdbError) -> String {
         let reason = match &error {

@@ -176,3 +176,44 @@ fn fixed_versions_are_sorted_and_unique() {
         CompiledVulnerability::new(&record).fixed_versions("demo").iter().map(ToString::to_string).collect();
     assert_eq!(fixed, ["1.5", "2.0"]);
 }
+
+/// The text comparison of plain release numbers in a `versions` list gives the same answers as PEP 440 equality, for
+/// every pair drawn from a list with trailing zeros, leading zeros, epochs, pre-, post- and dev-releases and locals.
+#[test]
+fn listed_versions_compare_like_pep_440() {
+    let texts: Vec<String> = [
+        "0",
+        "0.0",
+        "1",
+        "1.0",
+        "1.0.0",
+        "1.0.1",
+        "1.10",
+        "1.1",
+        "01.0",
+        "1.00",
+        "2.0.0.0",
+        "0!1.0",
+        "1!1.0",
+        "1.0rc1",
+        "1.0.post0",
+        "1.0-0",
+        "1.0.dev0",
+        "1.0+local",
+        "v1.0",
+        "10.0",
+        "100",
+        "1.0a",
+        "999999999999999999999",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut parse = |text: &str| Version::from_str(text).ok();
+    for listed_text in &texts {
+        let listed = ListedVersions::new(std::slice::from_ref(listed_text), &mut parse);
+        for probe in texts.iter().filter_map(|text| Version::from_str(text).ok()) {
+            let expected = Version::from_str(listed_text).is_ok_and(|version| version == probe);
+            assert_eq!(listed.contains(&probe), expected, "{listed_text} listed, {probe} asked");
+        }
+    }
+}

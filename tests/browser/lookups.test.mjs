@@ -149,7 +149,9 @@ test('a full disk switches the cache off, says so, and the audit still finds eve
   assert.equal(await audit(page), 'done');
   assert.deepEqual(await findingLines(page), EXPECTED);
   assert.deepEqual(await states(page), ['osv-lens-demo vulnerable', 'osv-lens-other vulnerable', 'osv-lens-demo-clean clean']);
+  // The records are saved after the report is shown, so the note can follow the report by a moment.
   const note = page.locator('[data-testid=cache-note]');
+  await note.waitFor({ timeout: 5000 });
   assert.ok(await note.isVisible(), 'the page says the cache is off');
   assert.match(await note.textContent(), /Cache off for this session: the browser's storage is full/);
 

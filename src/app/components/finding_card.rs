@@ -7,32 +7,57 @@ use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::markdown_view;
+use super::{markdown_view, same};
 use crate::export::osv_url;
 use crate::markdown::is_web_url;
-use crate::report::{DependencyReport, Finding, FindingDetail};
+use crate::report::{DependencyReport, Finding, FindingDetail, Report};
 use crate::severity::SeveritySource;
-use crate::triage::Ignore;
+use crate::triage::{FindingRef, Ignore};
 
 /// Props of [`FindingCard`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct FindingCardProps {
-    /// The dependency the finding belongs to.
-    pub dependency: Rc<DependencyReport>,
-    /// Index of the finding in the dependency's findings.
-    pub index: usize,
+    /// The report the finding is in.
+    pub report: Rc<Report>,
+    /// Where the finding is in it.
+    pub at: FindingRef,
     /// The user ignores the finding.
     pub on_ignore: Callback<Ignore>,
     /// The user stops ignoring an ID.
     pub on_unignore: Callback<String>,
 }
 
+impl FindingCardProps {
+    fn dependency(&self) -> Option<&DependencyReport> {
+        self.report.files.get(self.at.file)?.dependencies.get(self.at.dependency)
+    }
+
+    /// What the card shows: the dependency as read and the one finding (not the dependency's other findings).
+    fn shown(&self) -> Option<(&crate::model::Dependency, &Finding)> {
+        let dependency = self.dependency()?;
+        Some((&dependency.dependency, dependency.findings.get(self.at.finding)?))
+    }
+}
+
+impl PartialEq for FindingCardProps {
+    /// A new report leaves most cards as they were; only the cards whose finding changed render again.
+    fn eq(&self, other: &Self) -> bool {
+        self.at == other.at
+            && (same(&self.report, &other.report) || self.shown() == other.shown())
+            && self.on_ignore == other.on_ignore
+            && self.on_unignore == other.on_unignore
+    }
+}
+
 /// A finding, contract `[data-testid=finding]` with `data-package`, `data-version`, `data-vuln` (the primary ID)
 /// and `data-aliases` (every other ID of the group, space-separated).
 #[function_component(FindingCard)]
 pub fn finding_card(props: &FindingCardProps) -> Html {
-    let dependency = &props.dependency;
-    let Some(finding) = dependency.findings.get(props.index) else { return Html::default() };
+    // The advisory's body is built only while the disclosure is open: hundreds of rendered Markdown bodies nobody
+    // opened made every report slow to draw.
+    let open = use_state_eq(|| false);
+    let Some(dependency) = props.dependency() else { return Html::default() };
+    let Some(finding) = dependency.findings.get(props.at.finding) else { return Html::default() };
     let name = &dependency.dependency.name;
     let version = dependency.dependency.version_text();
     let rating = finding.severity.rating;
@@ -52,7 +77,14 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
         }
         FindingDetail::Record(_) => html! { { finding.summary.clone().unwrap_or_else(|| "No summary given.".into()) } },
     };
-    let details_id = format!("details-{}-{}-{}", name, props.index, finding.id);
+    let details_id = format!("details-{}-{}-{}", name, props.at.finding, finding.id);
+    let on_toggle = {
+        let open = open.clone();
+        Callback::from(move |event: Event| {
+            let details: web_sys::HtmlDetailsElement = event.target_unchecked_into();
+            open.set(details.open());
+        })
+    };
     html! {
         <li class={classes!("finding", format!("sev-{}", rating.as_str()), finding.ignored.is_some().then_some("is-ignored"))}
             data-testid="finding" data-package={name.clone()} data-version={version.clone()}
@@ -88,9 +120,9 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
                     <span class="why">{ format!("Matched: {reason}") }</span>
                 }
             </p>
-            <details class="finding-details" id={details_id}>
+            <details class="finding-details" id={details_id} ontoggle={on_toggle} open={*open}>
                 <summary>{ "Details" }</summary>
-                { details(finding) }
+                if *open { { details(finding) } }
             </details>
             <TriageControls id={finding.id.clone()} ignored={finding.ignored.clone()}
                 on_ignore={props.on_ignore.clone()} on_unignore={props.on_unignore.clone()} />

@@ -7,12 +7,13 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::finding_card::FindingCard;
+use super::same;
 use crate::report::{counted, Report};
 use crate::severity::Rating;
 use crate::triage::{self, FindingRef, FixFilter, Ignore, SortKey, View};
 
 /// Props of [`FindingsList`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct FindingsListProps {
     /// The report, ignores applied.
     pub report: Rc<Report>,
@@ -26,6 +27,16 @@ pub struct FindingsListProps {
     pub on_unignore: Callback<String>,
 }
 
+impl PartialEq for FindingsListProps {
+    fn eq(&self, other: &Self) -> bool {
+        same(&self.report, &other.report)
+            && self.view == other.view
+            && self.on_view == other.on_view
+            && self.on_ignore == other.on_ignore
+            && self.on_unignore == other.on_unignore
+    }
+}
+
 /// The findings list, contract `[data-testid=findings]`; ignored findings are under `[data-testid=ignored]`.
 #[function_component(FindingsList)]
 pub fn findings_list(props: &FindingsListProps) -> Html {
@@ -36,9 +47,8 @@ pub fn findings_list(props: &FindingsListProps) -> Html {
         return Html::default();
     }
     let card = |at: &FindingRef| {
-        let dependency = Rc::new(report.files[at.file].dependencies[at.dependency].clone());
         html! {
-            <FindingCard key={format!("{}-{}-{}", at.file, at.dependency, at.finding)} {dependency} index={at.finding}
+            <FindingCard key={format!("{}-{}-{}", at.file, at.dependency, at.finding)} report={Rc::clone(report)} at={*at}
                 on_ignore={props.on_ignore.clone()} on_unignore={props.on_unignore.clone()} />
         }
     };

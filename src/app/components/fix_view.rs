@@ -10,6 +10,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::same;
+
 use crate::fix::{self, DiffLineKind, FileFix, FixPlan};
 use crate::ranges::RangeState;
 use crate::report::{DependencyReport, FileReport, Report};
@@ -134,7 +136,7 @@ fn file_fixes(file: &FileReport, parsed: Option<&ParsedFile>) -> Html {
 }
 
 /// Props of [`FixesPanel`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct FixesPanelProps {
     /// The report.
     pub report: Rc<Report>,
@@ -142,6 +144,12 @@ pub struct FixesPanelProps {
     pub parsed: Rc<ParsedInput>,
     /// True once the audit is complete; plans are shown only then.
     pub done: bool,
+}
+
+impl PartialEq for FixesPanelProps {
+    fn eq(&self, other: &Self) -> bool {
+        same(&self.report, &other.report) && same(&self.parsed, &other.parsed) && self.done == other.done
+    }
 }
 
 /// The fix plans of every file.

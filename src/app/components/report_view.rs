@@ -8,15 +8,16 @@ use yew::prelude::*;
 use super::findings_list::FindingsList;
 use super::fix_view;
 use super::report_actions::ReportActions;
+use super::same;
 use super::summary_bar::SummaryBar;
 use crate::export::ExportFormat;
 use crate::model::DependencyVersion;
-use crate::report::{counted, DependencyReport, DependencyState, FileReport, Report};
+use crate::report::{counted, DependencyReport, DependencyState, Report};
 use crate::sources::{NoteLevel, SourceError};
 use crate::triage::{Ignore, View};
 
 /// Props of [`ReportView`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct ReportViewProps {
     /// The report to show, ignores applied.
     pub report: Rc<Report>,
@@ -38,6 +39,20 @@ pub struct ReportViewProps {
     pub on_unignore: Callback<String>,
     /// An export was asked for.
     pub on_export: Callback<ExportFormat>,
+}
+
+impl PartialEq for ReportViewProps {
+    fn eq(&self, other: &Self) -> bool {
+        same(&self.report, &other.report)
+            && self.view == other.view
+            && self.share == other.share
+            && self.shared_at == other.shared_at
+            && self.share_error == other.share_error
+            && self.on_view == other.on_view
+            && self.on_ignore == other.on_ignore
+            && self.on_unignore == other.on_unignore
+            && self.on_export == other.on_export
+    }
 }
 
 /// The whole report.
@@ -65,19 +80,29 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                 <FindingsList report={Rc::clone(report)} view={props.view.clone()} on_view={props.on_view.clone()}
                     on_ignore={props.on_ignore.clone()} on_unignore={props.on_unignore.clone()} />
             }
-            { for report.files.iter().map(|file| html! { <FileSection file={Rc::new(file.clone())} /> }) }
+            { for (0..report.files.len()).map(|index| html! { <FileSection report={Rc::clone(report)} {index} /> }) }
         </div>
     }
 }
 
-#[derive(Properties, PartialEq)]
+/// A file's section, by its index in the report. It renders again only when that file's part of the report changed.
+#[derive(Properties)]
 struct FileSectionProps {
-    file: Rc<FileReport>,
+    report: Rc<Report>,
+    index: usize,
+}
+
+impl PartialEq for FileSectionProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.index == other.index
+            && (same(&self.report, &other.report)
+                || self.report.files.get(self.index) == other.report.files.get(other.index))
+    }
 }
 
 #[function_component(FileSection)]
 fn file_section(props: &FileSectionProps) -> Html {
-    let file = &props.file;
+    let Some(file) = props.report.files.get(props.index) else { return Html::default() };
     let vulnerable =
         file.dependencies.iter().filter(|dependency| dependency.state == DependencyState::Vulnerable).count();
     html! {
@@ -108,7 +133,9 @@ fn file_section(props: &FileSectionProps) -> Html {
                     <thead>
                         <tr><th scope="col">{ "Package" }</th><th scope="col">{ "Version" }</th><th scope="col">{ "Status" }</th><th scope="col">{ "Line" }</th></tr>
                     </thead>
-                    { for file.dependencies.iter().map(|dependency| html! { <DependencyRows dependency={Rc::new(dependency.clone())} /> }) }
+                    { for (0..file.dependencies.len()).map(|index| html! {
+                        <DependencyRows report={Rc::clone(&props.report)} file={props.index} {index} />
+                    }) }
                 </table>
             }
         </section>
@@ -126,14 +153,30 @@ fn source_error(error: &SourceError) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+/// One dependency's rows, by file and index; rendered again only when that dependency changed.
+#[derive(Properties)]
 struct DependencyRowsProps {
-    dependency: Rc<DependencyReport>,
+    report: Rc<Report>,
+    file: usize,
+    index: usize,
+}
+
+impl DependencyRowsProps {
+    fn dependency(&self) -> Option<&DependencyReport> {
+        self.report.files.get(self.file)?.dependencies.get(self.index)
+    }
+}
+
+impl PartialEq for DependencyRowsProps {
+    fn eq(&self, other: &Self) -> bool {
+        (self.file, self.index) == (other.file, other.index)
+            && (same(&self.report, &other.report) || self.dependency() == other.dependency())
+    }
 }
 
 #[function_component(DependencyRows)]
 fn dependency_rows(props: &DependencyRowsProps) -> Html {
-    let report = &props.dependency;
+    let Some(report) = props.dependency() else { return Html::default() };
     let dependency = &report.dependency;
     let version = dependency.version_text();
     let version_label = match &dependency.version {

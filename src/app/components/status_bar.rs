@@ -46,7 +46,10 @@ pub struct StatusBarProps {
 pub fn status_bar(props: &StatusBarProps) -> Html {
     let text = match &props.phase {
         Phase::Idle => "Ready. Nothing leaves this page until you press Audit.".to_string(),
-        Phase::Running if props.records.total == 0 => "Looking up packages…".to_string(),
+        Phase::Running if props.records.total == 0 => match props.parse_timing {
+            Some(timing) => format!("Looking up {}…", counted(timing.entries, "dependency", "dependencies")),
+            None => "Looking up packages…".to_string(),
+        },
         Phase::Running if props.releases.total > 0 => "Reading release lists from PyPI…".to_string(),
         Phase::Running => "Fetching advisories…".to_string(),
         Phase::Done => props.summary.sentence(),
@@ -81,7 +84,8 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
                     }
                 </div>
             }
-            if matches!(props.phase, Phase::Done | Phase::Running) {
+            // While the audit runs, the counts appear with the first report built from its answers.
+            if props.phase == Phase::Done || (props.phase == Phase::Running && props.summary.dependencies() > 0) {
                 <SummaryChips summary={props.summary} />
             }
             if props.can_retry {
