@@ -335,6 +335,7 @@ pub fn app() -> Html {
                 blocked={state.blocked.clone()}
                 can_retry={state.has_unchecked()}
                 parse_timing={state.parse_timing}
+                run={state.run}
                 {on_retry} />
             <ReportView report={Rc::clone(&state.report)} view={state.view.clone()} share={(*share).clone()}
                 shared_at={state.shared_at.clone().map(AttrValue::from)}

@@ -37,26 +37,30 @@ async function open(context) {
   return page;
 }
 
+/** How long one audit, or one load of the offline database, may take before the bench gives up on it. */
+const STEP_TIMEOUT_MS = 180_000;
+
 /**
- * Arms a watcher in the page that resolves when the audit started by `start` ends: the status has been `running`
- * and is now `done` or `error`, and a frame has been drawn. Its time runs from the first input event of `start`
- * (a click, or a file chosen) by the page's clock.
+ * Arms a watcher in the page that resolves when the audit started by `start` ends: the status's audit number
+ * (`data-run`) changed and its state is `done` or `error`, and a frame has been drawn. (An offline audit can end
+ * before `running` is ever drawn, so the number, not the `running` state, tells a new audit.) Its time runs from the
+ * first input event of `start` (a click, or a file chosen) by the page's clock. An audit that does not end within
+ * STEP_TIMEOUT_MS gives a result in state `timeout` instead of holding up the bench.
  */
 async function timedAudit(page, start) {
   await page.evaluate(() => {
-    window.__benchAudit = new Promise((resolve) => {
-      let began = null;
-      const mark = () => { began ??= performance.now(); };
-      document.addEventListener('click', mark, { capture: true, once: true });
-      document.addEventListener('change', mark, { capture: true, once: true });
-      let sawRunning = false;
-      const observer = new MutationObserver((records) => {
-        const status = document.querySelector('[data-testid=status]');
-        const state = status?.dataset.state;
-        if (records.some((record) => record.oldValue === 'running') || state === 'running') sawRunning = true;
-        if (!sawRunning || (state !== 'done' && state !== 'error')) return;
-        observer.disconnect();
-        requestAnimationFrame(() => setTimeout(() => resolve({
+    window.__benchAudit = null;
+    const before = document.querySelector('[data-testid=status]')?.dataset.run;
+    let began = null;
+    const mark = () => { began ??= performance.now(); };
+    document.addEventListener('click', mark, { capture: true, once: true });
+    document.addEventListener('change', mark, { capture: true, once: true });
+    const ended = () => {
+      const status = document.querySelector('[data-testid=status]');
+      const state = status?.dataset.state;
+      if (status?.dataset.run === before || (state !== 'done' && state !== 'error')) return false;
+      requestAnimationFrame(() => setTimeout(() => {
+        window.__benchAudit = {
           state,
           ms: performance.now() - began,
           parseMs: Number(status.dataset.parseMs),
@@ -64,14 +68,22 @@ async function timedAudit(page, start) {
           findings: document.querySelectorAll('[data-testid=finding]').length,
           vulnerable: document.querySelectorAll('[data-testid=dependency][data-state=vulnerable]').length,
           unchecked: document.querySelectorAll('[data-testid=dependency][data-state=unchecked]').length,
-        }), 0));
-      });
-      observer.observe(document.body, {
-        subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ['data-state'],
-      });
+        };
+      }, 0));
+      return true;
+    };
+    const observer = new MutationObserver(() => { if (ended()) observer.disconnect(); });
+    observer.observe(document.body, {
+      subtree: true, attributes: true, attributeFilter: ['data-state', 'data-run'],
     });
   });
   await start();
+  try {
+    await page.waitForFunction(() => window.__benchAudit, null, { timeout: STEP_TIMEOUT_MS, polling: 50 });
+  } catch {
+    log(`an audit did not end within ${STEP_TIMEOUT_MS / 1000} s`);
+    return { state: 'timeout', ms: NaN, parseMs: NaN, entries: 0, findings: 0, vulnerable: 0, unchecked: 0 };
+  }
   return page.evaluate(() => window.__benchAudit);
 }
 
@@ -136,23 +148,30 @@ async function offlineAudits(browser) {
     const page = await open(context);
     await paste(page, text);
     await page.evaluate(() => {
-      window.__benchLoad = new Promise((resolve) => {
-        let began = null;
-        document.addEventListener('change', () => { began ??= performance.now(); }, { capture: true, once: true });
-        const ready = () => {
-          const state = document.querySelector('[data-testid=offline-db-status]')?.dataset.state;
-          if (began !== null && (state === 'ready' || state === 'error')) {
-            resolve({ state, ms: performance.now() - began });
-            return true;
-          }
-          return false;
-        };
-        const observer = new MutationObserver(() => { if (ready()) observer.disconnect(); });
-        observer.observe(document.body, { subtree: true, attributes: true, childList: true });
-      });
+      window.__benchLoad = null;
+      let began = null;
+      document.addEventListener('change', () => { began ??= performance.now(); }, { capture: true, once: true });
+      const ready = () => {
+        const state = document.querySelector('[data-testid=offline-db-status]')?.dataset.state;
+        if (began !== null && (state === 'ready' || state === 'error')) {
+          window.__benchLoad = { state, ms: performance.now() - began };
+          return true;
+        }
+        return false;
+      };
+      const observer = new MutationObserver(() => { if (ready()) observer.disconnect(); });
+      observer.observe(document.body, { subtree: true, attributes: true, childList: true });
     });
     await page.setInputFiles('[data-testid=offline-db-input]', OFFLINE_DB);
-    const loaded = await page.evaluate(() => window.__benchLoad);
+    let loaded;
+    try {
+      await page.waitForFunction(() => window.__benchLoad, null, { timeout: STEP_TIMEOUT_MS, polling: 100 });
+      loaded = await page.evaluate(() => window.__benchLoad);
+    } catch {
+      const state = await page.getAttribute('[data-testid=offline-db-status]', 'data-state');
+      log(`the offline database did not load within ${STEP_TIMEOUT_MS / 1000} s (state ${state})`);
+      loaded = { state: 'timeout', ms: NaN };
+    }
     if (loaded.state !== 'ready') log(`the offline database ended in state ${loaded.state}`);
     results.load.push(loaded);
     results.audit.push(await measuredAudit(page, clickAudit(page)));

@@ -56,6 +56,9 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
     // The advisory's body is built only while the disclosure is open: hundreds of rendered Markdown bodies nobody
     // opened made every report slow to draw.
     let open = use_state_eq(|| false);
+    // The ignore form is a component of its own, made only while it is open: hundreds of cards each carrying its
+    // hooks made the report slower to draw.
+    let ignoring = use_state_eq(|| false);
     let Some(dependency) = props.dependency() else { return Html::default() };
     let Some(finding) = dependency.findings.get(props.at.finding) else { return Html::default() };
     let name = &dependency.dependency.name;
@@ -124,8 +127,7 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
                 <summary>{ "Details" }</summary>
                 if *open { { details(finding) } }
             </details>
-            <TriageControls id={finding.id.clone()} ignored={finding.ignored.clone()}
-                on_ignore={props.on_ignore.clone()} on_unignore={props.on_unignore.clone()} />
+            { triage_controls(&finding.id, finding.ignored.as_ref(), &ignoring, props) }
         </li>
     }
 }
@@ -193,22 +195,14 @@ fn reference_label(kind: &str) -> String {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct TriageControlsProps {
-    id: String,
-    ignored: Option<Ignore>,
-    on_ignore: Callback<Ignore>,
-    on_unignore: Callback<String>,
-}
-
-/// "Ignore…" opens a small form (reason, optional expiry); an ignored finding offers "Stop ignoring".
-#[function_component(TriageControls)]
-fn triage_controls(props: &TriageControlsProps) -> Html {
-    let open = use_state(|| false);
-    let reason_ref = use_node_ref();
-    let until_ref = use_node_ref();
-    let error = use_state(|| None::<String>);
-    if let Some(rule) = &props.ignored {
+/// "Ignore…" opens the ignore form; an ignored finding offers "Stop ignoring".
+fn triage_controls(
+    id: &str,
+    ignored: Option<&Ignore>,
+    ignoring: &UseStateHandle<bool>,
+    props: &FindingCardProps,
+) -> Html {
+    if let Some(rule) = ignored {
         let on_unignore = props.on_unignore.clone();
         let id = rule.id.clone();
         let reason = if rule.reason.is_empty() { "no reason given".to_string() } else { rule.reason.clone() };
@@ -224,27 +218,48 @@ fn triage_controls(props: &TriageControlsProps) -> Html {
             </div>
         };
     }
-    if !*open {
-        let open = open.clone();
+    if !**ignoring {
+        let ignoring = ignoring.clone();
         return html! {
             <div class="triage">
-                <button class="link" data-testid="ignore" aria-expanded="false" onclick={Callback::from(move |_| open.set(true))}>
+                <button class="link" data-testid="ignore" aria-expanded="false" onclick={Callback::from(move |_| ignoring.set(true))}>
                     { "Ignore…" }
                 </button>
             </div>
         };
     }
+    let on_close = {
+        let ignoring = ignoring.clone();
+        Callback::from(move |()| ignoring.set(false))
+    };
+    html! { <IgnoreForm id={id.to_string()} on_ignore={props.on_ignore.clone()} {on_close} /> }
+}
+
+#[derive(Properties, PartialEq)]
+struct IgnoreFormProps {
+    id: String,
+    on_ignore: Callback<Ignore>,
+    /// The form is done: the rule was made or the user cancelled.
+    on_close: Callback<()>,
+}
+
+/// The ignore form: a reason and an optional expiry.
+#[function_component(IgnoreForm)]
+fn ignore_form(props: &IgnoreFormProps) -> Html {
+    let reason_ref = use_node_ref();
+    let until_ref = use_node_ref();
+    let error = use_state(|| None::<String>);
     let submit = {
-        let (open, error, reason_ref, until_ref) = (open.clone(), error.clone(), reason_ref.clone(), until_ref.clone());
-        let (on_ignore, id) = (props.on_ignore.clone(), props.id.clone());
+        let (error, reason_ref, until_ref) = (error.clone(), reason_ref.clone(), until_ref.clone());
+        let (on_ignore, on_close, id) = (props.on_ignore.clone(), props.on_close.clone(), props.id.clone());
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let value = |node: &NodeRef| node.cast::<HtmlInputElement>().map(|input| input.value()).unwrap_or_default();
             let until = value(&until_ref);
             match Ignore::new(&id, &value(&reason_ref), Some(&until)) {
                 Ok(rule) => {
-                    open.set(false);
                     error.set(None);
+                    on_close.emit(());
                     on_ignore.emit(rule);
                 }
                 Err(message) => error.set(Some(message)),
@@ -252,8 +267,8 @@ fn triage_controls(props: &TriageControlsProps) -> Html {
         })
     };
     let cancel = {
-        let open = open.clone();
-        Callback::from(move |_| open.set(false))
+        let on_close = props.on_close.clone();
+        Callback::from(move |_| on_close.emit(()))
     };
     let reason_id = format!("ignore-reason-{}", props.id);
     let until_id = format!("ignore-until-{}", props.id);

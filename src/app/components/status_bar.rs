@@ -39,6 +39,10 @@ pub struct StatusBarProps {
     /// How long reading the input took, once an audit started.
     #[prop_or_default]
     pub parse_timing: Option<ParseTiming>,
+    /// The number of the current audit (`data-run`): a script that starts an audit knows it ended when the number
+    /// changed and the state is `done`, even when the audit was too quick for `running` to be drawn.
+    #[prop_or_default]
+    pub run: u32,
 }
 
 /// The status line, contract `[data-testid=status]`.
@@ -73,7 +77,7 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
     let parse_entries = props.parse_timing.map(|timing| timing.entries.to_string());
     html! {
         <section class="status" data-testid="status" data-state={props.phase.as_str()} aria-live="polite"
-            data-parse-ms={parse_ms} data-parse-entries={parse_entries}>
+            data-parse-ms={parse_ms} data-parse-entries={parse_entries} data-run={props.run.to_string()}>
             <p class="status-text">{ text }</p>
             if props.phase == Phase::Running {
                 <div class="progress-rows">
