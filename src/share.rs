@@ -98,7 +98,7 @@ impl std::error::Error for ShareError {}
 /// The fragment (without `#`) for `shared`: `r=v1.<payload>`.
 pub fn encode(shared: &Shared) -> String {
     let json = serde_json::to_vec(shared).expect("a share payload always serialises");
-    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&json, 9);
+    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&json, 6);
     format!("{FRAGMENT_KEY}v1.{}", base64url::encode(&compressed))
 }
 
