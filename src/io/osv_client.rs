@@ -90,11 +90,7 @@ impl Transport for FetchTransport {
             .map_err(network)?;
             let status = response.status();
             let retry_after = response.headers().get("Retry-After");
-            // The bytes are copied into the page's memory as they are: reading them as text made the browser
-            // decode each answer into a JavaScript string, which was then encoded back to UTF-8 for Rust.
-            let bytes = response.binary().await.map_err(network)?;
-            let body =
-                String::from_utf8(bytes).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
+            let body = response.text().await.map_err(network)?;
             Ok(HttpResponse { status, body, retry_after })
         }
         .await;
