@@ -104,7 +104,8 @@ struct Batcher {
 }
 
 impl Batcher {
-    /// A batcher for an audit whose report (all rows pending) was just built.
+    /// A batcher for an audit that just started: the report waits for the first answers, at most
+    /// [`REPORT_GAP_MS`] from now, or for the end of the audit.
     fn new(dispatcher: UseReducerDispatcher<AppState>) -> Self {
         let last_rebuild = Rc::new(Cell::new(clock::monotonic_ms()));
         Self { dispatcher, pending: Rc::default(), scheduled: Rc::default(), last_rebuild }
@@ -174,8 +175,8 @@ impl UseAuditHandle {
             self.state.dispatch(Action::Fail(run, message.into()));
             return;
         }
-        // The lookups are started before the first render of the report is scheduled, so that the first request
-        // is on the wire while the page draws the pending rows.
+        // The lookups are started before the page's first render of the audit is scheduled, so that the first
+        // request is on the wire while the page draws the status.
         let started = self.start(run, packages, Scope::Full);
         self.state.dispatch(Action::Start(run, parsed, timing));
         if let Err(message) = started {
