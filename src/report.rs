@@ -152,6 +152,9 @@ pub struct Summary {
     pub findings: usize,
     /// Findings the user ignored; they are not in the other counts.
     pub ignored: usize,
+    /// Findings whose advisory could not be fetched: they are real (the API listed them) but could not be grouped
+    /// with their aliases, so the finding count may count one flaw twice.
+    pub unavailable: usize,
     /// Findings that are not ignored, by rating.
     pub ratings: RatingCounts,
 }
@@ -202,6 +205,9 @@ impl Summary {
             ));
         } else if checked > 0 {
             parts.push(format!("no findings in {checked} checked {}", plural(checked, "package", "packages")));
+        }
+        if self.unavailable > 0 {
+            parts.push(format!("{} could not be fetched", counted(self.unavailable, "advisory", "advisories")));
         }
         if self.unchecked > 0 {
             parts.push(format!("{} unchecked", self.unchecked));
@@ -293,6 +299,9 @@ pub fn summarize(files: &[FileReport]) -> Summary {
             } else {
                 summary.findings += 1;
                 summary.ratings.add(finding.severity.rating);
+            }
+            if matches!(finding.detail, FindingDetail::Unavailable(_)) {
+                summary.unavailable += 1;
             }
         }
     }
@@ -561,7 +570,17 @@ mod tests {
         );
         assert_eq!(
             report.summary,
-            Summary { vulnerable: 1, clean: 1, skipped: 1, unchecked: 1, pending: 2, findings: 1, ignored: 0, ratings }
+            Summary {
+                vulnerable: 1,
+                clean: 1,
+                skipped: 1,
+                unchecked: 1,
+                pending: 2,
+                findings: 1,
+                ignored: 0,
+                unavailable: 0,
+                ratings
+            }
         );
         assert!(!report.summary.sentence().contains("no known"));
     }
@@ -588,6 +607,12 @@ mod tests {
         let dependency = &report.files[0].dependencies[0];
         assert_eq!(dependency.state, DependencyState::Vulnerable);
         assert!(matches!(dependency.findings[0].detail, FindingDetail::Unavailable(_)));
+        assert_eq!(report.summary.unavailable, 1);
+        assert_eq!(
+            report.summary.sentence(),
+            "1 known vulnerability in 1 package, 1 advisory could not be fetched",
+            "the count may hold aliases that could not be grouped, and the summary says why"
+        );
     }
 
     #[test]

@@ -134,9 +134,9 @@ async fn fetch_each<T: Transport>(
 }
 
 /// Fetches the records of `packages` with one `POST /v1/query` per package version (each listing the IDs it
-/// needs), `concurrency` at a time, following pages. Keeps only the needed IDs. An ID whose every query failed
-/// fails with that error; an ID that a successful answer left out is fetched by ID afterwards. Progress counts
-/// requests: package queries and their pages, then those fallback fetches.
+/// needs), `concurrency` at a time, following pages. Keeps only the needed IDs. An ID that no query delivered
+/// (its queries failed, or a successful answer left it out) is fetched by ID afterwards. Progress counts requests:
+/// package queries and their pages, then those fallback fetches.
 pub(super) async fn fetch_by_package<T: Transport>(
     transport: &T,
     settings: &LookupSettings,
@@ -149,8 +149,8 @@ pub(super) async fn fetch_by_package<T: Transport>(
     emit(AuditEvent::RecordProgress { done, total });
     let mut fetched = Vec::new();
     let mut delivered: BTreeSet<String> = BTreeSet::new();
-    // For each needed ID: whether a successful answer left it out, else the error of a failed query.
-    let mut undelivered: BTreeMap<String, Option<LookupError>> = BTreeMap::new();
+    // The needed IDs no answer has delivered yet.
+    let mut undelivered: BTreeSet<String> = BTreeSet::new();
     let mut answers = stream::iter(packages.into_iter().map(|(key, ids)| async move {
         let answer = query_package(transport, settings, &key).await;
         (ids, answer)
@@ -178,16 +178,14 @@ pub(super) async fn fetch_by_package<T: Transport>(
                         }
                         // A successful answer without the ID: fetched by ID below.
                         None => {
-                            undelivered.insert(id, None);
+                            undelivered.insert(id);
                         }
                     }
                 }
                 pages
             }
-            Err((error, pages)) => {
-                for id in ids.into_iter().filter(|id| !delivered.contains(id)) {
-                    undelivered.entry(id).or_insert_with(|| Some(error.clone()));
-                }
+            Err((_, pages)) => {
+                undelivered.extend(ids.into_iter().filter(|id| !delivered.contains(id)));
                 pages
             }
         };
@@ -200,17 +198,10 @@ pub(super) async fn fetch_by_package<T: Transport>(
     }
     drop(answers);
 
-    let mut missing = Vec::new();
-    let mut failed = Vec::new();
-    for (id, error) in undelivered {
-        match error {
-            None => missing.push(id),
-            Some(error) => failed.push((id, Err(error))),
-        }
-    }
-    if !failed.is_empty() {
-        emit(AuditEvent::Records(failed));
-    }
+    // An ID a successful answer left out, and one whose package query kept failing, get a second chance by ID: a
+    // different request, retried on its own, and the record is what the report needs to group aliases and say
+    // what to upgrade. The error the report shows, if that fails too, is the by-ID fetch's.
+    let missing: Vec<String> = undelivered.into_iter().collect();
     if !missing.is_empty() {
         total += missing.len();
         emit(AuditEvent::RecordProgress { done, total });

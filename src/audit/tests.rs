@@ -400,7 +400,7 @@ fn package_queries_follow_pages_and_keep_only_the_listed_records() {
 }
 
 #[test]
-fn a_failed_package_query_fails_its_records_and_a_missing_record_is_fetched_by_id() {
+fn a_record_no_package_query_delivered_is_fetched_by_id() {
     let records = [record_json("T-1", "m", "alpha"), record_json("T-2", "m", "alpha"), record_json("T-3", "m", "beta")];
     let transport = TestTransport::new(database_of(&records));
     let settings =
@@ -417,8 +417,33 @@ fn a_failed_package_query_fails_its_records_and_a_missing_record_is_fetched_by_i
     let lookups = block_on(run(&transport, &[key("alpha", "1.0"), key("beta", "1.0")], &settings, &mut |_| {}));
     assert!(lookups.records["T-1"].is_ok());
     assert!(lookups.records["T-2"].is_ok(), "fetched by ID after the package query left it out");
-    assert_eq!(lookups.records["T-3"], Err(LookupError::Status(503)));
-    assert_eq!(count(&transport, Method::Get, "/v1/vulns/"), 1);
+    assert!(lookups.records["T-3"].is_ok(), "fetched by ID after its package query failed");
+    assert_eq!(count(&transport, Method::Get, "/v1/vulns/"), 2);
+}
+
+#[test]
+fn a_record_that_fails_by_package_and_by_id_carries_the_last_error() {
+    let records = [record_json("T-1", "m", "alpha"), record_json("T-2", "m", "alpha")];
+    let transport = TestTransport::new(database_of(&records));
+    let settings = LookupSettings {
+        record_plan: Some(RecordPlan::ByPackage),
+        max_attempts: 1,
+        concurrency: 1,
+        ..LookupSettings::default()
+    };
+    let batch = transport.database.handle(
+        "POST",
+        "/v1/querybatch",
+        r#"{"queries":[{"package":{"name":"alpha","ecosystem":"PyPI"},"version":"1.0"}]}"#,
+    );
+    transport.answer_next(ok(&batch.body));
+    transport.answer_next(status(503, None));
+    // The fallback fetches run in ID order: T-1 fails again, T-2 arrives.
+    transport.answer_next(status(500, None));
+    let lookups = block_on(run(&transport, &[key("alpha", "1.0")], &settings, &mut |_| {}));
+    assert_eq!(lookups.records["T-1"], Err(LookupError::Status(500)));
+    assert!(lookups.records["T-2"].is_ok());
+    assert_eq!(lookups.queries[&key("alpha", "1.0")].as_ref().map(Vec::len), Ok(2), "the package is still listed");
 }
 
 #[test]

@@ -45,9 +45,10 @@ async function auditOnce() {
   const status = await page.textContent('[data-testid=status]');
   const summary = await page.textContent('#app');
   await context.close();
-  const byPackage = new Map(rows.map((row) => [row.package, { state: row.state, text: row.text, vulns: [], ids: [], details: '' }]));
+  const byPackage = new Map(rows.map((row) => [row.package, { state: row.state, text: row.text, vulns: [], ids: [], unavailable: [], details: '' }]));
   for (const finding of found) {
     byPackage.get(finding.package)?.vulns.push(finding.vuln);
+    if (/Advisory unavailable/.test(finding.text)) byPackage.get(finding.package)?.unavailable.push(finding.vuln);
     byPackage.get(finding.package)?.ids.push(finding.vuln, ...finding.aliases);
     if (byPackage.has(finding.package)) byPackage.get(finding.package).details += finding.text;
   }
@@ -60,6 +61,7 @@ function assertCorrectOrUnchecked(result, label) {
   assert.equal(result.state, 'done', `${label}: the audit ends`);
   assert.equal(result.byPackage.size, baseline.byPackage.size, `${label}: every package is listed`);
   let unchecked = 0;
+  const partial = [];
   for (const [name, expected] of baseline.byPackage) {
     const got = result.byPackage.get(name);
     assert.ok(got, `${label}: ${name} is listed`);
@@ -69,8 +71,21 @@ function assertCorrectOrUnchecked(result, label) {
       continue;
     }
     assert.equal(got.state, expected.state, `${label}: ${name} is ${expected.state}, not ${got.state}`);
-    assert.deepEqual(got.vulns, expected.vulns, `${label}: ${name} has the healthy API's findings`);
+    if (got.unavailable.length > 0) {
+      // An advisory whose record could not be fetched (after retries, by package and by ID) is still a real
+      // finding, but it cannot be grouped with its aliases: every ID shown must be one of the healthy findings'
+      // IDs, every healthy finding must be there under one of its IDs, and the summary must say what is missing.
+      partial.push(`${name} (${got.unavailable.join(', ')}: ${got.details.match(/Advisory unavailable[^\n]{0,120}/)?.[0]})`);
+      const healthyIds = new Set(expected.ids);
+      for (const id of got.vulns) assert.ok(healthyIds.has(id), `${label}: ${name}'s ${id} is a healthy finding's ID`);
+      const shown = new Set(got.ids);
+      for (const id of expected.vulns) assert.ok(shown.has(id), `${label}: ${name} still shows ${id}`);
+      assert.match(result.summary, /could not be fetched/, `${label}: the summary says advisories are missing`);
+    } else {
+      assert.deepEqual(got.vulns, expected.vulns, `${label}: ${name} has the healthy API's findings (${got.details.slice(0, 300)})`);
+    }
   }
+  if (partial.length > 0) console.log(`${label}: advisories that could not be fetched: ${partial.join('; ')}`);
   if (unchecked > 0) {
     assert.doesNotMatch(result.summary, /no known vulnerabilities/i, `${label}: no all-clear while anything is unchecked`);
   }
