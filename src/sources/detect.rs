@@ -8,7 +8,7 @@
 //! `# /// script` line marks a PEP 723 script, and a top-level `dependencies:` line a conda environment. When the
 //! content says nothing, the extension gives a default, and anything else is read as a requirements file.
 
-use super::Format;
+use super::{Format, LineIndex};
 
 impl Format {
     /// Detects the format of a file from its name and content.
@@ -22,9 +22,14 @@ impl Format {
     /// assert_eq!(Format::detect("requirements.txt", "requests==2.31.0\n"), Format::RequirementsTxt);
     /// ```
     pub fn detect(file_name: &str, text: &str) -> Format {
+        Self::detect_indexed(file_name, &LineIndex::new(text))
+    }
+
+    /// [`Format::detect`] over a text whose lines were already indexed.
+    pub(crate) fn detect_indexed(file_name: &str, index: &LineIndex<'_>) -> Format {
         let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name).to_ascii_lowercase();
         by_specific_name(&base)
-            .or_else(|| by_content(text))
+            .or_else(|| by_content(index))
             .or_else(|| by_extension(&base))
             .unwrap_or(Format::RequirementsTxt)
     }
@@ -63,7 +68,8 @@ fn by_extension(base: &str) -> Option<Format> {
     })
 }
 
-fn by_content(text: &str) -> Option<Format> {
+fn by_content(index: &LineIndex<'_>) -> Option<Format> {
+    let text = index.text();
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') {
         return json_object_format(trimmed);
@@ -73,7 +79,7 @@ fn by_content(text: &str) -> Option<Format> {
             return Some(Format::PipList);
         }
     }
-    let marks = LineMarks::of(text);
+    let marks = LineMarks::of(index);
     if marks.script {
         return Some(Format::Pep723Script);
     }
@@ -127,11 +133,16 @@ struct LineMarks {
 }
 
 impl LineMarks {
-    fn of(text: &str) -> Self {
+    fn of(index: &LineIndex<'_>) -> Self {
         let mut marks = Self::default();
         let has_key =
             |line: &str, key: &str| line.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='));
-        for line in text.lines().map(str::trim_end) {
+        for (_, line) in index.physical_lines() {
+            // Most lines start with none of the bytes below; only those that do are trimmed and compared.
+            if !matches!(line.as_bytes().first(), Some(b'#' | b'[' | b'v' | b'p' | b'l' | b'c' | b'r' | b'd')) {
+                continue;
+            }
+            let line = line.trim_end();
             match line.as_bytes().first() {
                 Some(b'#') => marks.script |= line == "# /// script",
                 Some(b'[') => {

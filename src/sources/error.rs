@@ -22,6 +22,33 @@ impl<'a> LineIndex<'a> {
         Self { text, line_starts }
     }
 
+    /// The indexed text.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// How many lines the text has, counted as [`str::lines`] counts them (a final line ending starts no line).
+    pub fn line_count(&self) -> usize {
+        let starts = self.line_starts.len();
+        if self.line_starts[starts - 1] == self.text.len() {
+            starts - 1
+        } else {
+            starts
+        }
+    }
+
+    /// Every physical line with the file offset of its start, without its `\n` (a `\r` before it is kept): the
+    /// newlines were found once, here, so the parsers and the format detection need not search for them again.
+    pub fn physical_lines(&self) -> impl Iterator<Item = (usize, &'a str)> + '_ {
+        let text = self.text;
+        let count = self.line_count();
+        (0..count).map(move |index| {
+            let start = self.line_starts[index];
+            let end = self.line_starts.get(index + 1).map_or(text.len(), |next| next - 1);
+            (start, &text[start..end])
+        })
+    }
+
     /// The 1-based line and column of byte `offset` (clamped to the text).
     pub fn position(&self, offset: usize) -> (u32, u32) {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
@@ -58,11 +85,6 @@ impl<'a> LineIndex<'a> {
     pub fn origin(&self, file: &str, offset: usize) -> Origin {
         let (line, column) = self.position(offset);
         Origin::new(file, line, column)
-    }
-
-    /// The number of lines.
-    pub fn line_count(&self) -> usize {
-        self.line_starts.len()
     }
 
     /// The byte offset where 1-based `line` starts.
@@ -166,6 +188,20 @@ mod tests {
         assert_eq!(index.position(6), (2, 1));
         assert_eq!(index.position(9), (2, 3));
         assert_eq!(index.line_text(2), "bé==2");
+    }
+
+    #[test]
+    fn physical_lines_and_their_count_follow_str_lines() {
+        for text in ["", "\n", "a", "a\n", "a\r\nb", "a\n\nb\n", "\u{feff}a\nb", "\u{feff}"] {
+            let index = LineIndex::new(text);
+            let lines: Vec<&str> = index.physical_lines().map(|(_, line)| line.trim_end_matches('\r')).collect();
+            let expected: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+            assert_eq!(lines, expected, "{text:?}");
+            assert_eq!(index.line_count(), expected.len(), "{text:?}");
+            for (start, line) in index.physical_lines() {
+                assert_eq!(&text[start..start + line.len()], line, "each line starts where it says");
+            }
+        }
     }
 
     #[test]

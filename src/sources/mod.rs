@@ -196,12 +196,11 @@ impl ParsedInput {
 pub const MAX_LINES_PER_INPUT: usize = 80_000;
 
 /// A file over [`MAX_LINES_PER_INPUT`] lines, refused with one error at the first line past the limit.
-fn refuse_too_many_lines(file: &InputFile, format: Format) -> Option<ParsedFile> {
-    let (offset, _) = file.text.match_indices('\n').nth(MAX_LINES_PER_INPUT - 1)?;
-    if file.text[offset + 1..].is_empty() {
+fn refuse_too_many_lines(file: &InputFile, index: &LineIndex<'_>, format: Format) -> Option<ParsedFile> {
+    let lines = index.line_count();
+    if lines <= MAX_LINES_PER_INPUT {
         return None;
     }
-    let lines = file.text.lines().count();
     let mut refused = ParsedFile::new(&file.name, format);
     refused.errors.push(SourceError {
         file: file.name.clone(),
@@ -223,13 +222,15 @@ pub fn parse_files(files_given: &[InputFile]) -> ParsedInput {
     let files = files_given
         .iter()
         .map(|file| {
-            let format = Format::detect(&file.name, &file.text);
-            if let Some(refused) = refuse_too_many_lines(file, format) {
+            // The newlines are found once, for the detection, the line limit and the requirements parser.
+            let index = LineIndex::new(&file.text);
+            let format = Format::detect_indexed(&file.name, &index);
+            if let Some(refused) = refuse_too_many_lines(file, &index, format) {
                 includes.push(Vec::new());
                 return refused;
             }
             let (mut parsed, file_includes) = match format {
-                Format::RequirementsTxt => requirements_txt::parse_with_includes(&file.name, &file.text),
+                Format::RequirementsTxt => requirements_txt::parse_indexed(&file.name, &index),
                 format => (format.parse(&file.name, &file.text), Vec::new()),
             };
             includes.push(file_includes);

@@ -584,24 +584,35 @@ fn table(page: &Value, native: &NativeParse, weight: &Weight, tools: &[ToolRuns]
         format!("{} · {}", timed(&native.requirements.1), entries(native.requirements.0)),
     ));
     let wasm_verdict = median(&wasm_requirements).map_or(Verdict::Skipped, |ms| Verdict::of(ms <= 20.0));
+    let first = |input: &str| parse[input]["first_ms"].as_f64().map_or("no run".into(), duration);
     rows.push(
         Row::new(
-            format!("parse {PARSE_LINES}-line requirements.txt, wasm (pasted)"),
+            format!("parse {PARSE_LINES}-line requirements.txt, wasm (pasted; steady state)"),
             format!(
-                "{} · {}",
+                "{} · {} runs · {}",
                 timed(&wasm_requirements),
+                wasm_requirements.len(),
                 entries(parse["requirements"]["entries"].as_u64().unwrap_or(0))
             ),
         )
         .target("≤ 20 ms", wasm_verdict),
     );
     rows.push(Row::new(
+        format!("parse {PARSE_LINES}-line requirements.txt, wasm, first parse after page load"),
+        format!("{} (baseline-compiled wasm)", first("requirements")),
+    ));
+    rows.push(Row::new(
         format!("parse {PARSE_PACKAGES}-package uv.lock, native"),
         format!("{} · {}", timed(&native.lock.1), entries(native.lock.0)),
     ));
     rows.push(Row::new(
-        format!("parse {PARSE_PACKAGES}-package uv.lock, wasm (chosen file)"),
-        format!("{} · {}", timed(&wasm_lock), entries(parse["lock"]["entries"].as_u64().unwrap_or(0))),
+        format!("parse {PARSE_PACKAGES}-package uv.lock, wasm (chosen file; steady state)"),
+        format!(
+            "{} · first {} · {}",
+            timed(&wasm_lock),
+            first("lock"),
+            entries(parse["lock"]["entries"].as_u64().unwrap_or(0))
+        ),
     ));
 
     // First paint and weight.

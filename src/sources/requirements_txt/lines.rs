@@ -1,6 +1,8 @@
 //! Logical lines: pip's `preprocess` (join `\` continuations, then strip comments), keeping the file position of
 //! every byte so that errors point at the physical place.
 
+use crate::sources::LineIndex;
+
 /// One logical line: physical lines joined at `\` continuations, the comment removed, trimmed. Never empty.
 #[derive(Debug, Clone)]
 pub(super) struct LogicalLine {
@@ -47,14 +49,11 @@ impl LogicalLine {
 /// next one (all backslashes at either end of a joined line are dropped, as pip's `strip("\\")` does), except that a
 /// comment line never continues; then the comment is cut and the line trimmed; blank lines are dropped. A UTF-8 byte
 /// order mark at the start is skipped.
-pub(super) fn logical_lines(text: &str) -> Vec<LogicalLine> {
+pub(super) fn logical_lines(index: &LineIndex<'_>) -> Vec<LogicalLine> {
     let mut lines = Vec::new();
     let mut pending: Option<Builder> = None;
-    let mut line_start = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
-    while line_start < text.len() {
-        let line_end = text.as_bytes()[line_start..].iter().position(|&byte| byte == b'\n');
-        let line_end = line_end.map_or(text.len(), |at| line_start + at);
-        let content = text[line_start..line_end].trim_end_matches('\r');
+    for (line_start, line) in index.physical_lines() {
+        let content = line.trim_end_matches('\r');
         let is_comment = content.trim_start().starts_with('#');
         if pending.is_none() && (is_comment || !content.ends_with('\\')) {
             // A line of its own, the common case: no joining, so no builder.
@@ -72,7 +71,6 @@ pub(super) fn logical_lines(text: &str) -> Vec<LogicalLine> {
             let kept_start = line_start + (content.len() - kept.len());
             pending.get_or_insert_with(Builder::default).push_str(kept.trim_end_matches('\\'), kept_start);
         }
-        line_start = line_end + 1;
     }
     if let Some(builder) = pending {
         lines.extend(builder.finish());
@@ -133,7 +131,7 @@ mod tests {
     use super::*;
 
     fn texts(text: &str) -> Vec<String> {
-        logical_lines(text).into_iter().map(|line| line.text).collect()
+        logical_lines(&LineIndex::new(text)).into_iter().map(|line| line.text).collect()
     }
 
     #[test]
@@ -155,7 +153,7 @@ mod tests {
     #[test]
     fn offsets_point_into_the_physical_lines() {
         let text = "\u{feff}a==1 \\\r\n  --hash=x\r\n";
-        let lines = logical_lines(text);
+        let lines = logical_lines(&LineIndex::new(text));
         assert_eq!(lines[0].text, "a==1   --hash=x");
         assert_eq!(lines[0].offset(0), 3);
         let hash = lines[0].text.find("--hash").unwrap();

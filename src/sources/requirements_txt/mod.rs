@@ -53,12 +53,16 @@ pub fn parse(file_name: &str, text: &str) -> ParsedFile {
 
 /// Parses a requirements file and returns its `-r` and `-c` lines too, in one pass over the file.
 pub(crate) fn parse_with_includes(file_name: &str, text: &str) -> (ParsedFile, Vec<Include>) {
-    let index = LineIndex::new(text);
+    parse_indexed(file_name, &LineIndex::new(text))
+}
+
+/// [`parse_with_includes`] over a text whose lines were already indexed.
+pub(crate) fn parse_indexed(file_name: &str, index: &LineIndex<'_>) -> (ParsedFile, Vec<Include>) {
     let mut parsed = ParsedFile::new(file_name, Format::RequirementsTxt);
     let mut includes = Vec::new();
     let valid_markers = std::cell::RefCell::default();
-    for line in lines::logical_lines(text) {
-        let place = Place { file: file_name, index: &index, line: &line, valid_markers: &valid_markers };
+    for line in lines::logical_lines(index) {
+        let place = Place { file: file_name, index, line: &line, valid_markers: &valid_markers };
         includes.extend(read_line(&place, &mut parsed));
     }
     parsed.notes.sort_by_key(|note| (note.origin.line, note.origin.column));
@@ -281,7 +285,7 @@ pub(crate) struct LineLayout {
 
 /// The layout of every logical line of a requirements file, in order.
 pub(crate) fn line_layouts(text: &str) -> Vec<LineLayout> {
-    lines::logical_lines(text)
+    lines::logical_lines(&LineIndex::new(text))
         .into_iter()
         .map(|line| {
             let split = split_line(&line);
