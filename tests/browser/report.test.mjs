@@ -315,3 +315,23 @@ test('looks right: desktop light and dark, and a phone without sideways scrollin
     await context.close();
   }
 });
+
+test('a long report draws the first cards whole and completes the rest right after, contract attributes from the start', async (t) => {
+  // Sixty pins of the same vulnerable test package (one finding each) make a report longer than the first frame's.
+  const pins = Array.from({ length: 60 }, (_, index) => `osv-lens-demo==1.3.2 ; python_version >= "3.${index}"`);
+  const { page, context } = await openPage(browser, '?pypi=off');
+  await paste(page, `${pins.join('\n')}\n`);
+  assert.equal(await audit(page), 'done');
+  const drawn = await findings(page);
+  assert.ok(drawn.length > 40, `a long report: ${drawn.length} findings`);
+  for (const finding of drawn) {
+    assert.equal(finding.package, 'osv-lens-demo');
+    assert.ok(finding.vuln, 'every card, whole or not, carries its ID');
+  }
+  await page.waitForFunction(() => document.querySelector('[data-testid=finding][data-stub]') === null, null, { timeout: 10_000 });
+  const complete = await page.$$eval('[data-testid=findings] [data-testid=finding]', (cards) =>
+    cards.filter((card) => card.querySelector('[data-testid=ignore]') && card.querySelector('details')).length);
+  assert.equal(complete, drawn.length, 'every card ends whole: details and the ignore control');
+  t.diagnostic(`${drawn.length} findings`);
+  await context.close();
+});

@@ -25,6 +25,10 @@ pub struct FindingCardProps {
     pub on_ignore: Callback<Ignore>,
     /// The user stops ignoring an ID.
     pub on_unignore: Callback<String>,
+    /// The whole card; otherwise its head and summary only, until the list draws the rest (see
+    /// [`FindingsList`](super::findings_list::FindingsList)).
+    #[prop_or(true)]
+    pub full: bool,
 }
 
 impl FindingCardProps {
@@ -43,6 +47,7 @@ impl PartialEq for FindingCardProps {
     /// A new report leaves most cards as they were; only the cards whose finding changed render again.
     fn eq(&self, other: &Self) -> bool {
         self.at == other.at
+            && self.full == other.full
             && (same(&self.report, &other.report) || self.shown() == other.shown())
             && self.on_ignore == other.on_ignore
             && self.on_unignore == other.on_unignore
@@ -80,6 +85,27 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
         }
         FindingDetail::Record(_) => html! { { finding.summary.clone().unwrap_or_else(|| "No summary given.".into()) } },
     };
+    let head = html! {
+        <div class="finding-head">
+            <span class={classes!("severity", rating.as_str())} title={badge_title} data-testid="severity">{ badge }</span>
+            <a class="vuln-id" href={osv_url(&finding.id)} target="_blank" rel="noopener noreferrer">{ &finding.id }</a>
+            <span class="finding-package"><strong>{ name }</strong>{ " " }{ version.clone() }</span>
+            <span class="location" title={dependency.dependency.origin.to_string()}>
+                { format!("{}:{}", dependency.dependency.origin.file, dependency.dependency.origin.line) }
+            </span>
+        </div>
+    };
+    if !props.full {
+        return html! {
+            <li class={classes!("finding", "is-stub", format!("sev-{}", rating.as_str()), finding.ignored.is_some().then_some("is-ignored"))}
+                data-testid="finding" data-package={name.clone()} data-version={version.clone()}
+                data-vuln={finding.id.clone()} data-aliases={finding.aliases.join(" ")}
+                data-severity={rating.as_str()} data-ignored={finding.ignored.is_some().to_string()} data-stub="true">
+                { head }
+                <p class="finding-summary">{ summary }</p>
+            </li>
+        };
+    }
     let details_id = format!("details-{}-{}-{}", name, props.at.finding, finding.id);
     let on_toggle = {
         let open = open.clone();
@@ -93,14 +119,7 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
             data-testid="finding" data-package={name.clone()} data-version={version.clone()}
             data-vuln={finding.id.clone()} data-aliases={finding.aliases.join(" ")}
             data-severity={rating.as_str()} data-ignored={finding.ignored.is_some().to_string()}>
-            <div class="finding-head">
-                <span class={classes!("severity", rating.as_str())} title={badge_title} data-testid="severity">{ badge }</span>
-                <a class="vuln-id" href={osv_url(&finding.id)} target="_blank" rel="noopener noreferrer">{ &finding.id }</a>
-                <span class="finding-package"><strong>{ name }</strong>{ " " }{ version.clone() }</span>
-                <span class="location" title={dependency.dependency.origin.to_string()}>
-                    { format!("{}:{}", dependency.dependency.origin.file, dependency.dependency.origin.line) }
-                </span>
-            </div>
+            { head }
             if !finding.aliases.is_empty() {
                 <p class="aliases"><span class="muted">{ "Also known as " }</span>
                     { for finding.aliases.iter().map(|alias| html! {
