@@ -446,7 +446,8 @@ impl AppState {
                 state.lookups = *lookups;
                 state.queries = Progress { done: 1, total: 1 };
                 state.records = Progress { done: records, total: records };
-                state.report = state.rebuild();
+                // The `Finish` that follows at once builds the report; building it here too cost a second build.
+                state.report_stale = true;
             }
             Action::ReleasesPlanned(_, total) => state.releases = Progress { done: 0, total },
             Action::ReleaseList(_, name, lookup) => {
