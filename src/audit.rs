@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use futures::stream::{self, StreamExt};
 
@@ -198,7 +199,7 @@ pub struct Lookups {
     /// The full records, by ID, or why fetching failed.
     pub records: BTreeMap<String, Result<Rc<Vulnerability>, LookupError>>,
     /// The records compiled for matching, once each, by ID.
-    pub compiled: BTreeMap<String, Rc<CompiledVulnerability>>,
+    pub compiled: BTreeMap<String, Arc<CompiledVulnerability>>,
     /// PyPI release lists, by PEP 503 name, for range audits and fix plans.
     pub releases: BTreeMap<String, ReleaseLookup>,
 }
@@ -227,7 +228,7 @@ impl Lookups {
 
     fn add_record(&mut self, id: &str, result: &Result<Rc<Vulnerability>, LookupError>) {
         if let Ok(record) = result {
-            self.compiled.insert(id.to_string(), Rc::new(CompiledVulnerability::new(record)));
+            self.compiled.insert(id.to_string(), Arc::new(CompiledVulnerability::new(record)));
         }
         self.records.insert(id.to_string(), result.clone());
     }

@@ -12,7 +12,6 @@ use std::str::FromStr;
 use pep508_rs::pep440_rs::Version;
 
 use crate::audit::{Lookups, PackageKey};
-use crate::matching::CompiledVulnerability;
 use crate::osv::api::VulnRef;
 use crate::osv::database::Database;
 use crate::osv::export::{Entry, ExportError, ExportReader, Limits};
@@ -224,9 +223,11 @@ pub fn lookups(database: &OfflineDatabase, packages: &[PackageKey]) -> Lookups {
             if lookups.records.contains_key(&record.id) {
                 continue;
             }
-            let record = Rc::new(record.as_ref().clone());
-            lookups.compiled.insert(record.id.clone(), Rc::new(CompiledVulnerability::new(&record)));
-            lookups.records.insert(record.id.clone(), Ok(record));
+            // The database compiled the record to match it; the report uses that, not a second compilation.
+            if let Some(compiled) = database.database.compiled(&record.id) {
+                lookups.compiled.insert(record.id.clone(), compiled);
+            }
+            lookups.records.insert(record.id.clone(), Ok(Rc::new(record.as_ref().clone())));
         }
     }
     lookups

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 mod range_report;
 
@@ -370,8 +371,8 @@ fn finding(id: &str, name: &str, version: &Version, lookups: &Lookups) -> Option
                 return None;
             }
             let compiled = match lookups.compiled.get(id) {
-                Some(compiled) => Rc::clone(compiled),
-                None => Rc::new(CompiledVulnerability::new(record)),
+                Some(compiled) => Arc::clone(compiled),
+                None => Arc::new(CompiledVulnerability::new(record)),
             };
             finding.reason = compiled.affects(name, version);
             finding.fixed_versions = compiled.fixed_versions(name).iter().map(ToString::to_string).collect();

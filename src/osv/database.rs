@@ -24,7 +24,7 @@ use crate::model::normalize_name;
 /// records on a 64-bit host, against 37 MB for the records), and a page with an offline database has little to spare.
 #[derive(Debug, Default)]
 pub struct Database {
-    records: Vec<(Arc<Vulnerability>, OnceLock<CompiledVulnerability>)>,
+    records: Vec<(Arc<Vulnerability>, OnceLock<Arc<CompiledVulnerability>>)>,
     by_id: HashMap<String, usize>,
     by_package: HashMap<String, Vec<usize>>,
     /// Results per query before a `next_page_token` is given; `None` never pages.
@@ -104,6 +104,12 @@ impl Database {
         self.by_id.get(id).map(|&index| &self.records[index].0)
     }
 
+    /// The record with this ID compiled for matching, compiled once and shared.
+    pub fn compiled(&self, id: &str) -> Option<Arc<CompiledVulnerability>> {
+        let (record, compiled) = &self.records[*self.by_id.get(id)?];
+        Some(Arc::clone(compiled.get_or_init(|| Arc::new(CompiledVulnerability::new(record)))))
+    }
+
     /// Every record that affects `version` of the PyPI package `name`, or with no version every record that names
     /// the package, in ID order. Withdrawn records never match.
     pub fn matching(&self, name: &str, version: Option<&Version>) -> Vec<&Arc<Vulnerability>> {
@@ -115,7 +121,7 @@ impl Database {
             .flatten()
             .map(|&index| &self.records[index])
             .filter(|(record, compiled)| {
-                let compiled = compiled.get_or_init(|| CompiledVulnerability::new(record));
+                let compiled = compiled.get_or_init(|| Arc::new(CompiledVulnerability::new(record)));
                 match version {
                     Some(version) => compiled.affects(&name, version).is_some(),
                     None => compiled.mentions(&name),

@@ -5,7 +5,7 @@
 //! and *unchecked* when its lookup failed, an advisory could not be read and no affected version was found, or no
 //! known version falls inside the range.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
 
@@ -18,12 +18,12 @@ use crate::ranges::{self, RangeState};
 
 /// The compiled record `id`, from the lookups' cache or compiled now; `None` while it is missing, failed, or when
 /// it is withdrawn.
-fn compiled(id: &str, lookups: &Lookups) -> Option<Rc<CompiledVulnerability>> {
+fn compiled(id: &str, lookups: &Lookups) -> Option<Arc<CompiledVulnerability>> {
     let record = lookups.records.get(id)?.as_ref().ok()?;
     if record.is_withdrawn() {
         return None;
     }
-    Some(lookups.compiled.get(id).cloned().unwrap_or_else(|| Rc::new(CompiledVulnerability::new(record))))
+    Some(lookups.compiled.get(id).cloned().unwrap_or_else(|| Arc::new(CompiledVulnerability::new(record))))
 }
 
 /// The report of a range dependency.
@@ -41,7 +41,7 @@ pub(super) fn range_report(
         Some(Err(error)) => return report(DependencyState::Unchecked(error.to_string()), Vec::new()),
         Some(Ok(vulns)) => vulns,
     };
-    let mut records: Vec<(String, Rc<CompiledVulnerability>)> = Vec::new();
+    let mut records: Vec<(String, Arc<CompiledVulnerability>)> = Vec::new();
     let mut failed: Vec<String> = Vec::new();
     for vuln in vulns {
         match lookups.records.get(&vuln.id) {
@@ -107,7 +107,7 @@ pub(super) fn pinned_plan(
     if findings.is_empty() {
         return None;
     }
-    let records: Vec<(String, Rc<CompiledVulnerability>)> = findings
+    let records: Vec<(String, Arc<CompiledVulnerability>)> = findings
         .iter()
         .map(|finding| compiled(&finding.id, lookups).map(|record| (finding.id.clone(), record)))
         .collect::<Option<_>>()?;
