@@ -421,16 +421,21 @@ fn a_record_no_package_query_delivered_is_fetched_by_id() {
     assert_eq!(count(&transport, Method::Get, "/v1/vulns/"), 2);
 }
 
-#[test]
-fn a_record_that_fails_by_package_and_by_id_carries_the_last_error() {
-    let records = [record_json("T-1", "m", "alpha"), record_json("T-2", "m", "alpha")];
-    let transport = TestTransport::new(database_of(&records));
-    let settings = LookupSettings {
+/// Records fetched by package, one request at a time and one try each, so that scripted answers meet known requests.
+fn by_package_one_at_a_time() -> LookupSettings {
+    LookupSettings {
         record_plan: Some(RecordPlan::ByPackage),
         max_attempts: 1,
         concurrency: 1,
         ..LookupSettings::default()
-    };
+    }
+}
+
+#[test]
+fn a_record_that_fails_by_package_and_by_id_carries_the_last_error() {
+    let records = [record_json("T-1", "m", "alpha"), record_json("T-2", "m", "alpha")];
+    let transport = TestTransport::new(database_of(&records));
+    let settings = by_package_one_at_a_time();
     let batch = transport.database.handle(
         "POST",
         "/v1/querybatch",
@@ -450,12 +455,7 @@ fn a_record_that_fails_by_package_and_by_id_carries_the_last_error() {
 fn a_record_shared_by_two_packages_is_kept_when_one_query_fails() {
     let shared = r#"{"id":"S-1","modified":"m","affected":[{"package":{"ecosystem":"PyPI","name":"alpha"},"versions":["1.0"]},{"package":{"ecosystem":"PyPI","name":"beta"},"versions":["1.0"]}]}"#;
     let transport = TestTransport::new(database_of(&[shared.to_string()]));
-    let settings = LookupSettings {
-        record_plan: Some(RecordPlan::ByPackage),
-        max_attempts: 1,
-        concurrency: 1,
-        ..LookupSettings::default()
-    };
+    let settings = by_package_one_at_a_time();
     let batch = transport.database.handle(
         "POST",
         "/v1/querybatch",

@@ -106,8 +106,13 @@ impl Database {
 
     /// The record with this ID compiled for matching, compiled once and shared.
     pub fn compiled(&self, id: &str) -> Option<Arc<CompiledVulnerability>> {
-        let (record, compiled) = &self.records[*self.by_id.get(id)?];
-        Some(Arc::clone(compiled.get_or_init(|| Arc::new(CompiledVulnerability::new(record)))))
+        Some(Arc::clone(self.compiled_at(*self.by_id.get(id)?)))
+    }
+
+    /// Record number `index` compiled for matching, compiled on first use.
+    fn compiled_at(&self, index: usize) -> &Arc<CompiledVulnerability> {
+        let (record, compiled) = &self.records[index];
+        compiled.get_or_init(|| Arc::new(CompiledVulnerability::new(record)))
     }
 
     /// Every record that affects `version` of the PyPI package `name`, or with no version every record that names
@@ -119,15 +124,14 @@ impl Database {
             .get(&name)
             .into_iter()
             .flatten()
-            .map(|&index| &self.records[index])
-            .filter(|(record, compiled)| {
-                let compiled = compiled.get_or_init(|| Arc::new(CompiledVulnerability::new(record)));
+            .filter(|&&index| {
+                let compiled = self.compiled_at(index);
                 match version {
                     Some(version) => compiled.affects(&name, version).is_some(),
                     None => compiled.mentions(&name),
                 }
             })
-            .map(|(record, _)| record)
+            .map(|&index| &self.records[index].0)
             .collect();
         found.sort_by(|a, b| a.id.cmp(&b.id));
         found
