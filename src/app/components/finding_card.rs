@@ -85,68 +85,65 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
         }
         FindingDetail::Record(_) => html! { { finding.summary.clone().unwrap_or_else(|| "No summary given.".into()) } },
     };
-    let head = html! {
-        <div class="finding-head">
-            <span class={classes!("severity", rating.as_str())} title={badge_title} data-testid="severity">{ badge }</span>
-            <a class="vuln-id" href={osv_url(&finding.id)} target="_blank" rel="noopener noreferrer">{ &finding.id }</a>
-            <span class="finding-package"><strong>{ name }</strong>{ " " }{ version.clone() }</span>
-            <span class="location" title={dependency.dependency.origin.to_string()}>
-                { format!("{}:{}", dependency.dependency.origin.file, dependency.dependency.origin.line) }
-            </span>
-        </div>
-    };
-    if !props.full {
-        return html! {
-            <li class={classes!("finding", "is-stub", format!("sev-{}", rating.as_str()), finding.ignored.is_some().then_some("is-ignored"))}
-                data-testid="finding" data-package={name.clone()} data-version={version.clone()}
-                data-vuln={finding.id.clone()} data-aliases={finding.aliases.join(" ")}
-                data-severity={rating.as_str()} data-ignored={finding.ignored.is_some().to_string()} data-stub="true">
-                { head }
-                <p class="finding-summary">{ summary }</p>
-            </li>
+    // A stub shows the head and the summary; the rest (and its callback) is made only for a whole card.
+    let body = if props.full {
+        let details_id = format!("details-{}-{}-{}", name, props.at.finding, finding.id);
+        let on_toggle = {
+            let open = open.clone();
+            Callback::from(move |event: Event| {
+                let details: web_sys::HtmlDetailsElement = event.target_unchecked_into();
+                open.set(details.open());
+            })
         };
-    }
-    let details_id = format!("details-{}-{}-{}", name, props.at.finding, finding.id);
-    let on_toggle = {
-        let open = open.clone();
-        Callback::from(move |event: Event| {
-            let details: web_sys::HtmlDetailsElement = event.target_unchecked_into();
-            open.set(details.open());
-        })
+        html! {
+            <>
+                if !finding.aliases.is_empty() {
+                    <p class="aliases"><span class="muted">{ "Also known as " }</span>
+                        { for finding.aliases.iter().map(|alias| html! {
+                            <a class="alias" href={osv_url(alias)} target="_blank" rel="noopener noreferrer">{ alias }</a>
+                        }) }
+                    </p>
+                }
+                <p class="finding-summary">{ summary }</p>
+                if !finding.range_versions.is_empty() {
+                    <p class="finding-range"><span class="range-label">{ "range" }</span>
+                        { format!(" affects {} of the versions {version} allows", crate::ranges::version_list(&finding.range_versions)) }</p>
+                }
+                <p class="finding-meta">
+                    if finding.fixed_versions.is_empty() {
+                        if matches!(finding.detail, FindingDetail::Record(_)) { <span class="no-fix">{ "No fixed version yet" }</span> }
+                    } else {
+                        <span class="fix">{ "Fixed in " }{ finding.fixed_versions.join(", ") }</span>
+                    }
+                    if let Some(reason) = &finding.reason {
+                        <span class="why">{ format!("Matched: {reason}") }</span>
+                    }
+                </p>
+                <details class="finding-details" id={details_id} ontoggle={on_toggle} open={*open}>
+                    <summary>{ "Details" }</summary>
+                    if *open { { details(finding) } }
+                </details>
+                { triage_controls(&finding.id, finding.ignored.as_ref(), &ignoring, props) }
+            </>
+        }
+    } else {
+        html! { <p class="finding-summary">{ summary }</p> }
     };
     html! {
-        <li class={classes!("finding", format!("sev-{}", rating.as_str()), finding.ignored.is_some().then_some("is-ignored"))}
+        <li class={classes!("finding", (!props.full).then_some("is-stub"), format!("sev-{}", rating.as_str()), finding.ignored.is_some().then_some("is-ignored"))}
             data-testid="finding" data-package={name.clone()} data-version={version.clone()}
             data-vuln={finding.id.clone()} data-aliases={finding.aliases.join(" ")}
-            data-severity={rating.as_str()} data-ignored={finding.ignored.is_some().to_string()}>
-            { head }
-            if !finding.aliases.is_empty() {
-                <p class="aliases"><span class="muted">{ "Also known as " }</span>
-                    { for finding.aliases.iter().map(|alias| html! {
-                        <a class="alias" href={osv_url(alias)} target="_blank" rel="noopener noreferrer">{ alias }</a>
-                    }) }
-                </p>
-            }
-            <p class="finding-summary">{ summary }</p>
-            if !finding.range_versions.is_empty() {
-                <p class="finding-range"><span class="range-label">{ "range" }</span>
-                    { format!(" affects {} of the versions {version} allows", crate::ranges::version_list(&finding.range_versions)) }</p>
-            }
-            <p class="finding-meta">
-                if finding.fixed_versions.is_empty() {
-                    if matches!(finding.detail, FindingDetail::Record(_)) { <span class="no-fix">{ "No fixed version yet" }</span> }
-                } else {
-                    <span class="fix">{ "Fixed in " }{ finding.fixed_versions.join(", ") }</span>
-                }
-                if let Some(reason) = &finding.reason {
-                    <span class="why">{ format!("Matched: {reason}") }</span>
-                }
-            </p>
-            <details class="finding-details" id={details_id} ontoggle={on_toggle} open={*open}>
-                <summary>{ "Details" }</summary>
-                if *open { { details(finding) } }
-            </details>
-            { triage_controls(&finding.id, finding.ignored.as_ref(), &ignoring, props) }
+            data-severity={rating.as_str()} data-ignored={finding.ignored.is_some().to_string()}
+            data-stub={(!props.full).then_some("true")}>
+            <div class="finding-head">
+                <span class={classes!("severity", rating.as_str())} title={badge_title} data-testid="severity">{ badge }</span>
+                <a class="vuln-id" href={osv_url(&finding.id)} target="_blank" rel="noopener noreferrer">{ &finding.id }</a>
+                <span class="finding-package"><strong>{ name }</strong>{ " " }{ version.clone() }</span>
+                <span class="location" title={dependency.dependency.origin.to_string()}>
+                    { format!("{}:{}", dependency.dependency.origin.file, dependency.dependency.origin.line) }
+                </span>
+            </div>
+            { body }
         </li>
     }
 }
