@@ -67,15 +67,15 @@ pub struct PlanSummary {
     pub requests: usize,
 }
 
-/// Chooses the plan for fetching `records` records that belong to `packages` package versions, with `concurrency`
-/// requests in flight: the one with fewer round trips, where a plan of `n` requests takes `⌈n / concurrency⌉`
-/// round trips. On a tie, one GET per record wins, because its answers carry exactly the records needed, while a
+/// Chooses the plan for fetching `records` records that belong to `packages` package versions from a server that
+/// answers `parallel` requests at once: the one with fewer round trips, where a plan of `n` requests takes
+/// `⌈n / parallel⌉` round trips. On a tie, one GET per record wins, because its answers carry exactly the records needed, while a
 /// package query also returns records the cache already holds.
 ///
 /// A browser opens 6 HTTP/1.1 connections per host, so 40 records of 5 packages take 7 round trips by ID and 1 by
 /// package; 5 records of 5 packages take 1 either way, and go by ID.
-pub fn choose(records: usize, packages: usize, concurrency: usize) -> RecordPlan {
-    let round_trips = |requests: usize| requests.div_ceil(concurrency.max(1));
+pub fn choose(records: usize, packages: usize, parallel: usize) -> RecordPlan {
+    let round_trips = |requests: usize| requests.div_ceil(parallel.max(1));
     if round_trips(packages) < round_trips(records) {
         RecordPlan::ByPackage
     } else {

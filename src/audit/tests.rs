@@ -347,7 +347,7 @@ fn the_plan_with_fewer_round_trips_wins_and_ties_go_by_id() {
     assert_eq!(plan::choose(13, 12, 6), RecordPlan::ByPackage, "3 against 2");
     assert_eq!(plan::choose(12, 12, 6), RecordPlan::ById, "2 against 2");
     assert_eq!(plan::choose(0, 0, 6), RecordPlan::ById);
-    assert_eq!(plan::choose(3, 1, 0), RecordPlan::ByPackage, "a concurrency of 0 counts as 1");
+    assert_eq!(plan::choose(3, 1, 0), RecordPlan::ByPackage, "a parallelism of 0 counts as 1");
 }
 
 #[test]
