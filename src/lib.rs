@@ -22,6 +22,7 @@ pub mod audit;
 pub mod export;
 pub mod fix;
 pub mod markdown;
+pub mod markup;
 pub mod matching;
 pub mod model;
 pub mod offline;

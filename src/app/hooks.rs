@@ -346,3 +346,31 @@ pub fn use_audit(state: UseReducerHandle<AppState>, offline: UseReducerHandle<Of
     }
     UseAuditHandle { state, offline, running, cache: Rc::clone(&cache) }
 }
+
+/// Like `use_memo`, but the value is computed after the browser has drawn the frame that follows a change of `deps`,
+/// so that a costly value does not hold up that frame. `None` until then, and again after each change of `deps`
+/// until the new value is there.
+#[hook]
+pub fn use_memo_after_frame<T, D>(deps: D, compute: fn(&D) -> T) -> Option<Rc<T>>
+where
+    T: 'static,
+    D: PartialEq + Clone + 'static,
+{
+    let computed = use_state(|| None::<(D, Rc<T>)>);
+    {
+        let computed = computed.clone();
+        use_effect_with(deps.clone(), move |deps| {
+            let cancelled = Rc::new(Cell::new(false));
+            let (deps, cancelled_before_frame) = (deps.clone(), Rc::clone(&cancelled));
+            yew::platform::spawn_local(async move {
+                clock::after_next_frame().await;
+                if !cancelled_before_frame.get() {
+                    let value = Rc::new(compute(&deps));
+                    computed.set(Some((deps, value)));
+                }
+            });
+            move || cancelled.set(true)
+        });
+    }
+    computed.as_ref().filter(|(computed_for, _)| *computed_for == deps).map(|(_, value)| Rc::clone(value))
+}

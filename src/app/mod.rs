@@ -17,7 +17,7 @@ use self::components::report_view::ReportView;
 use self::components::sent_panel::SentPanel;
 use self::components::settings_panel::SettingsPanel;
 use self::components::status_bar::StatusBar;
-use self::hooks::use_audit;
+use self::hooks::{use_audit, use_memo_after_frame};
 use self::offline::{OfflineAction, OfflineState, Source};
 use self::state::{Action, AppState, Phase};
 use crate::export::ExportFormat;
@@ -194,9 +194,16 @@ pub fn app() -> Html {
         });
     }
 
+    // Packing a large input into the link takes tens of milliseconds; it waits until the finished report is drawn.
     let share = {
-        let key = (Rc::clone(&state.audited), state.ignores.clone(), state.view.clone());
-        use_memo(key, |(audited, ignores, view)| share_link(audited, ignores, view))
+        let key = (Rc::clone(&state.audited), state.ignores.clone(), state.view.clone(), state.phase == Phase::Done);
+        use_memo_after_frame(key, |(audited, ignores, view, done)| {
+            if *done {
+                share_link(audited, ignores, view)
+            } else {
+                Err("The share link is made when the audit ends".into())
+            }
+        })
     };
 
     {
@@ -337,7 +344,7 @@ pub fn app() -> Html {
                 parse_timing={state.parse_timing}
                 run={state.run}
                 {on_retry} />
-            <ReportView report={Rc::clone(&state.report)} view={state.view.clone()} share={(*share).clone()}
+            <ReportView report={Rc::clone(&state.report)} view={state.view.clone()} share={share.as_deref().cloned()}
                 shared_at={state.shared_at.clone().map(AttrValue::from)}
                 share_error={state.share_error.clone().map(AttrValue::from)}
                 {on_view} {on_ignore} {on_unignore} {on_export} />

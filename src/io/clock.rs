@@ -1,4 +1,6 @@
-//! The browser's clock, for link creation times, export timestamps and the expiry of ignore rules.
+//! The browser's clock, for link creation times, export timestamps and the expiry of ignore rules, and its frames.
+
+use wasm_bindgen::JsCast;
 
 /// Now, as RFC 3339 in UTC with seconds: `2026-11-25T12:00:00Z`.
 pub fn now_rfc3339() -> String {
@@ -18,4 +20,23 @@ pub fn monotonic_ms() -> f64 {
 /// Today in UTC, `YYYY-MM-DD`.
 pub fn today() -> String {
     now_rfc3339().chars().take(10).collect()
+}
+
+/// Resolves once the browser has drawn the next frame: after a `requestAnimationFrame` callback, a task later. Work
+/// that can wait (the share link, for one) runs after it, so that it never holds up the frame that shows a report.
+pub async fn after_next_frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let Some(window) = web_sys::window() else {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+            return;
+        };
+        // The frame callback runs before that frame is drawn; the timer it sets fires after.
+        let after_frame = wasm_bindgen::closure::Closure::once_into_js(move || {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback(&resolve);
+            }
+        });
+        let _ = window.request_animation_frame(after_frame.unchecked_ref());
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -82,6 +82,49 @@ test('hostile names, URLs and options in the input stay text', async () => {
   await context.close();
 });
 
+test('hostile text in the parts drawn in one piece (stub cards, the dependency table) stays text', async () => {
+  const context = await browser.browser.newContext();
+  const page = await context.newPage();
+  await hook(page);
+  await page.goto(`${BASE}/?pypi=off`);
+  await page.waitForSelector('[data-testid=status]');
+  // Forty findings ahead of it make the hostile advisory's card a stub when the report is first drawn, and a file
+  // name full of markup reaches every row's title and every card's place.
+  const pins = Array.from({ length: 40 }, (_, index) => `osv-lens-demo==1.3.2 ; python_version >= "3.${index}"`);
+  const name = '"><img src=x onerror="window.__xss=30"><b>requirements.txt';
+  await page.evaluate(() => {
+    const observer = new MutationObserver(() => {
+      if (document.querySelector('[data-testid=status]')?.dataset.state !== 'done') return;
+      observer.disconnect();
+      const card = document.querySelector('[data-testid=finding][data-vuln="OSVLENS-XSS-1"]');
+      window.__atDone = {
+        stub: card?.dataset.stub ?? null,
+        summary: card?.querySelector('.finding-summary')?.textContent ?? '',
+        place: card?.querySelector('.location')?.textContent ?? '',
+        titles: [...document.querySelectorAll('[data-testid=dependency] .location')].map((cell) => cell.title),
+        injected: [...document.querySelectorAll('#app b, #app img, #app script, #app svg')].map((node) => node.outerHTML),
+      };
+    });
+    observer.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+  });
+  await page.setInputFiles('[data-testid=file-input]', {
+    name, mimeType: 'text/plain', buffer: Buffer.from(`${pins.join('\n')}\nosv-lens-xss==1.0\n`),
+  });
+  assert.equal(await waitForEnd(page), 'done');
+  // The page as it was drawn when the status said `done`, before the stubs were made whole.
+  const drawn = await page.evaluate(() => window.__atDone);
+  assert.equal(drawn.stub, 'true', 'the hostile card is first drawn as a stub');
+  assert.match(drawn.summary, /Summary with markup <img src=x onerror=/, 'the summary is text in the stub');
+  assert.ok(drawn.place.startsWith(name), `the file name is text in the card: ${drawn.place}`);
+  assert.ok(drawn.titles.length === 41 && drawn.titles.every((title) => title.startsWith(name)),
+    'the file name is text in every row');
+  assert.deepEqual(drawn.injected, [], 'no element came from the data');
+  await assertNothingRan(page, 'stub cards and rows');
+  await page.waitForFunction(() => document.querySelector('[data-testid=finding][data-stub]') === null);
+  await assertNothingRan(page, 'whole cards');
+  await context.close();
+});
+
 test('hostile share links give a message and never run script', async () => {
   const context = await browser.browser.newContext();
   const page = await context.newPage();

@@ -10,6 +10,7 @@ use yew::prelude::*;
 use super::{markdown_view, same};
 use crate::export::osv_url;
 use crate::markdown::is_web_url;
+use crate::markup::Markup;
 use crate::report::{DependencyReport, Finding, FindingDetail, Report};
 use crate::severity::SeveritySource;
 use crate::triage::{FindingRef, Ignore};
@@ -25,10 +26,6 @@ pub struct FindingCardProps {
     pub on_ignore: Callback<Ignore>,
     /// The user stops ignoring an ID.
     pub on_unignore: Callback<String>,
-    /// The whole card; otherwise its head and summary only, until the list draws the rest (see
-    /// [`FindingsList`](super::findings_list::FindingsList)).
-    #[prop_or(true)]
-    pub full: bool,
 }
 
 impl FindingCardProps {
@@ -47,7 +44,6 @@ impl PartialEq for FindingCardProps {
     /// A new report leaves most cards as they were; only the cards whose finding changed render again.
     fn eq(&self, other: &Self) -> bool {
         self.at == other.at
-            && self.full == other.full
             && (same(&self.report, &other.report) || self.shown() == other.shown())
             && self.on_ignore == other.on_ignore
             && self.on_unignore == other.on_unignore
@@ -66,8 +62,97 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
     let ignoring = use_state_eq(|| false);
     let Some(dependency) = props.dependency() else { return Html::default() };
     let Some(finding) = dependency.findings.get(props.at.finding) else { return Html::default() };
-    let name = &dependency.dependency.name;
     let version = dependency.dependency.version_text();
+    let details_id = format!("details-{}-{}-{}", dependency.dependency.name, props.at.finding, finding.id);
+    let on_toggle = {
+        let open = open.clone();
+        Callback::from(move |event: Event| {
+            let details: web_sys::HtmlDetailsElement = event.target_unchecked_into();
+            open.set(details.open());
+        })
+    };
+    let body = html! {
+        <>
+            if !finding.range_versions.is_empty() {
+                <p class="finding-range"><span class="range-label">{ "range" }</span>
+                    { format!(" affects {} of the versions {version} allows", crate::ranges::version_list(&finding.range_versions)) }</p>
+            }
+            <p class="finding-meta">
+                if finding.fixed_versions.is_empty() {
+                    if matches!(finding.detail, FindingDetail::Record(_)) { <span class="no-fix">{ "No fixed version yet" }</span> }
+                } else {
+                    <span class="fix">{ "Fixed in " }{ finding.fixed_versions.join(", ") }</span>
+                }
+                if let Some(reason) = &finding.reason {
+                    <span class="why">{ format!("Matched: {reason}") }</span>
+                }
+            </p>
+            <details class="finding-details" id={details_id} ontoggle={on_toggle} open={*open}>
+                <summary>{ "Details" }</summary>
+                if *open { { details(finding) } }
+            </details>
+            { triage_controls(&finding.id, finding.ignored.as_ref(), &ignoring, props) }
+        </>
+    };
+    let mut card = yew::virtual_dom::VTag::new("li");
+    for (name, value) in card_attributes(dependency, finding, false) {
+        card.add_attribute(name, value);
+    }
+    let mut face = Markup::with_capacity(1024);
+    card_face(&mut face, dependency, finding);
+    card.add_child(Html::from_html_unchecked(face.into_string().into()));
+    card.add_child(body);
+    card.into()
+}
+
+/// The cards of `findings` as stubs, drawn in one piece (see [`crate::markup`]): each the whole card's `<li>` with
+/// every contract attribute, `data-stub="true"` and its face (head, aliases and summary), until the list makes it
+/// a whole [`FindingCard`].
+pub fn stub_cards(report: &Report, findings: &[FindingRef]) -> Html {
+    let mut markup = Markup::with_capacity(findings.len() * 900);
+    for at in findings {
+        let Some(dependency) = report.files.get(at.file).and_then(|file| file.dependencies.get(at.dependency)) else {
+            continue;
+        };
+        let Some(finding) = dependency.findings.get(at.finding) else { continue };
+        let attributes = card_attributes(dependency, finding, true);
+        let pairs: Vec<(&'static str, &str)> = attributes.iter().map(|(name, value)| (*name, value.as_str())).collect();
+        markup.open("li", &pairs);
+        card_face(&mut markup, dependency, finding);
+        markup.close("li");
+    }
+    Html::from_html_unchecked(markup.into_string().into())
+}
+
+/// The card's `<li>` attributes, the contract's among them; a stub also carries `data-stub="true"`.
+fn card_attributes(dependency: &DependencyReport, finding: &Finding, stub: bool) -> Vec<(&'static str, String)> {
+    let rating = finding.severity.rating;
+    let mut class = format!("finding sev-{}", rating.as_str());
+    if stub {
+        class.push_str(" is-stub");
+    }
+    if finding.ignored.is_some() {
+        class.push_str(" is-ignored");
+    }
+    let mut attributes = vec![
+        ("class", class),
+        ("data-testid", "finding".to_string()),
+        ("data-package", dependency.dependency.name.clone()),
+        ("data-version", dependency.dependency.version_text()),
+        ("data-vuln", finding.id.clone()),
+        ("data-aliases", finding.aliases.join(" ")),
+        ("data-severity", rating.as_str().to_string()),
+        ("data-ignored", finding.ignored.is_some().to_string()),
+    ];
+    if stub {
+        attributes.push(("data-stub", "true".to_string()));
+    }
+    attributes
+}
+
+/// The top of a card, the same on a stub and a whole card: severity, ID, package and place, the other IDs, and the
+/// summary. Links are osv.dev's, built from a fixed `https://` prefix.
+fn card_face(markup: &mut Markup, dependency: &DependencyReport, finding: &Finding) {
     let rating = finding.severity.rating;
     let badge = match finding.severity.score() {
         Some(score) => format!("{score:.1} {rating}"),
@@ -78,74 +163,35 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
         SeveritySource::Database(word) => format!("No CVSS vector; the advisory rates it {word}"),
         SeveritySource::Unknown => "The advisory gives no severity".to_string(),
     };
-    let summary = match &finding.detail {
-        FindingDetail::Pending => html! { <span class="muted">{ "Loading the advisory…" }</span> },
-        FindingDetail::Unavailable(reason) => {
-            html! { <span class="warning-text">{ format!("Advisory unavailable: {reason}") }</span> }
+    let origin = &dependency.dependency.origin;
+    let severity_class = format!("severity {}", rating.as_str());
+    let external = [("target", "_blank"), ("rel", "noopener noreferrer")];
+    markup.open("div", &[("class", "finding-head")]);
+    markup.element("span", &[("class", &severity_class), ("title", &badge_title), ("data-testid", "severity")], &badge);
+    let id_link = osv_url(&finding.id);
+    markup.element("a", &[("class", "vuln-id"), ("href", &id_link), external[0], external[1]], &finding.id);
+    markup.open("span", &[("class", "finding-package")]).element("strong", &[], &dependency.dependency.name);
+    markup.text(" ").text(&dependency.dependency.version_text()).close("span");
+    let place = format!("{}:{}", origin.file, origin.line);
+    markup.element("span", &[("class", "location"), ("title", &origin.to_string())], &place);
+    markup.close("div");
+    if !finding.aliases.is_empty() {
+        markup.open("p", &[("class", "aliases")]).element("span", &[("class", "muted")], "Also known as ");
+        for alias in &finding.aliases {
+            let link = osv_url(alias);
+            markup.element("a", &[("class", "alias"), ("href", &link), external[0], external[1]], alias);
         }
-        FindingDetail::Record(_) => html! { { finding.summary.clone().unwrap_or_else(|| "No summary given.".into()) } },
-    };
-    // A stub shows the head and the summary; the rest (and its callback) is made only for a whole card.
-    let body = if props.full {
-        let details_id = format!("details-{}-{}-{}", name, props.at.finding, finding.id);
-        let on_toggle = {
-            let open = open.clone();
-            Callback::from(move |event: Event| {
-                let details: web_sys::HtmlDetailsElement = event.target_unchecked_into();
-                open.set(details.open());
-            })
-        };
-        html! {
-            <>
-                if !finding.aliases.is_empty() {
-                    <p class="aliases"><span class="muted">{ "Also known as " }</span>
-                        { for finding.aliases.iter().map(|alias| html! {
-                            <a class="alias" href={osv_url(alias)} target="_blank" rel="noopener noreferrer">{ alias }</a>
-                        }) }
-                    </p>
-                }
-                <p class="finding-summary">{ summary }</p>
-                if !finding.range_versions.is_empty() {
-                    <p class="finding-range"><span class="range-label">{ "range" }</span>
-                        { format!(" affects {} of the versions {version} allows", crate::ranges::version_list(&finding.range_versions)) }</p>
-                }
-                <p class="finding-meta">
-                    if finding.fixed_versions.is_empty() {
-                        if matches!(finding.detail, FindingDetail::Record(_)) { <span class="no-fix">{ "No fixed version yet" }</span> }
-                    } else {
-                        <span class="fix">{ "Fixed in " }{ finding.fixed_versions.join(", ") }</span>
-                    }
-                    if let Some(reason) = &finding.reason {
-                        <span class="why">{ format!("Matched: {reason}") }</span>
-                    }
-                </p>
-                <details class="finding-details" id={details_id} ontoggle={on_toggle} open={*open}>
-                    <summary>{ "Details" }</summary>
-                    if *open { { details(finding) } }
-                </details>
-                { triage_controls(&finding.id, finding.ignored.as_ref(), &ignoring, props) }
-            </>
-        }
-    } else {
-        html! { <p class="finding-summary">{ summary }</p> }
-    };
-    html! {
-        <li class={classes!("finding", (!props.full).then_some("is-stub"), format!("sev-{}", rating.as_str()), finding.ignored.is_some().then_some("is-ignored"))}
-            data-testid="finding" data-package={name.clone()} data-version={version.clone()}
-            data-vuln={finding.id.clone()} data-aliases={finding.aliases.join(" ")}
-            data-severity={rating.as_str()} data-ignored={finding.ignored.is_some().to_string()}
-            data-stub={(!props.full).then_some("true")}>
-            <div class="finding-head">
-                <span class={classes!("severity", rating.as_str())} title={badge_title} data-testid="severity">{ badge }</span>
-                <a class="vuln-id" href={osv_url(&finding.id)} target="_blank" rel="noopener noreferrer">{ &finding.id }</a>
-                <span class="finding-package"><strong>{ name }</strong>{ " " }{ version.clone() }</span>
-                <span class="location" title={dependency.dependency.origin.to_string()}>
-                    { format!("{}:{}", dependency.dependency.origin.file, dependency.dependency.origin.line) }
-                </span>
-            </div>
-            { body }
-        </li>
+        markup.close("p");
     }
+    markup.open("p", &[("class", "finding-summary")]);
+    match &finding.detail {
+        FindingDetail::Pending => markup.element("span", &[("class", "muted")], "Loading the advisory…"),
+        FindingDetail::Unavailable(reason) => {
+            markup.element("span", &[("class", "warning-text")], &format!("Advisory unavailable: {reason}"))
+        }
+        FindingDetail::Record(_) => markup.text(finding.summary.as_deref().unwrap_or("No summary given.")),
+    };
+    markup.close("p");
 }
 
 fn details(finding: &Finding) -> Html {

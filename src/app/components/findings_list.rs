@@ -6,7 +6,7 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use super::finding_card::FindingCard;
+use super::finding_card::{stub_cards, FindingCard};
 use super::same;
 use crate::report::{counted, Report};
 use crate::severity::Rating;
@@ -38,9 +38,9 @@ impl PartialEq for FindingsListProps {
 }
 
 /// The cards drawn whole in the first frame of a report. A 348-package audit has about 400 findings, and drawing
-/// them all before the report shows took about 600 ms; the rest are drawn as heads with their summary first (every
-/// contract attribute included) and completed [`CARDS_PER_STEP`] at a time, a frame apart.
-const CARDS_AT_FIRST: usize = 40;
+/// them all before the report shows took about 600 ms; the rest are drawn first as stubs in one piece (every
+/// contract attribute included; see [`stub_cards`]) and made whole [`CARDS_PER_STEP`] at a time, a frame apart.
+const CARDS_AT_FIRST: usize = 16;
 
 /// The cards completed per step after the first frame.
 const CARDS_PER_STEP: usize = 80;
@@ -71,12 +71,13 @@ pub fn findings_list(props: &FindingsListProps) -> Html {
     if total == 0 {
         return Html::default();
     }
-    let card = |at: &FindingRef, full: bool| {
+    let card = |at: &FindingRef| {
         html! {
             <FindingCard key={format!("{}-{}-{}", at.file, at.dependency, at.finding)} report={Rc::clone(report)} at={*at}
-                on_ignore={props.on_ignore.clone()} on_unignore={props.on_unignore.clone()} {full} />
+                on_ignore={props.on_ignore.clone()} on_unignore={props.on_unignore.clone()} />
         }
     };
+    let whole = listing.shown.len().min(*complete);
     let clear = {
         let (on_view, view) = (props.on_view.clone(), props.view.clone());
         Callback::from(move |_| on_view.emit(View { sort: view.sort, ..View::default() }))
@@ -95,13 +96,14 @@ pub fn findings_list(props: &FindingsListProps) -> Html {
                 </p>
             }
             <ul class="findings" data-testid="findings">
-                { for listing.shown.iter().enumerate().map(|(index, at)| card(at, index < *complete)) }
+                <>{ for listing.shown[..whole].iter().map(card) }</>
+                { stub_cards(report, &listing.shown[whole..]) }
             </ul>
             if !listing.ignored.is_empty() {
                 <details class="ignored-section" data-testid="ignored" open=true>
                     <summary>{ format!("Ignored ({})", listing.ignored.len()) }</summary>
                     <p class="muted">{ "Ignored findings are not counted in the totals." }</p>
-                    <ul class="findings ignored">{ for listing.ignored.iter().map(|at| card(at, true)) }</ul>
+                    <ul class="findings ignored">{ for listing.ignored.iter().map(card) }</ul>
                 </details>
             }
         </section>

@@ -13,6 +13,7 @@ use yew::prelude::*;
 use super::same;
 
 use crate::fix::{self, DiffLineKind, FileFix, FixPlan};
+use crate::markup::Markup;
 use crate::ranges::RangeState;
 use crate::report::{DependencyReport, FileReport, Report};
 use crate::sources::{ParsedFile, ParsedInput};
@@ -25,28 +26,38 @@ fn joined<T: ToString>(versions: &[T]) -> String {
     versions.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
 }
 
-/// The verdict on a range dependency, for its row.
-pub fn range_verdict(report: &DependencyReport) -> Html {
-    let Some(verdict) = &report.range else { return Html::default() };
+/// The verdict on a range dependency, for its row (see [`crate::markup`]).
+pub fn range_verdict(markup: &mut Markup, report: &DependencyReport) {
+    let Some(verdict) = &report.range else { return };
     let state = match verdict.state {
         RangeState::AllAffected => "all",
         RangeState::SomeAffected => "some",
         RangeState::NoneAffected => "none",
         RangeState::Undetermined => "undetermined",
     };
-    html! {
-        <div class="range-verdict" data-testid="range-verdict" data-state={state} data-safe={joined(&verdict.safe)}
-            data-lower-bound={joined(verdict.safe_lower_bound.as_slice())}>
-            <p><span class="range-label">{ "range" }</span>{ " " }{ verdict.sentence() }</p>
-            { lines(&verdict.notes()) }
-        </div>
+    let (safe, lower_bound) = (joined(&verdict.safe), joined(verdict.safe_lower_bound.as_slice()));
+    markup.open(
+        "div",
+        &[
+            ("class", "range-verdict"),
+            ("data-testid", "range-verdict"),
+            ("data-state", state),
+            ("data-safe", &safe),
+            ("data-lower-bound", &lower_bound),
+        ],
+    );
+    markup.open("p", &[]).element("span", &[("class", "range-label")], "range").text(" ").text(&verdict.sentence());
+    markup.close("p").open("ul", &[("class", "notes-list")]);
+    for note in verdict.notes() {
+        markup.element("li", &[], &note);
     }
+    markup.close("ul").close("div");
 }
 
-/// The one-line plan of a vulnerable dependency, for its row.
-pub fn plan_line(report: &DependencyReport) -> Html {
-    let Some(plan) = &report.fix else { return Html::default() };
-    html! { <p class="fix-line"><strong>{ "Fix: " }</strong>{ plan.headline() }</p> }
+/// The one-line plan of a vulnerable dependency, for its row (see [`crate::markup`]).
+pub fn plan_line(markup: &mut Markup, report: &DependencyReport) {
+    let Some(plan) = &report.fix else { return };
+    markup.open("p", &[("class", "fix-line")]).element("strong", &[], "Fix: ").text(&plan.headline()).close("p");
 }
 
 fn download_name(file_name: &str) -> String {

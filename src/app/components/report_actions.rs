@@ -7,8 +7,8 @@ use crate::export::ExportFormat;
 /// Props of [`ReportActions`].
 #[derive(Properties, PartialEq)]
 pub struct ReportActionsProps {
-    /// The share link's full address, or why there is none.
-    pub share: Result<AttrValue, AttrValue>,
+    /// The share link's full address, or why there is none; `None` while it is being made.
+    pub share: Option<Result<AttrValue, AttrValue>>,
     /// An export was asked for.
     pub on_export: Callback<ExportFormat>,
 }
@@ -33,13 +33,14 @@ pub fn report_actions(props: &ReportActionsProps) -> Html {
             </div>
             <div class="share">
                 { match &props.share {
-                    Ok(href) => html! {
+                    Some(Ok(href)) => html! {
                         <a class="share-link" data-testid="share-link" href={href.clone()}
                             title="The inputs, settings and ignores are packed into the link after the #, which browsers never send to a server">
                             { "Share link" }
                         </a>
                     },
-                    Err(reason) => html! { <span class="muted" data-testid="share-unavailable">{ reason.clone() }</span> },
+                    Some(Err(reason)) => html! { <span class="muted" data-testid="share-unavailable">{ reason.clone() }</span> },
+                    None => html! { <span class="muted" data-testid="share-pending">{ "Making the share link…" }</span> },
                 } }
             </div>
         </div>

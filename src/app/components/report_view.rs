@@ -11,8 +11,9 @@ use super::report_actions::ReportActions;
 use super::same;
 use super::summary_bar::SummaryBar;
 use crate::export::ExportFormat;
+use crate::markup::Markup;
 use crate::model::DependencyVersion;
-use crate::report::{counted, DependencyReport, DependencyState, Report};
+use crate::report::{counted, DependencyReport, DependencyState, FileReport, Report};
 use crate::sources::{NoteLevel, SourceError};
 use crate::triage::{Ignore, View};
 
@@ -23,8 +24,8 @@ pub struct ReportViewProps {
     pub report: Rc<Report>,
     /// The findings list's filter and sort.
     pub view: View,
-    /// The share link's address, or why there is none.
-    pub share: Result<AttrValue, AttrValue>,
+    /// The share link's address, or why there is none; `None` while it is being made.
+    pub share: Option<Result<AttrValue, AttrValue>>,
     /// When the share link this page was opened from was made.
     #[prop_or_default]
     pub shared_at: Option<AttrValue>,
@@ -129,14 +130,7 @@ fn file_section(props: &FileSectionProps) -> Html {
                 </details>
             }
             if !file.dependencies.is_empty() {
-                <table class="dependencies">
-                    <thead>
-                        <tr><th scope="col">{ "Package" }</th><th scope="col">{ "Version" }</th><th scope="col">{ "Status" }</th><th scope="col">{ "Line" }</th></tr>
-                    </thead>
-                    { for (0..file.dependencies.len()).map(|index| html! {
-                        <DependencyRows report={Rc::clone(&props.report)} file={props.index} {index} />
-                    }) }
-                </table>
+                { dependency_table(file) }
             }
         </section>
     }
@@ -153,30 +147,24 @@ fn source_error(error: &SourceError) -> Html {
     }
 }
 
-/// One dependency's rows, by file and index; rendered again only when that dependency changed.
-#[derive(Properties)]
-struct DependencyRowsProps {
-    report: Rc<Report>,
-    file: usize,
-    index: usize,
-}
-
-impl DependencyRowsProps {
-    fn dependency(&self) -> Option<&DependencyReport> {
-        self.report.files.get(self.file)?.dependencies.get(self.index)
+/// The file's dependencies, drawn in one piece (see [`crate::markup`]): the table has no controls, and its
+/// hundreds of rows, made node by node, held up the report. One `<tbody>` per dependency, contract
+/// `[data-testid=dependency]` with `data-package`, `data-version` and `data-state`.
+fn dependency_table(file: &FileReport) -> Html {
+    let mut markup = Markup::with_capacity(512 + file.dependencies.len() * 400);
+    markup.open("table", &[("class", "dependencies")]).open("thead", &[]).open("tr", &[]);
+    for heading in ["Package", "Version", "Status", "Line"] {
+        markup.element("th", &[("scope", "col")], heading);
     }
-}
-
-impl PartialEq for DependencyRowsProps {
-    fn eq(&self, other: &Self) -> bool {
-        (self.file, self.index) == (other.file, other.index)
-            && (same(&self.report, &other.report) || self.dependency() == other.dependency())
+    markup.close("tr").close("thead");
+    for dependency in &file.dependencies {
+        dependency_rows(&mut markup, dependency);
     }
+    markup.close("table");
+    Html::from_html_unchecked(markup.into_string().into())
 }
 
-#[function_component(DependencyRows)]
-fn dependency_rows(props: &DependencyRowsProps) -> Html {
-    let Some(report) = props.dependency() else { return Html::default() };
+fn dependency_rows(markup: &mut Markup, report: &DependencyReport) {
     let dependency = &report.dependency;
     let version = dependency.version_text();
     let version_label = match &dependency.version {
@@ -195,29 +183,43 @@ fn dependency_rows(props: &DependencyRowsProps) -> Html {
             (format!("{}{worst}", counted(open, "vulnerability", "vulnerabilities")), None)
         }
         DependencyState::Clean => ("no known vulnerabilities".to_string(), None),
-        DependencyState::Skipped(reason) => ("skipped".to_string(), Some(reason.clone())),
-        DependencyState::Unchecked(reason) => ("unchecked".to_string(), Some(reason.clone())),
+        DependencyState::Skipped(reason) => ("skipped".to_string(), Some(reason)),
+        DependencyState::Unchecked(reason) => ("unchecked".to_string(), Some(reason)),
         DependencyState::Pending => ("checking…".to_string(), None),
     };
     let state = report.state.as_str();
-    html! {
-        <tbody class={classes!("dependency", state)} data-testid="dependency" data-package={dependency.name.clone()}
-            data-version={version} data-state={state}>
-            <tr>
-                <th scope="row" class="package">{ &dependency.name }</th>
-                <td class="version">{ version_label }</td>
-                <td class="state">
-                    <span class={classes!("badge", state, worst.map(|rating| format!("worst-{}", rating.as_str())))}>{ badge }</span>
-                    if let Some(reason) = reason { <span class="reason">{ reason }</span> }
-                </td>
-                <td class="location" title={dependency.origin.to_string()}>{ dependency.origin.line }</td>
-            </tr>
-            if report.range.is_some() {
-                <tr class="range-row"><td colspan="4">{ fix_view::range_verdict(report) }</td></tr>
-            }
-            if report.fix.is_some() {
-                <tr class="fix-row"><td colspan="4">{ fix_view::plan_line(report) }</td></tr>
-            }
-        </tbody>
+    let badge_class = match worst {
+        Some(rating) => format!("badge {state} worst-{}", rating.as_str()),
+        None => format!("badge {state}"),
+    };
+    let (body_class, origin, line) =
+        (format!("dependency {state}"), dependency.origin.to_string(), dependency.origin.line);
+    markup.open(
+        "tbody",
+        &[
+            ("class", &body_class),
+            ("data-testid", "dependency"),
+            ("data-package", &dependency.name),
+            ("data-version", &version),
+            ("data-state", state),
+        ],
+    );
+    markup.open("tr", &[]).element("th", &[("scope", "row"), ("class", "package")], &dependency.name);
+    markup.element("td", &[("class", "version")], &version_label);
+    markup.open("td", &[("class", "state")]).element("span", &[("class", &badge_class)], &badge);
+    if let Some(reason) = reason {
+        markup.element("span", &[("class", "reason")], reason);
     }
+    markup.close("td").element("td", &[("class", "location"), ("title", &origin)], &line.to_string()).close("tr");
+    if report.range.is_some() {
+        markup.open("tr", &[("class", "range-row")]).open("td", &[("colspan", "4")]);
+        fix_view::range_verdict(markup, report);
+        markup.close("td").close("tr");
+    }
+    if report.fix.is_some() {
+        markup.open("tr", &[("class", "fix-row")]).open("td", &[("colspan", "4")]);
+        fix_view::plan_line(markup, report);
+        markup.close("td").close("tr");
+    }
+    markup.close("tbody");
 }
