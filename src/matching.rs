@@ -124,11 +124,12 @@ impl CompiledRange {
 /// A record's `versions` list for one package. Most PyPI versions are plain release numbers (`2.4.1`); two of those
 /// are equal per PEP 440 exactly when their texts agree once trailing `.0` segments are dropped. Those are kept as
 /// text and compared as text; only the others are parsed. A record lists up to thousands of versions, and parsing
-/// and hashing every one of them was most of the cost of reading an advisory.
+/// and hashing every one of them was most of the cost of reading an advisory; a string each was still most of the
+/// cost of compiling the records of an audit, so the plain ones share one string.
 #[derive(Debug, Clone, Default)]
 struct ListedVersions {
-    /// Plain release numbers, trailing `.0` segments dropped.
-    plain: Vec<String>,
+    /// Plain release numbers, trailing `.0` segments dropped, each followed by a newline; a newline first.
+    plain: String,
     /// Every other listed version, parsed.
     parsed: Vec<Version>,
 }
@@ -138,7 +139,13 @@ impl ListedVersions {
         let mut listed = Self::default();
         for text in texts {
             match plain_release_key(text) {
-                Some(key) => listed.plain.push(key.to_string()),
+                Some(key) => {
+                    if listed.plain.is_empty() {
+                        listed.plain.push('\n');
+                    }
+                    listed.plain.push_str(key);
+                    listed.plain.push('\n');
+                }
                 None => listed.parsed.extend(parse(text)),
             }
         }
@@ -164,12 +171,19 @@ impl ListedVersions {
             }
             release = rest;
         }
-        let key = release.iter().map(u64::to_string).collect::<Vec<_>>().join(".");
-        self.plain.contains(&key)
+        let mut line = String::from("\n");
+        for (index, segment) in release.iter().enumerate() {
+            if index > 0 {
+                line.push('.');
+            }
+            line.push_str(&segment.to_string());
+        }
+        line.push('\n');
+        self.plain.contains(&line)
     }
 
     fn versions(&self) -> impl Iterator<Item = Version> + '_ {
-        self.plain.iter().filter_map(|text| Version::from_str(text).ok()).chain(self.parsed.iter().cloned())
+        self.plain.lines().filter_map(|text| Version::from_str(text).ok()).chain(self.parsed.iter().cloned())
     }
 }
 
