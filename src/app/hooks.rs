@@ -292,7 +292,9 @@ impl UseAuditHandle {
             }
             batcher.push(Action::Finish(run));
             batcher.flush();
-            // Saving hundreds of records in IndexedDB takes a while; the report does not wait for it.
+            // Saving hundreds of records in IndexedDB takes a while, and handing them over to it tens of
+            // milliseconds of this thread; the report is drawn first.
+            clock::after_next_frame().await;
             unsaved.save(&cache, &mut |event| batcher.push(Action::Event(run, event))).await;
             batcher.flush();
         };

@@ -3,8 +3,12 @@
 //!
 //! The first failure (storage full, IndexedDB missing, a write refused) switches the cache off for the rest of the
 //! session: the page says so and audits go on without it.
+//!
+//! A cache found empty when the page opened it, and written nothing since, is not read: asking IndexedDB for
+//! hundreds of absent records held up the first audit's record requests by tens of milliseconds. (Records another
+//! tab writes meanwhile are then missed until a reload: a miss is fetched, never wrong.)
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -26,6 +30,8 @@ pub struct IdbRecordCache {
     connection: RefCell<Option<Rc<Connection>>>,
     /// Why the cache is off for the rest of the session.
     broken: RefCell<Option<String>>,
+    /// False while the cache is known to be empty: it was when opened, and nothing was stored since.
+    may_hold_records: Cell<Option<bool>>,
 }
 
 impl IdbRecordCache {
@@ -52,7 +58,12 @@ impl IdbRecordCache {
     pub fn warm(self: &Rc<Self>) {
         let cache = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
-            let _ = cache.connection().await;
+            let Ok(connection) = cache.connection().await else { return };
+            let count = connection.count(STORE).await;
+            // A store that finished first settled it already.
+            if cache.may_hold_records.get().is_none() {
+                cache.may_hold_records.set(Some(count.map_or(true, |count| count > 0)));
+            }
         });
     }
 
@@ -87,6 +98,7 @@ impl IdbRecordCache {
         let connection = self.connection_anyway().await?;
         let count = connection.count(STORE).await.map_err(|error| error.to_string())?;
         connection.clear(STORE).await.map_err(|error| error.to_string())?;
+        self.may_hold_records.set(Some(false));
         Ok(count)
     }
 }
@@ -97,6 +109,9 @@ fn text_field(value: &JsValue, name: &str) -> Option<String> {
 
 impl RecordCache for IdbRecordCache {
     async fn load(&self, wanted: &[VulnRef]) -> Result<BTreeMap<String, Rc<Vulnerability>>, String> {
+        if self.may_hold_records.get() == Some(false) {
+            return Ok(BTreeMap::new());
+        }
         let connection = self.connection().await?;
         let keys: Vec<JsValue> = wanted.iter().map(|vuln| JsValue::from_str(&vuln.id)).collect();
         let values = connection.get_many(STORE, &keys).await.map_err(|error| self.fail(error))?;
@@ -124,6 +139,7 @@ impl RecordCache for IdbRecordCache {
             let _ = js_sys::Reflect::set(&value, &JsValue::from_str("json"), &JsValue::from_str(json));
             entries.push((JsValue::from_str(id), JsValue::from(value)));
         }
+        self.may_hold_records.set(Some(true));
         connection.put_many(STORE, entries).await.map_err(|error| self.fail(error))
     }
 }
