@@ -76,19 +76,22 @@ impl Markup {
 /// Appends `text` with the five characters that can end a text or a quoted attribute value (`&`, `<`, `>`, `"`,
 /// `'`) written as character references.
 pub fn escape_into(out: &mut String, text: &str) {
-    let mut rest = text;
-    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
-        out.push_str(&rest[..at]);
-        out.push_str(match rest.as_bytes()[at] {
+    // A byte loop: the five are ASCII, so every cut falls on a character boundary.
+    let mut written = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let reference = match byte {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            _ => "&#39;",
-        });
-        rest = &rest[at + 1..];
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[written..at]);
+        out.push_str(reference);
+        written = at + 1;
     }
-    out.push_str(rest);
+    out.push_str(&text[written..]);
 }
 
 /// A tag or attribute name the program may write: lower-case ASCII letters, digits and `-`, starting with a letter.

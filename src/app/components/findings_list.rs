@@ -40,7 +40,7 @@ impl PartialEq for FindingsListProps {
 /// The cards drawn whole in the first frame of a report. A 348-package audit has about 400 findings, and drawing
 /// them all before the report shows took about 600 ms; the rest are drawn first as stubs in one piece (every
 /// contract attribute included; see [`stub_cards`]) and made whole [`CARDS_PER_STEP`] at a time, a frame apart.
-const CARDS_AT_FIRST: usize = 16;
+const CARDS_AT_FIRST: usize = 8;
 
 /// The cards completed per step after the first frame.
 const CARDS_PER_STEP: usize = 80;
