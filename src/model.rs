@@ -162,10 +162,27 @@ impl Dependency {
 /// Normalises a distribution name per PEP 503. Names that are not valid are lower-cased as they are, so that the
 /// caller can still show them.
 pub fn normalize_name(name: &str) -> String {
-    match PackageName::new(name.trim().to_string()) {
-        Ok(package) => package.to_string(),
-        Err(_) => name.trim().to_lowercase(),
+    let name = name.trim();
+    if is_normalized(name) {
+        // Most names arrive normalised (lockfiles write them so; pep508_rs gives them so); they are copied as they
+        // are rather than validated and rebuilt.
+        return name.to_string();
     }
+    match PackageName::new(name.to_string()) {
+        Ok(package) => package.to_string(),
+        Err(_) => name.to_lowercase(),
+    }
+}
+
+/// True when `name` is a valid name already in PEP 503 form: lower-case ASCII letters and digits, with single `-`
+/// between them.
+fn is_normalized(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let alphanumeric = |byte: u8| byte.is_ascii_lowercase() || byte.is_ascii_digit();
+    bytes.first().is_some_and(|&first| alphanumeric(first))
+        && bytes.last().is_some_and(|&last| alphanumeric(last))
+        && bytes.iter().all(|&byte| alphanumeric(byte) || byte == b'-')
+        && !name.contains("--")
 }
 
 #[cfg(test)]
@@ -177,6 +194,14 @@ mod tests {
         assert_eq!(normalize_name("Django"), "django");
         assert_eq!(normalize_name("zope.interface"), "zope-interface");
         assert_eq!(normalize_name("Foo__Bar-.baz"), "foo-bar-baz");
+        for normal in ["django", "zope-interface", "a", "py3-x2"] {
+            assert!(is_normalized(normal), "{normal}");
+            assert_eq!(normalize_name(normal), normal);
+        }
+        for other in ["", "-a", "a-", "a--b", "A", "a_b", "a.b", "a b", "é"] {
+            assert!(!is_normalized(other), "{other}");
+        }
+        assert_eq!(normalize_name("  requests "), "requests");
     }
 
     #[test]

@@ -1,40 +1,47 @@
 //! Logical lines: pip's `preprocess` (join `\` continuations, then strip comments), keeping the file position of
 //! every byte so that errors point at the physical place.
 
+use std::borrow::Cow;
+
 use crate::sources::LineIndex;
 
 /// One logical line: physical lines joined at `\` continuations, the comment removed, trimmed. Never empty.
 #[derive(Debug, Clone)]
-pub(super) struct LogicalLine {
-    /// The joined, comment-free, trimmed text.
-    pub text: String,
-    /// Where the text's pieces come from: `(index in text, offset in the file)` of the first byte of each piece, in
-    /// order, the first at index 0. A piece's bytes are consecutive in the file. (One entry per piece rather than
-    /// per byte: the parse of a large file allocated and copied eight bytes of offsets per byte of text.)
-    pieces: Vec<(usize, usize)>,
+pub(super) struct LogicalLine<'a> {
+    /// The joined, comment-free, trimmed text: the file's own text when the line continues nothing (most lines).
+    pub text: Cow<'a, str>,
+    /// The file offset of the text's first byte: where its first piece starts.
+    start: usize,
+    /// Where the text's later pieces come from: `(index in text, offset in the file)` of the first byte of each
+    /// piece after the first, in order. A piece's bytes are consecutive in the file. (One entry per piece rather than
+    /// per byte, and none for a line of one piece: a large file's parse spent much of its time allocating these.)
+    later_pieces: Vec<(usize, usize)>,
 }
 
-impl LogicalLine {
+impl<'a> LogicalLine<'a> {
     /// The file offset of byte `index` of the text; `index == text.len()` gives the place just after the last byte.
     pub fn offset(&self, index: usize) -> usize {
         if index >= self.text.len() {
             return if self.text.is_empty() { 0 } else { self.offset(self.text.len() - 1) + 1 };
         }
-        let piece = self.pieces.partition_point(|&(start, _)| start <= index).saturating_sub(1);
-        let (start, file_offset) = self.pieces[piece];
+        let later = self.later_pieces.partition_point(|&(start, _)| start <= index);
+        let (start, file_offset) = match later {
+            0 => (0, self.start),
+            _ => self.later_pieces[later - 1],
+        };
         file_offset + (index - start)
     }
 
     /// The logical line of a physical line that continues nothing and is not continued, which starts at
     /// `file_offset`; `None` when nothing is left once the comment is cut.
-    fn single(content: &str, file_offset: usize) -> Option<Self> {
+    fn single(content: &'a str, file_offset: usize) -> Option<Self> {
         let kept = content[..comment_start(content).unwrap_or(content.len())].trim_end();
         let trimmed = kept.trim_start();
         if trimmed.is_empty() {
             return None;
         }
         let start = file_offset + (kept.len() - trimmed.len());
-        Some(Self { text: trimmed.to_string(), pieces: vec![(0, start)] })
+        Some(Self { text: Cow::Borrowed(trimmed), start, later_pieces: Vec::new() })
     }
 
     /// The file span of the text bytes `start..end`, as `(start, end)` offsets with `end` just past the last byte.
@@ -49,7 +56,7 @@ impl LogicalLine {
 /// next one (all backslashes at either end of a joined line are dropped, as pip's `strip("\\")` does), except that a
 /// comment line never continues; then the comment is cut and the line trimmed; blank lines are dropped. A UTF-8 byte
 /// order mark at the start is skipped.
-pub(super) fn logical_lines(index: &LineIndex<'_>) -> Vec<LogicalLine> {
+pub(super) fn logical_lines<'a>(index: &LineIndex<'a>) -> Vec<LogicalLine<'a>> {
     let mut lines = Vec::new();
     let mut pending: Option<Builder> = None;
     for (line_start, line) in index.physical_lines() {
@@ -59,7 +66,7 @@ pub(super) fn logical_lines(index: &LineIndex<'_>) -> Vec<LogicalLine> {
             // A line of its own, the common case: no joining, so no builder.
             lines.extend(LogicalLine::single(content, line_start));
         } else if is_comment || !content.ends_with('\\') {
-            let mut builder = pending.take().unwrap_or_default();
+            let mut builder = pending.take().unwrap_or_else(Builder::new);
             if is_comment {
                 // pip prefixes a space so that the comment is cut even when it ends a continued line.
                 builder.push_str(" ", line_start);
@@ -69,7 +76,7 @@ pub(super) fn logical_lines(index: &LineIndex<'_>) -> Vec<LogicalLine> {
         } else {
             let kept = content.trim_start_matches('\\');
             let kept_start = line_start + (content.len() - kept.len());
-            pending.get_or_insert_with(Builder::default).push_str(kept.trim_end_matches('\\'), kept_start);
+            pending.get_or_insert_with(Builder::new).push_str(kept.trim_end_matches('\\'), kept_start);
         }
     }
     if let Some(builder) = pending {
@@ -79,13 +86,18 @@ pub(super) fn logical_lines(index: &LineIndex<'_>) -> Vec<LogicalLine> {
 }
 
 /// Collects the pieces of one logical line.
-#[derive(Default)]
 struct Builder {
     text: String,
     pieces: Vec<(usize, usize)>,
 }
 
 impl Builder {
+    /// A builder with room for a requirement and a few `--hash` options, the usual continued line: growing from
+    /// nothing took a handful of reallocations per line.
+    fn new() -> Self {
+        Self { text: String::with_capacity(320), pieces: Vec::with_capacity(4) }
+    }
+
     fn push_str(&mut self, piece: &str, file_offset: usize) {
         if !piece.is_empty() {
             self.pieces.push((self.text.len(), file_offset));
@@ -95,7 +107,7 @@ impl Builder {
 
     /// Cuts the comment (pip's `(^|\s+)#.*$`: a `#` at the start or after whitespace) and trims; `None` when
     /// nothing is left.
-    fn finish(mut self) -> Option<LogicalLine> {
+    fn finish<'a>(mut self) -> Option<LogicalLine<'a>> {
         let cut = comment_start(&self.text).unwrap_or(self.text.len());
         let end = self.text[..cut].trim_end().len();
         let start = end - self.text[..end].trim_start().len();
@@ -104,17 +116,17 @@ impl Builder {
         }
         // The pieces of the kept bytes `start..end`, renumbered from 0; the first may begin before `start`.
         let first = self.pieces.partition_point(|&(piece_start, _)| piece_start <= start).saturating_sub(1);
-        let pieces = self.pieces[first..]
-            .iter()
-            .take_while(|&&(piece_start, _)| piece_start < end)
-            .map(|&(piece_start, file_offset)| match piece_start.checked_sub(start) {
+        let mut pieces = self.pieces[first..].iter().take_while(|&&(piece_start, _)| piece_start < end).map(
+            |&(piece_start, file_offset)| match piece_start.checked_sub(start) {
                 Some(index) => (index, file_offset),
                 None => (0, file_offset + (start - piece_start)),
-            })
-            .collect();
+            },
+        );
+        let (_, text_start) = pieces.next().expect("the kept bytes lie in a piece");
+        let later_pieces = pieces.collect();
         self.text.truncate(end);
         let text = if start == 0 { self.text } else { self.text[start..].to_string() };
-        Some(LogicalLine { text, pieces })
+        Some(LogicalLine { text: Cow::Owned(text), start: text_start, later_pieces })
     }
 }
 
@@ -131,7 +143,7 @@ mod tests {
     use super::*;
 
     fn texts(text: &str) -> Vec<String> {
-        logical_lines(&LineIndex::new(text)).into_iter().map(|line| line.text).collect()
+        logical_lines(&LineIndex::new(text)).into_iter().map(|line| line.text.into_owned()).collect()
     }
 
     #[test]

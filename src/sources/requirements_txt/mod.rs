@@ -88,7 +88,7 @@ struct SplitLine<'a> {
     options_error: Option<options::SplitError>,
 }
 
-fn split_line(line: &LogicalLine) -> SplitLine<'_> {
+fn split_line<'a>(line: &'a LogicalLine<'_>) -> SplitLine<'a> {
     let options_at = options::options_start(&line.text);
     let requirement_end = line.text[..options_at].trim_end().len();
     match options::split_words(&line.text, options_at) {
@@ -298,7 +298,7 @@ pub(crate) fn line_layouts(text: &str) -> Vec<LineLayout> {
                 })
                 .collect();
             let offsets = (0..line.text.len()).map(|index| line.offset(index)).collect();
-            LineLayout { text: line.text.clone(), offsets, requirement_end: split.requirement_end, hashes }
+            LineLayout { text: line.text.to_string(), offsets, requirement_end: split.requirement_end, hashes }
         })
         .collect()
 }

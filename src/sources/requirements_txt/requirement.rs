@@ -27,7 +27,7 @@ pub(super) struct Place<'a> {
     /// Positions in the file.
     pub index: &'a LineIndex<'a>,
     /// The logical line being read.
-    pub line: &'a LogicalLine,
+    pub line: &'a LogicalLine<'a>,
     /// The markers of this file already read without error: a file repeats the same few markers on many lines,
     /// and reading one builds a decision diagram.
     pub valid_markers: &'a RefCell<BTreeSet<String>>,
