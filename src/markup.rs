@@ -19,16 +19,12 @@ impl Markup {
         Self { html: String::with_capacity(bytes) }
     }
 
-    /// Opens `<tag name="value" …>`. Attributes with an empty name are left out, so that optional ones can be
-    /// listed in place (see [`Markup::optional`]).
+    /// Opens `<tag name="value" …>`.
     pub fn open(&mut self, tag: &'static str, attributes: &[(&'static str, &str)]) -> &mut Self {
         debug_assert!(is_name(tag), "tag name {tag:?}");
         self.html.push('<');
         self.html.push_str(tag);
         for &(name, value) in attributes {
-            if name.is_empty() {
-                continue;
-            }
             debug_assert!(is_name(name), "attribute name {name:?}");
             self.html.push(' ');
             self.html.push_str(name);
@@ -57,14 +53,6 @@ impl Markup {
     /// `<tag attributes>text</tag>`.
     pub fn element(&mut self, tag: &'static str, attributes: &[(&'static str, &str)], text: &str) -> &mut Self {
         self.open(tag, attributes).text(text).close(tag)
-    }
-
-    /// An attribute for [`Markup::open`] that is there only when `value` is: `("", "")` (left out) otherwise.
-    pub fn optional<'a>(name: &'static str, value: Option<&'a str>) -> (&'static str, &'a str) {
-        match value {
-            Some(value) => (name, value),
-            None => ("", ""),
-        }
     }
 
     /// The markup written.
@@ -142,12 +130,9 @@ mod tests {
     }
 
     #[test]
-    fn elements_nest_and_optional_attributes_are_left_out() {
+    fn elements_nest_with_their_attributes_in_order() {
         let mut markup = Markup::with_capacity(64);
-        markup
-            .open("tr", &[("class", "row"), Markup::optional("title", None), Markup::optional("data-x", Some("1"))])
-            .element("td", &[], "a < b")
-            .close("tr");
+        markup.open("tr", &[("class", "row"), ("data-x", "1")]).element("td", &[], "a < b").close("tr");
         assert_eq!(markup.into_string(), r#"<tr class="row" data-x="1"><td>a &lt; b</td></tr>"#);
     }
 
