@@ -23,13 +23,15 @@ pub fn today() -> String {
 }
 
 /// Resolves once the browser has drawn the next frame: after a `requestAnimationFrame` callback, a task later. Work
-/// that can wait (the share link, for one) runs after it, so that it never holds up the frame that shows a report.
+/// that can wait (the share link, saving records) runs after it, so that it never holds up the frame that shows a
+/// report. A hidden tab draws no frames, so it also resolves after [`FRAME_WAIT_LIMIT_MS`] at the latest.
 pub async fn after_next_frame() {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         let Some(window) = web_sys::window() else {
             let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
             return;
         };
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, FRAME_WAIT_LIMIT_MS);
         // The frame callback runs before that frame is drawn; the timer it sets fires after.
         let after_frame = wasm_bindgen::closure::Closure::once_into_js(move || {
             if let Some(window) = web_sys::window() {
@@ -40,3 +42,6 @@ pub async fn after_next_frame() {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+/// The longest [`after_next_frame`] waits for a frame.
+const FRAME_WAIT_LIMIT_MS: i32 = 250;
