@@ -183,20 +183,46 @@ impl ListedVersions {
     }
 
     fn versions(&self) -> impl Iterator<Item = Version> + '_ {
-        self.plain.lines().filter_map(|text| Version::from_str(text).ok()).chain(self.parsed.iter().cloned())
+        self.plain.lines().filter_map(|text| read_version(text).ok()).chain(self.parsed.iter().cloned())
     }
+}
+
+/// Reads a version per PEP 440. A plain release number (`2.4.1`, most versions in OSV records) is built from its
+/// segments rather than run through the full parser: parsing event and listed versions was half the cost of
+/// compiling a record.
+fn read_version(text: &str) -> Result<Version, pep440_rs::VersionParseError> {
+    if plain_release_key(text).is_some() {
+        let segments: Option<Vec<u64>> = text.split('.').map(|segment| segment.parse().ok()).collect();
+        if let Some(segments) = segments {
+            return Ok(Version::new(segments));
+        }
+    }
+    Version::from_str(text)
 }
 
 /// `text` without its trailing `.0` segments when it is a plain release number: dot-separated decimal segments,
 /// none with a leading zero or too long for a `u64`. `None` for anything else, which must be parsed.
 fn plain_release_key(text: &str) -> Option<&str> {
-    let plain = text.split('.').all(|segment| {
-        !segment.is_empty()
-            && segment.len() <= 18
-            && segment.bytes().all(|byte| byte.is_ascii_digit())
-            && (segment == "0" || !segment.starts_with('0'))
-    });
-    if !plain {
+    // One pass over the bytes: a record lists thousands of versions, and this runs for each.
+    let mut digits = 0;
+    let mut leading = 0;
+    for &byte in text.as_bytes() {
+        if byte == b'.' {
+            if digits == 0 {
+                return None;
+            }
+            digits = 0;
+            continue;
+        }
+        if !byte.is_ascii_digit() || (digits == 1 && leading == b'0') || digits == 18 {
+            return None;
+        }
+        if digits == 0 {
+            leading = byte;
+        }
+        digits += 1;
+    }
+    if digits == 0 {
         return None;
     }
     let mut key = text;
@@ -227,7 +253,7 @@ impl CompiledVulnerability {
     /// Parses the PyPI parts of `record`.
     pub fn new(record: &Vulnerability) -> Self {
         let mut unreadable_versions = Vec::new();
-        let mut parse = |text: &str| match Version::from_str(text) {
+        let mut parse = |text: &str| match read_version(text) {
             Ok(version) => Some(version),
             Err(_) => {
                 unreadable_versions.push(text.to_string());

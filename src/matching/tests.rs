@@ -217,3 +217,84 @@ fn listed_versions_compare_like_pep_440() {
         }
     }
 }
+
+#[test]
+fn plain_versions_read_from_their_segments_equal_the_parsed_ones() {
+    let texts = [
+        "0",
+        "1",
+        "2.4.1",
+        "2.4.1.0",
+        "10.0.0",
+        "1.2.3.4.5",
+        "999999999999999999.1",
+        "1.0a1",
+        "v1.0",
+        "01.0",
+        "1.0.post1",
+        "1!2.0",
+        "1.0+local",
+        "1.0.dev0",
+        " 1.0",
+        "1..0",
+        "",
+    ];
+    for text in texts {
+        let parsed = Version::from_str(text);
+        let read = read_version(text);
+        assert_eq!(read.is_ok(), parsed.is_ok(), "{text:?}");
+        if let (Ok(read), Ok(parsed)) = (read, parsed) {
+            assert_eq!(read, parsed, "{text:?}");
+            assert_eq!(read.to_string(), parsed.to_string(), "{text:?}");
+            assert_eq!(
+                read.cmp(&Version::from_str("2.4.1").unwrap()),
+                parsed.cmp(&Version::from_str("2.4.1").unwrap())
+            );
+        }
+    }
+}
+
+#[test]
+fn plain_release_keys_follow_the_segment_rules() {
+    // The rules spelled out segment by segment, as the one-pass reader must apply them.
+    fn by_segments(text: &str) -> Option<&str> {
+        let plain = text.split('.').all(|segment| {
+            !segment.is_empty()
+                && segment.len() <= 18
+                && segment.bytes().all(|byte| byte.is_ascii_digit())
+                && (segment == "0" || !segment.starts_with('0'))
+        });
+        let mut key = plain.then_some(text)?;
+        while let Some(rest) = key.strip_suffix(".0") {
+            key = rest;
+        }
+        Some(key)
+    }
+    let texts = [
+        "",
+        "0",
+        "00",
+        "01",
+        "10",
+        "1.0",
+        "2.0.0",
+        "0.0",
+        "1.10",
+        "1.00",
+        ".1",
+        "1.",
+        "1..2",
+        "1.2a",
+        "v1",
+        "123456789012345678",
+        "1234567890123456789",
+        "1.123456789012345678",
+        "1.0123",
+        "٣.1",
+        "1 .0",
+        "1.0.post1",
+    ];
+    for text in texts {
+        assert_eq!(plain_release_key(text), by_segments(text), "{text:?}");
+    }
+}
