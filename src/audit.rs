@@ -212,6 +212,16 @@ pub struct Lookups {
 }
 
 impl Lookups {
+    /// Record `id` compiled for matching: the copy compiled when it arrived, or one compiled now for a record that
+    /// came another way; `None` while it is missing or failed, and when it is withdrawn.
+    pub fn compiled_record(&self, id: &str) -> Option<Arc<CompiledVulnerability>> {
+        let record = self.records.get(id)?.as_ref().ok()?;
+        if record.is_withdrawn() {
+            return None;
+        }
+        Some(self.compiled.get(id).cloned().unwrap_or_else(|| Arc::new(CompiledVulnerability::new(record))))
+    }
+
     /// Records an event, so that a caller that follows the events holds the same state as [`run`]'s result.
     pub fn apply(&mut self, event: &AuditEvent) {
         match event {

@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-use std::sync::Arc;
 
 mod range_report;
 
@@ -11,7 +10,7 @@ use pep508_rs::pep440_rs::Version;
 
 use crate::audit::{Lookups, PackageKey};
 use crate::fix::FixPlan;
-use crate::matching::{CompiledVulnerability, MatchReason};
+use crate::matching::MatchReason;
 use crate::model::{Dependency, DependencyVersion};
 use crate::osv::{Reference, Vulnerability};
 use crate::ranges::RangeVerdict;
@@ -367,13 +366,8 @@ fn finding(id: &str, name: &str, version: &Version, lookups: &Lookups) -> Option
         None => {}
         Some(Err(error)) => finding.detail = FindingDetail::Unavailable(error.to_string()),
         Some(Ok(record)) => {
-            if record.is_withdrawn() {
-                return None;
-            }
-            let compiled = match lookups.compiled.get(id) {
-                Some(compiled) => Arc::clone(compiled),
-                None => Arc::new(CompiledVulnerability::new(record)),
-            };
+            // `None` here means the record is withdrawn.
+            let compiled = lookups.compiled_record(id)?;
             finding.reason = compiled.affects(name, version);
             finding.fixed_versions = compiled.fixed_versions(name).iter().map(ToString::to_string).collect();
             finding.aliases = record

@@ -16,16 +16,6 @@ use crate::matching::CompiledVulnerability;
 use crate::model::Dependency;
 use crate::ranges::{self, RangeState};
 
-/// The compiled record `id`, from the lookups' cache or compiled now; `None` while it is missing, failed, or when
-/// it is withdrawn.
-fn compiled(id: &str, lookups: &Lookups) -> Option<Arc<CompiledVulnerability>> {
-    let record = lookups.records.get(id)?.as_ref().ok()?;
-    if record.is_withdrawn() {
-        return None;
-    }
-    Some(lookups.compiled.get(id).cloned().unwrap_or_else(|| Arc::new(CompiledVulnerability::new(record))))
-}
-
 /// The report of a range dependency.
 pub(super) fn range_report(
     dependency: &Dependency,
@@ -47,7 +37,7 @@ pub(super) fn range_report(
         match lookups.records.get(&vuln.id) {
             None => return report(DependencyState::Pending, Vec::new()),
             Some(Err(error)) => failed.push(format!("`{}`: {error}", vuln.id)),
-            Some(Ok(_)) => records.extend(compiled(&vuln.id, lookups).map(|record| (vuln.id.clone(), record))),
+            Some(Ok(_)) => records.extend(lookups.compiled_record(&vuln.id).map(|record| (vuln.id.clone(), record))),
         }
     }
     let all: Vec<&CompiledVulnerability> = records.iter().map(|(_, record)| record.as_ref()).collect();
@@ -109,7 +99,7 @@ pub(super) fn pinned_plan(
     }
     let records: Vec<(String, Arc<CompiledVulnerability>)> = findings
         .iter()
-        .map(|finding| compiled(&finding.id, lookups).map(|record| (finding.id.clone(), record)))
+        .map(|finding| lookups.compiled_record(&finding.id).map(|record| (finding.id.clone(), record)))
         .collect::<Option<_>>()?;
     let package_records: Vec<PackageRecord<'_>> =
         records.iter().map(|(id, record)| PackageRecord { id, record }).collect();
