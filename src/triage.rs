@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::{summarize, Finding, Report};
+use crate::report::{summarize, DependencyReport, Finding, Report};
 use crate::severity::Rating;
 
 /// The longest reason kept, in characters; the share link and storage carry it.
@@ -134,6 +134,14 @@ pub struct FindingRef {
     pub dependency: usize,
     /// Index into the dependency's findings.
     pub finding: usize,
+}
+
+impl FindingRef {
+    /// The dependency and the finding this points at in `report`, when it has them.
+    pub fn resolve<'r>(&self, report: &'r Report) -> Option<(&'r DependencyReport, &'r Finding)> {
+        let dependency = report.files.get(self.file)?.dependencies.get(self.dependency)?;
+        Some((dependency, dependency.findings.get(self.finding)?))
+    }
 }
 
 /// The findings list as the page shows it.

@@ -93,3 +93,22 @@ fn dates_are_checked() {
         assert!(!is_date(bad), "{bad}");
     }
 }
+
+#[test]
+fn a_finding_ref_resolves_in_its_report_and_nowhere_past_it() {
+    let report = sample_report();
+    let listing = list(&report, &View::default());
+    for at in &listing.shown {
+        let (dependency, finding) = at.resolve(&report).expect("a listed finding resolves");
+        assert_eq!(finding.id, report.files[at.file].dependencies[at.dependency].findings[at.finding].id);
+        assert_eq!(dependency.dependency, report.files[at.file].dependencies[at.dependency].dependency);
+    }
+    let at = listing.shown[0];
+    for past in [
+        FindingRef { file: report.files.len(), ..at },
+        FindingRef { dependency: usize::MAX, ..at },
+        FindingRef { finding: usize::MAX, ..at },
+    ] {
+        assert!(past.resolve(&report).is_none(), "{past:?}");
+    }
+}

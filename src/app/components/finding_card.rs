@@ -29,14 +29,10 @@ pub struct FindingCardProps {
 }
 
 impl FindingCardProps {
-    fn dependency(&self) -> Option<&DependencyReport> {
-        self.report.files.get(self.at.file)?.dependencies.get(self.at.dependency)
-    }
-
     /// What the card shows: the dependency as read and the one finding (not the dependency's other findings).
     fn shown(&self) -> Option<(&crate::model::Dependency, &Finding)> {
-        let dependency = self.dependency()?;
-        Some((&dependency.dependency, dependency.findings.get(self.at.finding)?))
+        let (dependency, finding) = self.at.resolve(&self.report)?;
+        Some((&dependency.dependency, finding))
     }
 }
 
@@ -60,8 +56,7 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
     // The ignore form is a component of its own, made only while it is open: hundreds of cards each carrying its
     // hooks made the report slower to draw.
     let ignoring = use_state_eq(|| false);
-    let Some(dependency) = props.dependency() else { return Html::default() };
-    let Some(finding) = dependency.findings.get(props.at.finding) else { return Html::default() };
+    let Some((dependency, finding)) = props.at.resolve(&props.report) else { return Html::default() };
     let version = dependency.dependency.version_text();
     let details_id = format!("details-{}-{}-{}", dependency.dependency.name, props.at.finding, finding.id);
     let on_toggle = {
@@ -111,10 +106,7 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
 pub fn stub_cards(report: &Report, findings: &[FindingRef]) -> Html {
     let mut markup = Markup::with_capacity(findings.len() * 900);
     for at in findings {
-        let Some(dependency) = report.files.get(at.file).and_then(|file| file.dependencies.get(at.dependency)) else {
-            continue;
-        };
-        let Some(finding) = dependency.findings.get(at.finding) else { continue };
+        let Some((dependency, finding)) = at.resolve(report) else { continue };
         let attributes = card_attributes(dependency, finding, true);
         let pairs: Vec<(&'static str, &str)> = attributes.iter().map(|(name, value)| (*name, value.as_str())).collect();
         markup.open("li", &pairs);
