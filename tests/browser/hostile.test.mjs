@@ -36,12 +36,18 @@ async function hook(page) {
   });
 }
 
-test('hostile advisory text renders as text, and only http(s) links become anchors', async () => {
+/** A fresh context with the page open and its alert, confirm and prompt hooked. */
+async function openHooked() {
   const context = await browser.browser.newContext();
   const page = await context.newPage();
   await hook(page);
   await page.goto(`${BASE}/?pypi=off`);
   await page.waitForSelector('[data-testid=status]');
+  return { context, page };
+}
+
+test('hostile advisory text renders as text, and only http(s) links become anchors', async () => {
+  const { context, page } = await openHooked();
   await paste(page, 'osv-lens-xss==1.0\n');
   assert.equal(await audit(page), 'done');
   const found = await findings(page);
@@ -61,11 +67,7 @@ test('hostile advisory text renders as text, and only http(s) links become ancho
 });
 
 test('hostile names, URLs and options in the input stay text', async () => {
-  const context = await browser.browser.newContext();
-  const page = await context.newPage();
-  await hook(page);
-  await page.goto(`${BASE}/?pypi=off`);
-  await page.waitForSelector('[data-testid=status]');
+  const { context, page } = await openHooked();
   await paste(page, [
     '<img src=x onerror="window.__xss=20">==1.0',
     'evil @ javascript:window.__xss=21',
@@ -83,11 +85,7 @@ test('hostile names, URLs and options in the input stay text', async () => {
 });
 
 test('hostile text in the parts drawn in one piece (stub cards, the dependency table) stays text', async () => {
-  const context = await browser.browser.newContext();
-  const page = await context.newPage();
-  await hook(page);
-  await page.goto(`${BASE}/?pypi=off`);
-  await page.waitForSelector('[data-testid=status]');
+  const { context, page } = await openHooked();
   // Forty findings ahead of it make the hostile advisory's card a stub when the report is first drawn, and a file
   // name full of markup reaches every row's title and every card's place.
   const pins = Array.from({ length: 40 }, (_, index) => `osv-lens-demo==1.3.2 ; python_version >= "3.${index}"`);
