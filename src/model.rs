@@ -141,6 +141,19 @@ impl Dependency {
         }
     }
 
+    /// A dependency on a project whose name pep508_rs has read, and so has already put in PEP 503 form.
+    pub fn of_package(name: &PackageName, version: DependencyVersion, origin: Origin) -> Self {
+        Self {
+            name: name.as_ref().to_owned(),
+            version,
+            origin,
+            groups: Vec::new(),
+            extras: Vec::new(),
+            marker: None,
+            written_specifier: None,
+        }
+    }
+
     /// The version as the report and the automation contract show it: the pinned version, or a range's specifier
     /// as written (`>=2.10,<2.11`; `*` for any version). Empty for a skipped dependency.
     pub fn version_text(&self) -> String {
@@ -177,12 +190,17 @@ pub fn normalize_name(name: &str) -> String {
 /// True when `name` is a valid name already in PEP 503 form: lower-case ASCII letters and digits, with single `-`
 /// between them.
 fn is_normalized(name: &str) -> bool {
+    // One pass, without a substring search for `--`: setting one up cost more than the whole check.
     let bytes = name.as_bytes();
     let alphanumeric = |byte: u8| byte.is_ascii_lowercase() || byte.is_ascii_digit();
-    bytes.first().is_some_and(|&first| alphanumeric(first))
-        && bytes.last().is_some_and(|&last| alphanumeric(last))
-        && bytes.iter().all(|&byte| alphanumeric(byte) || byte == b'-')
-        && !name.contains("--")
+    let mut previous = b'-';
+    for &byte in bytes {
+        if !(alphanumeric(byte) || (byte == b'-' && previous != b'-')) {
+            return false;
+        }
+        previous = byte;
+    }
+    previous != b'-'
 }
 
 #[cfg(test)]

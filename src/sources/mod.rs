@@ -4,6 +4,7 @@
 //! and parses it. Each dependency keeps its [`Origin`](crate::model::Origin). A broken document gives one
 //! [`SourceError`]; a bad entry becomes a skipped dependency, and the good entries are kept.
 
+mod byte_scan;
 pub mod conda_environment;
 pub mod cyclonedx;
 mod detect;

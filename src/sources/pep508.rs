@@ -19,6 +19,8 @@ use std::str::FromStr;
 use pep508_rs::pep440_rs::{VersionSpecifier, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerTree, PackageName, Pep508Url, Requirement, VersionOrUrl};
 
+use crate::sources::byte_scan::find_byte;
+
 /// The URL of a `name @ url` requirement, kept as written.
 ///
 /// pep508_rs's default URL type expands `${VAR}` with a regex and resolves relative paths against the current
@@ -107,7 +109,7 @@ pub(crate) fn parse_requirement(text: &str) -> Result<Requirement<WrittenUrl>, P
             Some(VersionOrUrl::VersionSpecifier(specifiers))
         }
         Some('<' | '=' | '>' | '~' | '!') => {
-            let end = text[cursor.at..].find(';').map_or(text.len(), |offset| cursor.at + offset);
+            let end = find_byte(&text[cursor.at..], b';').map_or(text.len(), |offset| cursor.at + offset);
             let specifiers = specifiers(text, cursor.at, end)?;
             cursor.at = end;
             Some(VersionOrUrl::VersionSpecifier(specifiers))
@@ -133,6 +135,20 @@ pub(crate) fn parse_requirement(text: &str) -> Result<Requirement<WrittenUrl>, P
 /// Reads `text[start..end]` as a comma-separated list of version specifiers, each with pep440_rs; a problem points
 /// at the clause that could not be read.
 fn specifiers(text: &str, start: usize, end: usize) -> Result<VersionSpecifiers, Pep508Problem> {
+    let list = &text[start..end];
+    if !list.contains(',') {
+        // One clause, the usual case: no list to build and sort.
+        let trimmed = list.trim();
+        let at = start + (list.len() - list.trim_start().len());
+        if trimmed.is_empty() {
+            return Err(Pep508Problem { message: "Expected a version specifier".into(), start: at, len: 0 });
+        }
+        return VersionSpecifier::from_str(trimmed).map(VersionSpecifiers::from).map_err(|error| Pep508Problem {
+            message: error.to_string(),
+            start: at,
+            len: trimmed.len(),
+        });
+    }
     let mut clauses = Vec::new();
     let mut clause_start = start;
     for clause in text[start..end].split(',') {
@@ -175,7 +191,14 @@ impl<'a> Cursor<'a> {
     }
 
     fn skip_whitespace(&mut self) {
-        self.take_while(char::is_whitespace);
+        // Most places have no whitespace at all: an ASCII byte that is not whitespace settles it.
+        match self.text.as_bytes().get(self.at) {
+            Some(byte) if byte.is_ascii() && !byte.is_ascii_whitespace() => {}
+            None => {}
+            Some(_) => {
+                self.take_while(char::is_whitespace);
+            }
+        }
     }
 
     /// A problem spanning `len` bytes from here.
@@ -205,7 +228,12 @@ impl<'a> Cursor<'a> {
             }
             Some(_) => {}
         }
-        let name = self.take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        let name_len = self.text.as_bytes()[self.at..]
+            .iter()
+            .take_while(|&&byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.'))
+            .count();
+        let name = &self.text[self.at..self.at + name_len];
+        self.at += name_len;
         match name.chars().last() {
             Some(last) if !last.is_ascii_alphanumeric() => {
                 Err(self.problem_before(1, format!("{kind} must end with an alphanumeric character, not `{last}`")))
@@ -373,6 +401,18 @@ mod tests {
         let trailing = parse_requirement("foo-").expect_err("pep508_rs reports a trailing `-` itself");
         assert_eq!((trailing.start, trailing.len), (3, 1));
         assert!(parse_requirement("foo[,a-]").is_err());
+    }
+
+    #[test]
+    fn one_clause_and_lists_read_like_pep440_rs() {
+        for text in ["==2.31.0", ">=1.0", " ~= 1.4 ", "==1.*", "===1.0", ">=1.0, <2", "<2,>=1.0", "==1.0rc1", "!=1.0"] {
+            let read = specifiers(text, 0, text.len()).expect(text);
+            assert_eq!(read, VersionSpecifiers::from_str(text).expect(text), "{text}");
+        }
+        for (text, at) in [("", 0), ("  ", 2), ("==", 0), (" >=x", 1), (">=1,", 4), (">=1, ~=1", 5)] {
+            let problem = specifiers(text, 0, text.len()).expect_err(text);
+            assert_eq!(problem.start, at, "{text}: {}", problem.message);
+        }
     }
 
     #[test]

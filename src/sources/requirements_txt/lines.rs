@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use crate::sources::byte_scan::find_either;
 use crate::sources::LineIndex;
 
 /// One logical line: physical lines joined at `\` continuations, the comment removed, trimmed. Never empty.
@@ -16,6 +17,8 @@ pub(super) struct LogicalLine<'a> {
     /// piece after the first, in order. A piece's bytes are consecutive in the file. (One entry per piece rather than
     /// per byte, and none for a line of one piece: a large file's parse spent much of its time allocating these.)
     later_pieces: Vec<(usize, usize)>,
+    /// False when the text has no `$`, so no `${VAR}` to look for (found in the search for the comment).
+    pub may_hold_variable: bool,
 }
 
 impl<'a> LogicalLine<'a> {
@@ -35,13 +38,14 @@ impl<'a> LogicalLine<'a> {
     /// The logical line of a physical line that continues nothing and is not continued, which starts at
     /// `file_offset`; `None` when nothing is left once the comment is cut.
     fn single(content: &'a str, file_offset: usize) -> Option<Self> {
-        let kept = content[..comment_start(content).unwrap_or(content.len())].trim_end();
+        let (cut, may_hold_variable) = comment_start(content);
+        let kept = content[..cut.unwrap_or(content.len())].trim_end();
         let trimmed = kept.trim_start();
         if trimmed.is_empty() {
             return None;
         }
         let start = file_offset + (kept.len() - trimmed.len());
-        Some(Self { text: Cow::Borrowed(trimmed), start, later_pieces: Vec::new() })
+        Some(Self { text: Cow::Borrowed(trimmed), start, later_pieces: Vec::new(), may_hold_variable })
     }
 
     /// The file span of the text bytes `start..end`, as `(start, end)` offsets with `end` just past the last byte.
@@ -58,28 +62,31 @@ impl<'a> LogicalLine<'a> {
 /// order mark at the start is skipped.
 pub(super) fn logical_lines<'a>(index: &LineIndex<'a>) -> Vec<LogicalLine<'a>> {
     let mut lines = Vec::new();
-    let mut pending: Option<Builder> = None;
+    // One builder for the whole file: its buffers keep their room from one continued line to the next.
+    let mut builder = Builder::new();
+    let mut pending = false;
     for (line_start, line) in index.physical_lines() {
         let content = line.trim_end_matches('\r');
         let is_comment = content.trim_start().starts_with('#');
-        if pending.is_none() && (is_comment || !content.ends_with('\\')) {
+        if !pending && (is_comment || !content.ends_with('\\')) {
             // A line of its own, the common case: no joining, so no builder.
             lines.extend(LogicalLine::single(content, line_start));
         } else if is_comment || !content.ends_with('\\') {
-            let mut builder = pending.take().unwrap_or_else(Builder::new);
             if is_comment {
                 // pip prefixes a space so that the comment is cut even when it ends a continued line.
                 builder.push_str(" ", line_start);
             }
             builder.push_str(content, line_start);
             lines.extend(builder.finish());
+            pending = false;
         } else {
             let kept = content.trim_start_matches('\\');
             let kept_start = line_start + (content.len() - kept.len());
-            pending.get_or_insert_with(Builder::new).push_str(kept.trim_end_matches('\\'), kept_start);
+            builder.push_str(kept.trim_end_matches('\\'), kept_start);
+            pending = true;
         }
     }
-    if let Some(builder) = pending {
+    if pending {
         lines.extend(builder.finish());
     }
     lines
@@ -92,10 +99,8 @@ struct Builder {
 }
 
 impl Builder {
-    /// A builder with room for a requirement and a few `--hash` options, the usual continued line: growing from
-    /// nothing took a handful of reallocations per line.
     fn new() -> Self {
-        Self { text: String::with_capacity(320), pieces: Vec::with_capacity(4) }
+        Self { text: String::new(), pieces: Vec::new() }
     }
 
     fn push_str(&mut self, piece: &str, file_offset: usize) {
@@ -106,36 +111,49 @@ impl Builder {
     }
 
     /// Cuts the comment (pip's `(^|\s+)#.*$`: a `#` at the start or after whitespace) and trims; `None` when
-    /// nothing is left.
-    fn finish<'a>(mut self) -> Option<LogicalLine<'a>> {
-        let cut = comment_start(&self.text).unwrap_or(self.text.len());
+    /// nothing is left. The builder is empty afterwards, ready for the next line.
+    fn finish<'a>(&mut self) -> Option<LogicalLine<'a>> {
+        let (cut, may_hold_variable) = comment_start(&self.text);
+        let cut = cut.unwrap_or(self.text.len());
         let end = self.text[..cut].trim_end().len();
         let start = end - self.text[..end].trim_start().len();
-        if start == end {
-            return None;
-        }
-        // The pieces of the kept bytes `start..end`, renumbered from 0; the first may begin before `start`.
-        let first = self.pieces.partition_point(|&(piece_start, _)| piece_start <= start).saturating_sub(1);
-        let mut pieces = self.pieces[first..].iter().take_while(|&&(piece_start, _)| piece_start < end).map(
-            |&(piece_start, file_offset)| match piece_start.checked_sub(start) {
-                Some(index) => (index, file_offset),
-                None => (0, file_offset + (start - piece_start)),
-            },
-        );
-        let (_, text_start) = pieces.next().expect("the kept bytes lie in a piece");
-        let later_pieces = pieces.collect();
-        self.text.truncate(end);
-        let text = if start == 0 { self.text } else { self.text[start..].to_string() };
-        Some(LogicalLine { text: Cow::Owned(text), start: text_start, later_pieces })
+        let line = (start < end).then(|| {
+            // The pieces of the kept bytes `start..end`, renumbered from 0; the first may begin before `start`.
+            let first = self.pieces.partition_point(|&(piece_start, _)| piece_start <= start).saturating_sub(1);
+            let mut pieces = self.pieces[first..].iter().take_while(|&&(piece_start, _)| piece_start < end).map(
+                |&(piece_start, file_offset)| match piece_start.checked_sub(start) {
+                    Some(index) => (index, file_offset),
+                    None => (0, file_offset + (start - piece_start)),
+                },
+            );
+            let (_, text_start) = pieces.next().expect("the kept bytes lie in a piece");
+            let later_pieces = pieces.collect();
+            let text = Cow::Owned(self.text[start..end].to_string());
+            LogicalLine { text, start: text_start, later_pieces, may_hold_variable }
+        });
+        self.text.clear();
+        self.pieces.clear();
+        line
     }
 }
 
-/// The byte index of the first `#` that starts the text or follows whitespace. `#` is ASCII, so the bytes are
-/// searched and only the character before each `#` is decoded.
-fn comment_start(text: &str) -> Option<usize> {
-    text.match_indices('#')
-        .map(|(index, _)| index)
-        .find(|&index| text[..index].chars().next_back().is_none_or(char::is_whitespace))
+/// The byte index of the first `#` that starts the text or follows whitespace, and whether a `$` comes before it
+/// (or anywhere, without a comment). Both are ASCII, so the bytes are searched together, and only the character
+/// before each `#` is decoded.
+fn comment_start(text: &str) -> (Option<usize>, bool) {
+    let bytes = text.as_bytes();
+    let mut dollar_seen = false;
+    let mut from = 0;
+    while let Some(found) = find_either(&bytes[from..], b'#', b'$') {
+        let at = from + found;
+        if bytes[at] == b'$' {
+            dollar_seen = true;
+        } else if text[..at].chars().next_back().is_none_or(char::is_whitespace) {
+            return (Some(at), dollar_seen);
+        }
+        from = at + 1;
+    }
+    (None, dollar_seen)
 }
 
 #[cfg(test)]
@@ -149,6 +167,35 @@ mod tests {
     #[test]
     fn comments_need_whitespace_before_the_hash() {
         assert_eq!(texts("# top\na==1 # why\nb==2#not-a-comment\n\tc\t#tab\n"), ["a==1", "b==2#not-a-comment", "c"]);
+    }
+
+    #[test]
+    fn comments_and_dollars_are_found_in_one_search() {
+        // The rule spelled out: a `#` at the start or after whitespace; a `$` counts only before the comment.
+        fn by_characters(text: &str) -> (Option<usize>, bool) {
+            let cut = text
+                .char_indices()
+                .find(|&(at, c)| c == '#' && text[..at].chars().next_back().is_none_or(char::is_whitespace))
+                .map(|(at, _)| at);
+            (cut, text[..cut.unwrap_or(text.len())].contains('$'))
+        }
+        let texts = [
+            "",
+            "#",
+            "a#b #c",
+            "a==1 ${X} # $",
+            "a==1 # ${X}",
+            "é#\u{a0}#x",
+            "x\u{3000}#y$",
+            "$",
+            "#$",
+            "abcdefghijklmnop$q",
+            "abcdefgh#ijklmnop #q",
+            "--hash=sha256:0123456789abcdef0123456789abcdef $ #",
+        ];
+        for text in texts {
+            assert_eq!(comment_start(text), by_characters(text), "{text:?}");
+        }
     }
 
     #[test]

@@ -148,8 +148,6 @@ fn push(parsed: &mut ParsedFile, outcome: requirement::Parsed) -> String {
 
 /// Notes every option of a line: what pip does with it and that the audit does not use it.
 fn note_options(place: &Place<'_>, parsed: &mut ParsedFile, items: &[OptionItem], role: Role, name: &str) {
-    // Per-requirement options repeat (one `--hash` per wheel): one note per option name and line.
-    let mut per_requirement: Vec<(&'static str, usize, usize)> = Vec::new();
     let mut first_include = true;
     let mut first_editable = true;
     let has_requirement_option =
@@ -185,12 +183,8 @@ fn note_options(place: &Place<'_>, parsed: &mut ParsedFile, items: &[OptionItem]
                             format!("option `{option}`{} only changes how pip installs; not used", shown_value(value));
                         note(place, parsed, *start, NoteLevel::Info, message);
                     }
-                    (OptionKind::PerRequirement, Role::Requirement) => {
-                        add_per_requirement(&mut per_requirement, option, *start)
-                    }
-                    (OptionKind::PerRequirement, Role::Editable) if option == "--config-settings" => {
-                        add_per_requirement(&mut per_requirement, option, *start)
-                    }
+                    (OptionKind::PerRequirement, Role::Requirement) => {}
+                    (OptionKind::PerRequirement, Role::Editable) if option == "--config-settings" => {}
                     (OptionKind::PerRequirement, Role::Options) => {
                         let message = format!("option `{option}` without a requirement is ignored by pip");
                         note(place, parsed, *start, NoteLevel::Warning, message);
@@ -216,17 +210,36 @@ fn note_options(place: &Place<'_>, parsed: &mut ParsedFile, items: &[OptionItem]
             }
         }
     }
-    for (option, count, start) in per_requirement {
-        let values = if count == 1 { String::new() } else { format!(" ({count} values)") };
-        let message = format!("option `{option}`{values} only changes how pip installs `{name}`; not used");
-        note(place, parsed, start, NoteLevel::Info, message);
-    }
+    note_per_requirement_options(place, parsed, items, role, name);
 }
 
-fn add_per_requirement(seen: &mut Vec<(&'static str, usize, usize)>, option: &'static str, start: usize) {
-    match seen.iter_mut().find(|(name, _, _)| *name == option) {
-        Some((_, count, _)) => *count += 1,
-        None => seen.push((option, 1, start)),
+/// Per-requirement options repeat (one `--hash` per wheel): one note per option name and line, at its first use.
+fn note_per_requirement_options(
+    place: &Place<'_>,
+    parsed: &mut ParsedFile,
+    items: &[OptionItem],
+    role: Role,
+    name: &str,
+) {
+    let per_requirement = |item: &OptionItem| match item {
+        OptionItem::Known { spec, .. } if spec.kind == OptionKind::PerRequirement => match role {
+            Role::Requirement => Some(spec.name()),
+            Role::Editable if spec.name() == "--config-settings" => Some(spec.name()),
+            Role::Editable | Role::Options => None,
+        },
+        _ => None,
+    };
+    for (index, item) in items.iter().enumerate() {
+        let (Some(option), OptionItem::Known { start, .. }) = (per_requirement(item), item) else { continue };
+        if items[..index].iter().any(|earlier| per_requirement(earlier) == Some(option)) {
+            continue;
+        }
+        let count = items[index..].iter().filter(|later| per_requirement(later) == Some(option)).count();
+        // Joined rather than formatted: a pip-compile file has one of these per requirement.
+        let values = if count == 1 { String::new() } else { format!(" ({count} values)") };
+        let message =
+            ["option `", option, "`", &values, " only changes how pip installs `", name, "`; not used"].concat();
+        note(place, parsed, *start, NoteLevel::Info, message);
     }
 }
 
@@ -244,6 +257,9 @@ fn shown_value(value: &Option<Cow<'_, str>>) -> String {
 /// Warns about `${NAME}` references (pip's `\$\{[A-Z0-9_]+\}`): pip would substitute them from the environment,
 /// which the page does not have.
 fn note_environment_variables(place: &Place<'_>, parsed: &mut ParsedFile) {
+    if !place.line.may_hold_variable {
+        return;
+    }
     let text = &place.line.text;
     let mut from = 0;
     // A `$` is searched (a byte search), then the `{` after it checked: most lines have neither.

@@ -4,6 +4,8 @@
 
 use std::borrow::Cow;
 
+use crate::sources::byte_scan::{find_word_break_candidate, split_at_byte};
+
 /// What an option does, as far as the audit cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum OptionKind {
@@ -172,7 +174,7 @@ pub(super) fn split_words(line: &str, start: usize) -> Result<Vec<Word<'_>>, Spl
 /// are judged as bytes; only other characters are decoded.
 fn plain_run_end(line: &str, start: usize) -> usize {
     let bytes = line.as_bytes();
-    let mut at = start;
+    let mut at = start + find_word_break_candidate(&bytes[start..]);
     while let Some(&byte) = bytes.get(at) {
         if byte.is_ascii() {
             if matches!(byte, b'\t'..=b'\r' | b' ' | b'\'' | b'"' | b'\\') {
@@ -236,7 +238,7 @@ pub(super) fn read_options<'a>(words: &[Word<'a>]) -> Vec<OptionItem<'a>> {
             break;
         }
         if let Some(long) = text.strip_prefix("--") {
-            let (name, attached) = match long.split_once('=') {
+            let (name, attached) = match split_at_byte(long, b'=') {
                 Some((name, value)) => (name, Some(tail(&word.text, text.len() - value.len()))),
                 None => (long, None),
             };

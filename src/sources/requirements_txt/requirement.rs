@@ -9,6 +9,7 @@ use pep508_rs::{PackageName, Requirement, VersionOrUrl};
 
 use super::lines::LogicalLine;
 use crate::model::{Dependency, DependencyVersion, Origin, SkipReason};
+use crate::sources::byte_scan::{find_byte, split_at_byte};
 use crate::sources::pep508::{parse_marker, parse_requirement, written_specifier, WrittenUrl};
 use crate::sources::{LineIndex, SourceError};
 
@@ -62,9 +63,11 @@ pub(super) fn requirement(place: &Place<'_>, start: usize, end: usize) -> Parsed
     let text = &place.line.text[start..end];
     let origin = place.origin(start);
     // pip splits the marker off first: at `; ` after a URL (a URL may hold `;`), at the first `;` otherwise.
-    let separator = if is_url(text) { "; " } else { ";" };
-    let (head, marker_at) = match text.find(separator) {
-        Some(at) => (&text[..at], Some(start + at + separator.len())),
+    // The head keeps the text's scheme (a known scheme has no `;`), so it is a URL exactly when the text is.
+    let url = is_url(text);
+    let found = if url { text.find("; ").map(|at| (at, 2)) } else { find_byte(text, b';').map(|at| (at, 1)) };
+    let (head, marker_at) = match found {
+        Some((at, separator_len)) => (&text[..at], Some(start + at + separator_len)),
         None => (text, None),
     };
     let head = head.trim_end();
@@ -75,7 +78,7 @@ pub(super) fn requirement(place: &Place<'_>, start: usize, end: usize) -> Parsed
         },
         None => None,
     };
-    let mut parsed = if is_url(head) {
+    let mut parsed = if url {
         link(place, start, head, origin)
     } else if !is_name_at_url(head) && (looks_like_path(head) || is_archive(strip_extras(head).0)) {
         local_path(place, start, head, origin)
@@ -177,7 +180,7 @@ fn pep508(place: &Place<'_>, start: usize, head: &str, origin: Origin) -> Parsed
             return invalid(head, origin, pep508_error(place, start, head, problem.start, problem.len, message));
         }
     };
-    let mut dependency = Dependency::new(requirement.name.as_ref(), version, origin);
+    let mut dependency = Dependency::of_package(&requirement.name, version, origin);
     dependency.extras = requirement.extras.iter().map(ToString::to_string).collect();
     if matches!(dependency.version, DependencyVersion::Range(_)) {
         dependency.written_specifier = written_specifier(head);
@@ -273,20 +276,19 @@ fn is_vcs_scheme(scheme: &str) -> bool {
 
 /// pip's `is_url`.
 fn is_url(text: &str) -> bool {
-    text.split_once(':').is_some_and(|(scheme, _)| {
-        let scheme = scheme.to_ascii_lowercase();
-        URL_SCHEMES.contains(&scheme.as_str()) || VCS_SCHEMES.contains(&scheme.as_str())
+    split_at_byte(text, b':').is_some_and(|(scheme, _)| {
+        URL_SCHEMES.iter().chain(VCS_SCHEMES).any(|known| known.eq_ignore_ascii_case(scheme))
     })
 }
 
 /// pip's `_looks_like_path`: a path separator, or a leading dot.
 fn looks_like_path(text: &str) -> bool {
-    text.contains('/') || text.contains('\\') || text.starts_with('.')
+    text.starts_with('.') || text.bytes().any(|byte| byte == b'/' || byte == b'\\')
 }
 
 /// `name @ target` where the name is not a path: pip reads it as PEP 508 even when the target looks like a file.
 fn is_name_at_url(text: &str) -> bool {
-    text.split_once('@').is_some_and(|(before, _)| !looks_like_path(before))
+    split_at_byte(text, b'@').is_some_and(|(before, _)| !looks_like_path(before))
 }
 
 /// pip's `is_archive_file`: the extensions pip unpacks.
@@ -302,8 +304,11 @@ fn is_archive(path: &str) -> bool {
 
 /// pip's `_strip_extras`: `path[extra1,extra2]` → (`path`, `[extra1,extra2]`).
 fn strip_extras(text: &str) -> (&str, &str) {
+    if !text.ends_with(']') {
+        return (text, "");
+    }
     match text.rfind('[') {
-        Some(at) if at > 0 && text.ends_with(']') && !text[at + 1..text.len() - 1].contains(']') => text.split_at(at),
+        Some(at) if at > 0 && !text[at + 1..text.len() - 1].contains(']') => text.split_at(at),
         _ => (text, ""),
     }
 }
@@ -346,7 +351,8 @@ fn raw(name: String, version: DependencyVersion, origin: Origin) -> Dependency {
 const NEUTRAL_PROJECT_ROOT: &str = "${PROJECT_R00T}";
 
 fn neutralise_env(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains("${PROJECT_ROOT}") {
+    // A `$` is looked for first: a byte search, where a substring search takes longer to set up than to run.
+    if text.contains('$') && text.contains("${PROJECT_ROOT}") {
         text.replace("${PROJECT_ROOT}", NEUTRAL_PROJECT_ROOT).into()
     } else {
         text.into()
