@@ -70,6 +70,23 @@ pub(crate) fn find_word_break_candidate(bytes: &[u8]) -> usize {
     .unwrap_or(bytes.len())
 }
 
+/// The index of the first byte of `bytes` that ends or spoils a one-line TOML string opened by `quote`: the quote,
+/// a backslash, or a control character (tab included, which the caller allows). `bytes.len()` when there is none.
+pub(crate) fn find_string_stop(bytes: &[u8], quote: u8) -> usize {
+    let (quotes, backslashes, deletes) = (ONES * u64::from(quote), ONES * u64::from(b'\\'), ONES * 0x7f);
+    find_flagged(
+        bytes,
+        |word| {
+            bytes_below(word, b' ')
+                | zero_bytes(word ^ quotes)
+                | zero_bytes(word ^ backslashes)
+                | zero_bytes(word ^ deletes)
+        },
+        |byte| byte < b' ' || byte == quote || byte == b'\\' || byte == 0x7f,
+    )
+    .unwrap_or(bytes.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +108,9 @@ mod tests {
                     }
                     let candidate = bytes.iter().position(|&byte| byte < b'(' || byte == b'\\' || byte >= 0x80);
                     assert_eq!(find_word_break_candidate(&bytes), candidate.unwrap_or(length), "{bytes:?}");
+                    let stop =
+                        bytes.iter().position(|&byte| byte < b' ' || byte == b'"' || byte == b'\\' || byte == 0x7f);
+                    assert_eq!(find_string_stop(&bytes, b'"'), stop.unwrap_or(length), "{bytes:?}");
                 }
             }
         }

@@ -26,6 +26,7 @@ pub mod pyproject_toml;
 pub mod requirements_txt;
 pub mod spdx;
 mod toml_doc;
+mod toml_unread;
 pub mod uv_lock;
 
 pub use error::{LineIndex, NoteLevel, SourceError, SourceNote};

@@ -10,30 +10,50 @@ use std::collections::BTreeMap;
 
 use super::locator::Locator;
 use super::toml_doc::{self, Table, Value};
+use super::toml_unread;
 use super::{entry, Format, ParsedFile};
 use crate::model::{normalize_name, Dependency, Origin, SkipReason};
 
+/// The keys of a `[[package]]` that this reader never uses, and which make up most of a lock.
+const UNREAD_KEYS: &[&str] = &["wheels", "sdist", "dependencies"];
+
 /// Parses a `uv.lock`.
 pub fn parse(file_name: &str, text: &str) -> ParsedFile {
-    let mut parsed = ParsedFile::new(file_name, Format::UvLock);
-    let locator = Locator::new(file_name, text);
-    let document = match toml_doc::parse(text, &locator) {
-        Ok(document) => document,
-        Err(error) => {
-            parsed.errors.push(error);
-            return parsed;
+    if let Some(emptied) = toml_unread::without_unread_values(text, "package", UNREAD_KEYS) {
+        let locator = Locator::with_segments(file_name, text, emptied.segments);
+        if let Ok(document) = toml_doc::parse(&emptied.text, &locator) {
+            return read(file_name, document.get_ref(), &locator);
         }
-    };
-    let root = document.get_ref();
+        // The emptying does not validate: the text as written is read again, for its error.
+    }
+    parse_in_full(file_name, text)
+}
+
+/// Parses a `uv.lock` with every value read by the `toml` crate.
+fn parse_in_full(file_name: &str, text: &str) -> ParsedFile {
+    let locator = Locator::new(file_name, text);
+    match toml_doc::parse(text, &locator) {
+        Ok(document) => read(file_name, document.get_ref(), &locator),
+        Err(error) => {
+            let mut parsed = ParsedFile::new(file_name, Format::UvLock);
+            parsed.errors.push(error);
+            parsed
+        }
+    }
+}
+
+/// Reads the packages of a parsed lock.
+fn read(file_name: &str, root: &Table<'_>, locator: &Locator<'_>) -> ParsedFile {
+    let mut parsed = ParsedFile::new(file_name, Format::UvLock);
     if let Some(version) = toml_doc::get(root, "version") {
         if version.get_ref().as_integer().map(|integer| integer.as_str()) != Some("1") {
-            parsed.errors.push(toml_doc::unsupported_version(&locator, version, "uv.lock version", "version 1"));
+            parsed.errors.push(toml_doc::unsupported_version(locator, version, "uv.lock version", "version 1"));
             return parsed;
         }
     }
     let packages = toml_doc::get_array(root, "package");
     let groups = project_groups(packages);
-    toml_doc::for_each_package(packages, "package", &locator, &mut parsed, |table, name, origin| {
+    toml_doc::for_each_package(packages, "package", locator, &mut parsed, |table, name, origin| {
         let groups = groups.get(&normalize_name(name)).cloned().unwrap_or_default();
         package(table, name, origin, groups)
     });
@@ -130,6 +150,44 @@ dev = [{ name = "black" }]
         );
         assert_eq!(found[2].1, DependencyVersion::Skipped(SkipReason::OwnProject));
         assert_eq!(parsed.dependencies[0].groups, ["dev"]);
+    }
+
+    /// Reading the lock with its unread values emptied gives what reading all of it gives: on the project's uv.lock
+    /// fixtures, and on a real lock with one byte changed at a time.
+    #[test]
+    fn emptying_the_unread_values_changes_nothing_read() {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+        let mut texts: Vec<String> = Vec::new();
+        for directory in ["uv-lock", "bench"] {
+            for entry in std::fs::read_dir(format!("{fixtures}/{directory}")).expect("fixtures") {
+                let path = entry.expect("fixture").path();
+                if path.extension().is_some_and(|extension| extension == "lock") {
+                    texts.push(std::fs::read_to_string(&path).expect("fixture text"));
+                }
+            }
+        }
+        let bench = std::fs::read_to_string(format!("{fixtures}/bench/uv.lock")).expect("bench lock");
+        // The first twenty packages, changed at byte positions spread over them, into characters TOML cares about.
+        let head_end = bench.match_indices("[[package]]").nth(20).map_or(bench.len(), |(at, _)| at);
+        let head = &bench[..head_end];
+        let replacements = ['"', '\\', '{', '}', '[', ']', '=', ',', '\n', '.', '#', ' ', 'x', '\u{1}', '\''];
+        let mut position = 7usize;
+        for round in 0..400 {
+            position = (position * 7919 + 104_729) % head.len();
+            while !head.is_char_boundary(position) {
+                position -= 1;
+            }
+            let width = head[position..].chars().next().map_or(0, char::len_utf8);
+            let replacement = replacements[round % replacements.len()].to_string();
+            texts.push(format!("{}{replacement}{}", &head[..position], &head[position + width..]));
+        }
+        let mut emptied = 0;
+        for text in &texts {
+            emptied += usize::from(toml_unread::without_unread_values(text, "package", UNREAD_KEYS).is_some());
+            assert_eq!(parse("uv.lock", text), parse_in_full("uv.lock", text), "{text}");
+        }
+        // Most changed locks are read through the emptied text.
+        assert!(emptied > texts.len() / 2, "{emptied} of {}", texts.len());
     }
 
     #[test]
