@@ -97,9 +97,10 @@ pub fn patch_requirements(text: &str, edits: &[SpecifierEdit]) -> PatchedFile {
     let mut notes = Vec::new();
     let mut groups: Vec<Group> = Vec::new();
     let mut hashes_left_elsewhere = false;
-    for layout in &layouts {
-        let Some(&start) = layout.offsets.first() else { continue };
-        let (line, column) = index.position(start);
+    // Where each logical line starts, as the dependencies' origins give it.
+    let positions: Vec<(u32, u32)> = layouts.iter().map(|layout| index.position(layout.offset(0))).collect();
+    for (layout, &(line, column)) in layouts.iter().zip(&positions) {
+        let start = layout.offset(0);
         let edit = edits.iter().find(|edit| edit.line == line && edit.column == column);
         let Some(edit) = edit else {
             hashes_left_elsewhere |= !layout.hashes.is_empty();
@@ -117,7 +118,7 @@ pub fn patch_requirements(text: &str, edits: &[SpecifierEdit]) -> PatchedFile {
                 if removed == 1 { "hash" } else { "hashes" }
             ));
         }
-        let last_byte = *layout.offsets.last().expect("a logical line is never empty");
+        let last_byte = layout.offset(layout.text().len() - 1);
         groups.push(Group { first: line_of(&starts, start), last: line_of(&starts, last_byte), splices });
     }
     if hashes_left_elsewhere && notes.iter().any(|note| note.contains("removed: a hash")) {
@@ -128,10 +129,7 @@ pub fn patch_requirements(text: &str, edits: &[SpecifierEdit]) -> PatchedFile {
         );
     }
     for edit in edits {
-        let found = layouts.iter().any(|layout| {
-            layout.offsets.first().is_some_and(|&start| index.position(start) == (edit.line, edit.column))
-        });
-        if !found {
+        if !positions.contains(&(edit.line, edit.column)) {
             notes.push(format!("line {}: no requirement starts at column {}; left unchanged", edit.line, edit.column));
         }
     }
@@ -141,11 +139,8 @@ pub fn patch_requirements(text: &str, edits: &[SpecifierEdit]) -> PatchedFile {
 /// The splices that give `layout`'s requirement its new specifier and drop its hashes; `None` when the requirement
 /// has no specifier to change (a URL).
 fn splices(layout: &LineLayout, new: &NewSpecifier) -> Option<Vec<Splice>> {
-    let text = &layout.text;
-    let file_offset = |at: usize| match layout.offsets.get(at) {
-        Some(&offset) => offset,
-        None => layout.offsets.last().map_or(0, |last| last + 1),
-    };
+    let text = layout.text();
+    let file_offset = |at: usize| layout.offset(at);
     let head = &text[..layout.requirement_end];
     let head = head.split(';').next().unwrap_or(head);
     let (start, end) = specifier_span(head)?;

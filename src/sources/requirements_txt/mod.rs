@@ -288,19 +288,29 @@ fn note(place: &Place<'_>, parsed: &mut ParsedFile, at: usize, level: NoteLevel,
 /// Where the parts of one logical line of a requirements file sit, for the fix plan's patched file, which changes
 /// a requirement's specifier in place.
 #[derive(Debug, Clone)]
-pub(crate) struct LineLayout {
-    /// The logical line: continuations joined, the comment cut, trimmed.
-    pub text: String,
-    /// The file's byte offset of each byte of `text`.
-    pub offsets: Vec<usize>,
-    /// Where the requirement ends in `text` (0 when the line holds only options).
+pub(crate) struct LineLayout<'a> {
+    /// The logical line: continuations joined, the comment cut, trimmed; never empty.
+    line: LogicalLine<'a>,
+    /// Where the requirement ends in the text (0 when the line holds only options).
     pub requirement_end: usize,
-    /// The spans in `text` of the line's `--hash` options, each with its value.
+    /// The spans in the text of the line's `--hash` options, each with its value.
     pub hashes: Vec<(usize, usize)>,
 }
 
+impl LineLayout<'_> {
+    /// The logical line's text.
+    pub fn text(&self) -> &str {
+        &self.line.text
+    }
+
+    /// The file offset of byte `index` of the text; the text's length gives the place just past its last byte.
+    pub fn offset(&self, index: usize) -> usize {
+        self.line.offset(index)
+    }
+}
+
 /// The layout of every logical line of a requirements file, in order.
-pub(crate) fn line_layouts(text: &str) -> Vec<LineLayout> {
+pub(crate) fn line_layouts(text: &str) -> Vec<LineLayout<'_>> {
     lines::logical_lines(&LineIndex::new(text))
         .into_iter()
         .map(|line| {
@@ -313,8 +323,8 @@ pub(crate) fn line_layouts(text: &str) -> Vec<LineLayout> {
                     _ => None,
                 })
                 .collect();
-            let offsets = (0..line.text.len()).map(|index| line.offset(index)).collect();
-            LineLayout { text: line.text.to_string(), offsets, requirement_end: split.requirement_end, hashes }
+            let requirement_end = split.requirement_end;
+            LineLayout { line, requirement_end, hashes }
         })
         .collect()
 }
