@@ -15,7 +15,7 @@
 use super::byte_scan::find_string_stop;
 use super::locator::Segment;
 
-/// Nesting allowed inside a value to blank (`wheels = [ { … } ]` needs 2).
+/// Nesting allowed inside a value to empty (`wheels = [ { … } ]` needs 2).
 const MAX_VALUE_DEPTH: usize = 4;
 
 /// A document with some values emptied, and where its runs of text come from in the original.
@@ -29,7 +29,7 @@ pub(crate) struct Emptied {
 /// `text` with the values of `keys` emptied in every item of the array of tables `item_table` (`[[package]]`);
 /// `None` when there is nothing to empty (see the module documentation).
 pub(crate) fn without_unread_values(text: &str, item_table: &str, keys: &[&str]) -> Option<Emptied> {
-    let values = values_to_blank(text.as_bytes(), item_table.as_bytes(), keys)?;
+    let values = values_to_empty(text.as_bytes(), item_table.as_bytes(), keys)?;
     if values.is_empty() {
         return None;
     }
@@ -48,33 +48,35 @@ pub(crate) fn without_unread_values(text: &str, item_table: &str, keys: &[&str])
     Some(emptied)
 }
 
-/// The spans (brackets included) of the values to blank, in order; `None` when the text has a multi-line string.
-fn values_to_blank(bytes: &[u8], item_table: &[u8], keys: &[&str]) -> Option<Vec<(usize, usize)>> {
-    let mut blanks = Vec::new();
+/// The spans (brackets included) of the values to empty, in order; `None` when the text has a multi-line string.
+fn values_to_empty(bytes: &[u8], item_table: &[u8], keys: &[&str]) -> Option<Vec<(usize, usize)>> {
+    let mut values = Vec::new();
     let mut in_item = false;
     // Brackets open at the end of the last line: a value that goes on.
     let mut depth = 0usize;
     let mut at = 0;
     while at < bytes.len() {
-        let line_end = bytes[at..].iter().position(|&byte| byte == b'\n').map_or(bytes.len(), |end| at + end);
         if depth == 0 {
-            let first = at + leading_blanks(&bytes[at..line_end]);
+            // Blanks never include a line break, so this stays on the line.
+            let first = at + leading_blanks(&bytes[at..]);
             if bytes.get(first) == Some(&b'[') {
                 // A table header. (A line of a value that goes on cannot start here: depth is 0.)
+                let line_end =
+                    bytes[first..].iter().position(|&byte| byte == b'\n').map_or(bytes.len(), |end| first + end);
                 in_item = is_item_header(&bytes[first..line_end], item_table);
                 at = line_end + 1;
                 continue;
             }
             if in_item {
-                if let Some((start, end)) = key_value_to_blank(bytes, first, keys) {
-                    blanks.push((start, end));
+                if let Some((start, end)) = key_value_to_empty(bytes, first, keys) {
+                    values.push((start, end));
                     at = end;
                 }
             }
         }
         at = follow_line(bytes, at, &mut depth)?;
     }
-    Some(blanks)
+    Some(values)
 }
 
 fn leading_blanks(bytes: &[u8]) -> usize {
@@ -89,8 +91,8 @@ fn is_item_header(line: &[u8], item_table: &[u8]) -> bool {
     rest.is_empty() || rest == b"\r" || rest.starts_with(b"#")
 }
 
-/// The span of the value at `first` when the line there is `key = value` with one of `keys` and a value to blank.
-fn key_value_to_blank(bytes: &[u8], first: usize, keys: &[&str]) -> Option<(usize, usize)> {
+/// The span of the value at `first` when the line there is `key = value` with one of `keys` and a value to empty.
+fn key_value_to_empty(bytes: &[u8], first: usize, keys: &[&str]) -> Option<(usize, usize)> {
     let key_end = first + bytes[first..].iter().take_while(|&&byte| is_bare_key_byte(byte)).count();
     let key = &bytes[first..key_end];
     if !keys.iter().any(|known| known.as_bytes() == key) {
@@ -145,7 +147,7 @@ fn follow_line(bytes: &[u8], mut at: usize, depth: &mut usize) -> Option<usize> 
     Some(at)
 }
 
-/// A cursor over a value that must be of the plain kinds that are blanked; every method returns `None` as soon as
+/// A cursor over a value that must be of the plain kinds that are emptied; every method returns `None` as soon as
 /// the value is anything else.
 struct PlainValue<'b> {
     bytes: &'b [u8],
@@ -289,7 +291,7 @@ mod tests {
 
     const KEYS: &[&str] = &["wheels", "sdist"];
 
-    fn blank(text: &str) -> Option<Emptied> {
+    fn empty_values(text: &str) -> Option<Emptied> {
         without_unread_values(text, "package", KEYS)
     }
 
@@ -298,7 +300,7 @@ mod tests {
         let text = "version = 1\n\n[[package]]\nname = \"a\"\nsdist = { url = \"https://x/a.tar.gz\", size = 12 }\n\
                     wheels = [\n    { url = \"https://x/a.whl\", hash = \"sha256:ab\", tags = ['x', \"y\"] },\n]\n\n\
                     [package.metadata]\nwheels = [\"kept: not the item's own key\"]\n";
-        let emptied = blank(text).expect("values to empty");
+        let emptied = empty_values(text).expect("values to empty");
         assert!(!emptied.text.contains("a.tar.gz") && !emptied.text.contains("a.whl"), "{}", emptied.text);
         assert!(emptied.text.contains("sdist = {}\nwheels = []\n"), "{}", emptied.text);
         assert!(emptied.text.contains("kept: not the item's own key"), "{}", emptied.text);
@@ -344,7 +346,7 @@ mod tests {
             "",
         ];
         for text in texts {
-            assert!(blank(text).is_none(), "{text:?}");
+            assert!(empty_values(text).is_none(), "{text:?}");
         }
     }
 
@@ -353,7 +355,7 @@ mod tests {
         // The array of `x` goes on over lines holding brackets in strings and comments; `wheels` after it is the
         // package's own key again.
         let text = "[[package]]\nx = [ \"]\", '[', # ] [\n  \"\\\"]\",\n]\nwheels = [ \"a\" ]\n";
-        let emptied = blank(text).expect("a value to empty");
+        let emptied = empty_values(text).expect("a value to empty");
         assert!(emptied.text.ends_with("wheels = []\n"), "{}", emptied.text);
         assert!(toml::de::DeTable::parse(&emptied.text).is_ok());
     }
