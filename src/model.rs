@@ -130,28 +130,17 @@ pub struct Dependency {
 impl Dependency {
     /// A dependency on `name` (normalised here) with the given version.
     pub fn new(name: &str, version: DependencyVersion, origin: Origin) -> Self {
-        Self {
-            name: normalize_name(name),
-            version,
-            origin,
-            groups: Vec::new(),
-            extras: Vec::new(),
-            marker: None,
-            written_specifier: None,
-        }
+        Self::named(normalize_name(name), version, origin)
     }
 
     /// A dependency on a project whose name pep508_rs has read, and so has already put in PEP 503 form.
     pub fn of_package(name: &PackageName, version: DependencyVersion, origin: Origin) -> Self {
-        Self {
-            name: name.as_ref().to_owned(),
-            version,
-            origin,
-            groups: Vec::new(),
-            extras: Vec::new(),
-            marker: None,
-            written_specifier: None,
-        }
+        Self::named(name.as_ref().to_owned(), version, origin)
+    }
+
+    /// A dependency whose name is used as given: already normalised, or a path or URL that names no project.
+    pub fn named(name: String, version: DependencyVersion, origin: Origin) -> Self {
+        Self { name, version, origin, groups: Vec::new(), extras: Vec::new(), marker: None, written_specifier: None }
     }
 
     /// The version as the report and the automation contract show it: the pinned version, or a range's specifier

@@ -131,12 +131,12 @@ fn named_skip(
 ) -> Parsed {
     let mut dependency = match egg(place, start, target) {
         Some((_, Ok(requirement))) => {
-            let mut dependency = Dependency::new(requirement.name.as_ref(), version, origin);
+            let mut dependency = Dependency::of_package(&requirement.name, version, origin);
             dependency.extras = requirement.extras.iter().map(ToString::to_string).collect();
             dependency
         }
         Some((fragment, Err(error))) => return invalid(fragment, origin, error),
-        None => raw(wheel_name(target).unwrap_or_else(|| redact_credentials(target)), version, origin),
+        None => Dependency::named(wheel_name(target).unwrap_or_else(|| redact_credentials(target)), version, origin),
     };
     if !extras.is_empty() {
         dependency.extras = extras_of(extras);
@@ -228,7 +228,7 @@ fn invalid(head: &str, origin: Origin, error: SourceError) -> Parsed {
     let leading = leading.trim_end_matches(['-', '_', '.']);
     let name = package_name(leading).unwrap_or_else(|| redact_credentials(head.trim()));
     let reason = SkipReason::InvalidEntry(error.message.clone());
-    Parsed { dependency: raw(name, DependencyVersion::Skipped(reason), origin), error: Some(error) }
+    Parsed { dependency: Dependency::named(name, DependencyVersion::Skipped(reason), origin), error: Some(error) }
 }
 
 /// `==` and `===` without a wildcard pin one version; anything else is a range.
@@ -339,11 +339,6 @@ fn package_name(text: &str) -> Option<String> {
         return None;
     }
     PackageName::new(text.to_string()).ok().map(|name| name.to_string())
-}
-
-/// A dependency whose name is used as given (a path, a URL, or an already normalised name).
-fn raw(name: String, version: DependencyVersion, origin: Origin) -> Dependency {
-    Dependency { name, version, origin, groups: Vec::new(), extras: Vec::new(), marker: None, written_specifier: None }
 }
 
 /// pep508_rs replaces `${PROJECT_ROOT}` in URLs with the current directory, which panics in the browser (there is
