@@ -42,7 +42,7 @@ use std::borrow::Cow;
 
 use super::{Format, LineIndex, NoteLevel, ParsedFile, SourceNote};
 use lines::LogicalLine;
-use options::{OptionItem, OptionKind};
+use options::{OptionItem, OptionKind, OptionSpec};
 use requirement::{redact_credentials, Place};
 
 /// Parses a requirements file. Its `-r` and `-c` lines need the other files given with it:
@@ -183,8 +183,8 @@ fn note_options(place: &Place<'_>, parsed: &mut ParsedFile, items: &[OptionItem]
                             format!("option `{option}`{} only changes how pip installs; not used", shown_value(value));
                         note(place, parsed, *start, NoteLevel::Info, message);
                     }
-                    (OptionKind::PerRequirement, Role::Requirement) => {}
-                    (OptionKind::PerRequirement, Role::Editable) if option == "--config-settings" => {}
+                    // Noted once per option name, below.
+                    (OptionKind::PerRequirement, _) if applies_per_requirement(spec, role) => {}
                     (OptionKind::PerRequirement, Role::Options) => {
                         let message = format!("option `{option}` without a requirement is ignored by pip");
                         note(place, parsed, *start, NoteLevel::Warning, message);
@@ -213,6 +213,17 @@ fn note_options(place: &Place<'_>, parsed: &mut ParsedFile, items: &[OptionItem]
     note_per_requirement_options(place, parsed, items, role, name);
 }
 
+/// Whether `spec` is a per-requirement option that pip applies on a line of this role: any of them to a requirement,
+/// only `--config-settings` to an editable install.
+fn applies_per_requirement(spec: &OptionSpec, role: Role) -> bool {
+    spec.kind == OptionKind::PerRequirement
+        && match role {
+            Role::Requirement => true,
+            Role::Editable => spec.name() == "--config-settings",
+            Role::Options => false,
+        }
+}
+
 /// Per-requirement options repeat (one `--hash` per wheel): one note per option name and line, at its first use.
 fn note_per_requirement_options(
     place: &Place<'_>,
@@ -222,11 +233,7 @@ fn note_per_requirement_options(
     name: &str,
 ) {
     let per_requirement = |item: &OptionItem| match item {
-        OptionItem::Known { spec, .. } if spec.kind == OptionKind::PerRequirement => match role {
-            Role::Requirement => Some(spec.name()),
-            Role::Editable if spec.name() == "--config-settings" => Some(spec.name()),
-            Role::Editable | Role::Options => None,
-        },
+        OptionItem::Known { spec, .. } if applies_per_requirement(spec, role) => Some(spec.name()),
         _ => None,
     };
     for (index, item) in items.iter().enumerate() {
