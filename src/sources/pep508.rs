@@ -138,32 +138,29 @@ fn specifiers(text: &str, start: usize, end: usize) -> Result<VersionSpecifiers,
     let list = &text[start..end];
     if !list.contains(',') {
         // One clause, the usual case: no list to build and sort.
-        let trimmed = list.trim();
-        let at = start + (list.len() - list.trim_start().len());
-        if trimmed.is_empty() {
-            return Err(Pep508Problem { message: "Expected a version specifier".into(), start: at, len: 0 });
-        }
-        return VersionSpecifier::from_str(trimmed).map(VersionSpecifiers::from).map_err(|error| Pep508Problem {
-            message: error.to_string(),
-            start: at,
-            len: trimmed.len(),
-        });
+        return clause(list, start).map(VersionSpecifiers::from);
     }
     let mut clauses = Vec::new();
     let mut clause_start = start;
-    for clause in text[start..end].split(',') {
-        let trimmed = clause.trim();
-        let at = clause_start + (clause.len() - clause.trim_start().len());
-        if trimmed.is_empty() {
-            return Err(Pep508Problem { message: "Expected a version specifier".into(), start: at, len: 0 });
-        }
-        match VersionSpecifier::from_str(trimmed) {
-            Ok(specifier) => clauses.push(specifier),
-            Err(error) => return Err(Pep508Problem { message: error.to_string(), start: at, len: trimmed.len() }),
-        }
-        clause_start += clause.len() + 1;
+    for written in list.split(',') {
+        clauses.push(clause(written, clause_start)?);
+        clause_start += written.len() + 1;
     }
     Ok(clauses.into_iter().collect())
+}
+
+/// Reads one clause (`>= 1.0`), written at byte `start` of the requirement, with pep440_rs.
+fn clause(written: &str, start: usize) -> Result<VersionSpecifier, Pep508Problem> {
+    let trimmed = written.trim();
+    let at = start + (written.len() - written.trim_start().len());
+    if trimmed.is_empty() {
+        return Err(Pep508Problem { message: "Expected a version specifier".into(), start: at, len: 0 });
+    }
+    VersionSpecifier::from_str(trimmed).map_err(|error| Pep508Problem {
+        message: error.to_string(),
+        start: at,
+        len: trimmed.len(),
+    })
 }
 
 /// A position in a requirement string, moving forward.
