@@ -1,5 +1,7 @@
 //! The paste box, the file picker and the audit button.
 
+use std::rc::Rc;
+
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -47,8 +49,26 @@ pub struct InputPanelProps {
 /// The input side of the page.
 #[function_component(InputPanel)]
 pub fn input_panel(props: &InputPanelProps) -> Html {
+    // The box is not bound to `pasted` the way Yew binds a `value`: that reads the whole text back out of the page on
+    // every render of the panel (tens of milliseconds for a large lockfile, twice per audit). Instead the panel keeps
+    // the text it last knew the box to hold, and writes the box only when `pasted` changed from elsewhere (a sample,
+    // a share link, the text kept from the last visit).
+    let area_ref = use_node_ref();
+    let in_box = use_mut_ref(String::new);
+    {
+        let (area_ref, in_box) = (area_ref.clone(), Rc::clone(&in_box));
+        use_effect_with(props.pasted.clone(), move |pasted| {
+            if *in_box.borrow() != pasted.as_str() {
+                if let Some(area) = area_ref.cast::<HtmlTextAreaElement>() {
+                    area.set_value(pasted);
+                    *in_box.borrow_mut() = pasted.to_string();
+                }
+            }
+        });
+    }
     let on_input = {
         let (on_paste, on_refuse, pasted) = (props.on_paste.clone(), props.on_refuse.clone(), props.pasted.clone());
+        let in_box = Rc::clone(&in_box);
         Callback::from(move |event: InputEvent| {
             let area: HtmlTextAreaElement = event.target_unchecked_into();
             // The length is read without copying the text out of the page.
@@ -62,7 +82,9 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
                 ));
                 return;
             }
-            on_paste.emit(area.value());
+            let text = area.value();
+            in_box.borrow_mut().clone_from(&text);
+            on_paste.emit(text);
         })
     };
     let on_change = {
@@ -98,7 +120,7 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
                 spellcheck="false"
                 autocomplete="off"
                 placeholder={"requests==2.19.0\ndjango==3.2.0\n# …or drop files anywhere on the page"}
-                value={props.pasted.clone()}
+                ref={area_ref}
                 oninput={on_input}
                 onkeydown={on_keydown}
             />
