@@ -349,11 +349,11 @@ pub fn use_audit(state: UseReducerHandle<AppState>, offline: UseReducerHandle<Of
     UseAuditHandle { state, offline, running, cache: Rc::clone(&cache) }
 }
 
-/// Like `use_memo`, but the value is computed after the browser has drawn the frame that follows a change of `deps`,
-/// so that a costly value does not hold up that frame. `None` until then, and again after each change of `deps`
-/// until the new value is there.
+/// Like `use_memo`, but the value is computed once the browser has drawn the frame that follows a change of `deps`
+/// and is idle ([`clock::when_idle`]), so that a costly value holds up neither that frame nor the input that comes
+/// next. `None` until then, and again after each change of `deps` until the new value is there.
 #[hook]
-pub fn use_memo_after_frame<T, D>(deps: D, compute: fn(&D) -> T) -> Option<Rc<T>>
+pub fn use_memo_when_idle<T, D>(deps: D, compute: fn(&D) -> T) -> Option<Rc<T>>
 where
     T: 'static,
     D: PartialEq + Clone + 'static,
@@ -363,10 +363,10 @@ where
         let computed = computed.clone();
         use_effect_with(deps.clone(), move |deps| {
             let cancelled = Rc::new(Cell::new(false));
-            let (deps, cancelled_before_frame) = (deps.clone(), Rc::clone(&cancelled));
+            let (deps, cancelled_meanwhile) = (deps.clone(), Rc::clone(&cancelled));
             yew::platform::spawn_local(async move {
-                clock::after_next_frame().await;
-                if !cancelled_before_frame.get() {
+                clock::when_idle().await;
+                if !cancelled_meanwhile.get() {
                     let value = Rc::new(compute(&deps));
                     computed.set(Some((deps, value)));
                 }

@@ -17,7 +17,7 @@ use self::components::report_view::ReportView;
 use self::components::sent_panel::SentPanel;
 use self::components::settings_panel::SettingsPanel;
 use self::components::status_bar::StatusBar;
-use self::hooks::{use_audit, use_memo_after_frame};
+use self::hooks::{use_audit, use_memo_when_idle};
 use self::offline::{OfflineAction, OfflineState, Source};
 use self::state::{Action, AppState, Phase};
 use crate::export::ExportFormat;
@@ -194,10 +194,11 @@ pub fn app() -> Html {
         });
     }
 
-    // Packing a large input into the link takes tens of milliseconds; it waits until the finished report is drawn.
+    // Packing a large input into the link takes tens of milliseconds; it waits until the finished report is drawn
+    // and the page is idle.
     let share = {
         let key = (Rc::clone(&state.audited), state.ignores.clone(), state.view.clone(), state.phase == Phase::Done);
-        use_memo_after_frame(key, |(audited, ignores, view, done)| {
+        use_memo_when_idle(key, |(audited, ignores, view, done)| {
             if *done {
                 share_link(audited, ignores, view)
             } else {

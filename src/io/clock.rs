@@ -43,5 +43,69 @@ pub async fn after_next_frame() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Resolves once the browser has drawn the next frame and then has nothing more pressing to do (an idle period, by
+/// `requestIdleCallback`), or after [`IDLE_WAIT_LIMIT_MS`] at the latest. For work nobody waits for at that moment,
+/// such as the share link: it should not delay the page's answer to input that arrives meanwhile. Where the
+/// browser has no `requestIdleCallback`, it resolves after the frame.
+pub async fn when_idle() {
+    after_next_frame().await;
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let options = web_sys::IdleRequestOptions::new();
+        options.set_timeout(IDLE_WAIT_LIMIT_MS);
+        let asked = web_sys::window().map(|window| window.request_idle_callback_with_options(&resolve, &options));
+        if !matches!(asked, Some(Ok(_))) {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// A callback waiting for the browser to be idle, as [`on_idle`] scheduled it; dropping it cancels the callback.
+pub struct IdleCallback {
+    handle: Option<IdleHandle>,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+enum IdleHandle {
+    Idle(u32),
+    Timeout(i32),
+}
+
+impl Drop for IdleCallback {
+    fn drop(&mut self) {
+        let Some(window) = web_sys::window() else { return };
+        match self.handle {
+            Some(IdleHandle::Idle(handle)) => window.cancel_idle_callback(handle),
+            Some(IdleHandle::Timeout(handle)) => window.clear_timeout_with_handle(handle),
+            None => {}
+        }
+    }
+}
+
+/// Runs `callback` when the browser is next idle (`requestIdleCallback`), or after [`IDLE_WAIT_LIMIT_MS`] at the
+/// latest; where there is no `requestIdleCallback`, after a task. For work that finishes something already shown
+/// and should not hold up the next frame or the user's next input.
+pub fn on_idle(callback: impl FnOnce() + 'static) -> IdleCallback {
+    let mut callback = Some(callback);
+    let closure = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+        if let Some(callback) = callback.take() {
+            callback();
+        }
+    });
+    let handle = web_sys::window().and_then(|window| {
+        let options = web_sys::IdleRequestOptions::new();
+        options.set_timeout(IDLE_WAIT_LIMIT_MS);
+        let function: &js_sys::Function = closure.as_ref().unchecked_ref();
+        match window.request_idle_callback_with_options(function, &options) {
+            Ok(handle) => Some(IdleHandle::Idle(handle)),
+            Err(_) => window.set_timeout_with_callback(function).ok().map(IdleHandle::Timeout),
+        }
+    });
+    IdleCallback { handle, _callback: closure }
+}
+
+/// The longest [`when_idle`] and [`on_idle`] wait for an idle period.
+const IDLE_WAIT_LIMIT_MS: u32 = 1_000;
+
 /// The longest [`after_next_frame`] waits for a frame.
 const FRAME_WAIT_LIMIT_MS: i32 = 250;

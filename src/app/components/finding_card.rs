@@ -57,7 +57,6 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
     // hooks made the report slower to draw.
     let ignoring = use_state_eq(|| false);
     let Some((dependency, finding)) = props.at.resolve(&props.report) else { return Html::default() };
-    let version = dependency.dependency.version_text();
     let details_id = format!("details-{}-{}-{}", dependency.dependency.name, props.at.finding, finding.id);
     let on_toggle = {
         let open = open.clone();
@@ -68,20 +67,6 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
     };
     let body = html! {
         <>
-            if !finding.range_versions.is_empty() {
-                <p class="finding-range"><span class="range-label">{ "range" }</span>
-                    { format!(" affects {} of the versions {version} allows", crate::ranges::version_list(&finding.range_versions)) }</p>
-            }
-            <p class="finding-meta">
-                if finding.fixed_versions.is_empty() {
-                    if matches!(finding.detail, FindingDetail::Record(_)) { <span class="no-fix">{ "No fixed version yet" }</span> }
-                } else {
-                    <span class="fix">{ "Fixed in " }{ finding.fixed_versions.join(", ") }</span>
-                }
-                if let Some(reason) = &finding.reason {
-                    <span class="why">{ format!("Matched: {reason}") }</span>
-                }
-            </p>
             <details class="finding-details" id={details_id} ontoggle={on_toggle} open={*open}>
                 <summary>{ "Details" }</summary>
                 if *open { { details(finding) } }
@@ -100,11 +85,15 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
     card.into()
 }
 
-/// The cards of `findings` as stubs, drawn in one piece (see [`crate::markup`]): each the whole card's `<li>` with
-/// every contract attribute, `data-stub="true"` and its face (head, aliases and summary), until the list makes it
-/// a whole [`FindingCard`].
+/// The cards of `findings` as stubs, drawn in one piece (see [`crate::markup`]): a list of their own, each stub the
+/// whole card's `<li>` with every contract attribute, `data-stub="true"` and its face ([`card_face`]), until the
+/// list makes it a whole [`FindingCard`].
 pub fn stub_cards(report: &Report, findings: &[FindingRef]) -> Html {
-    let mut markup = Markup::with_capacity(findings.len() * 900);
+    if findings.is_empty() {
+        return Html::default();
+    }
+    let mut markup = Markup::with_capacity(64 + findings.len() * 1800);
+    markup.open("ul", &[("class", "findings stubs")]);
     for at in findings {
         let Some((dependency, finding)) = at.resolve(report) else { continue };
         let attributes = card_attributes(dependency, finding, true);
@@ -113,6 +102,7 @@ pub fn stub_cards(report: &Report, findings: &[FindingRef]) -> Html {
         card_face(&mut markup, dependency, finding);
         markup.close("li");
     }
+    markup.close("ul");
     Html::from_html_unchecked(markup.into_string().into())
 }
 
@@ -142,8 +132,8 @@ fn card_attributes(dependency: &DependencyReport, finding: &Finding, stub: bool)
     attributes
 }
 
-/// The top of a card, the same on a stub and a whole card: severity, ID, package and place, the other IDs, and the
-/// summary. Links are osv.dev's, built from a fixed `https://` prefix.
+/// The face of a card, the same on a stub and a whole card: severity, ID, package and place, the other IDs, the
+/// summary, and the fix and why it matched. Links are osv.dev's, built from a fixed `https://` prefix.
 fn card_face(markup: &mut Markup, dependency: &DependencyReport, finding: &Finding) {
     let rating = finding.severity.rating;
     let badge = match finding.severity.score() {
@@ -183,6 +173,24 @@ fn card_face(markup: &mut Markup, dependency: &DependencyReport, finding: &Findi
         }
         FindingDetail::Record(_) => markup.text(finding.summary.as_deref().unwrap_or("No summary given.")),
     };
+    markup.close("p");
+    if !finding.range_versions.is_empty() {
+        let versions = crate::ranges::version_list(&finding.range_versions);
+        let allowed = dependency.dependency.version_text();
+        markup.open("p", &[("class", "finding-range")]).element("span", &[("class", "range-label")], "range");
+        markup.text(&format!(" affects {versions} of the versions {allowed} allows")).close("p");
+    }
+    markup.open("p", &[("class", "finding-meta")]);
+    if finding.fixed_versions.is_empty() {
+        if matches!(finding.detail, FindingDetail::Record(_)) {
+            markup.element("span", &[("class", "no-fix")], "No fixed version yet");
+        }
+    } else {
+        markup.element("span", &[("class", "fix")], &format!("Fixed in {}", finding.fixed_versions.join(", ")));
+    }
+    if let Some(reason) = &finding.reason {
+        markup.element("span", &[("class", "why")], &format!("Matched: {reason}"));
+    }
     markup.close("p");
 }
 

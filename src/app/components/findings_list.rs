@@ -8,6 +8,7 @@ use yew::prelude::*;
 
 use super::finding_card::{stub_cards, FindingCard};
 use super::same;
+use crate::io::clock;
 use crate::report::{counted, Report};
 use crate::severity::Rating;
 use crate::triage::{self, FindingRef, FixFilter, Ignore, SortKey, View};
@@ -38,11 +39,12 @@ impl PartialEq for FindingsListProps {
 }
 
 /// The cards drawn whole in the first frame of a report. A 348-package audit has about 400 findings, and drawing
-/// them all before the report shows took about 600 ms; the rest are drawn first as stubs in one piece (every
-/// contract attribute included; see [`stub_cards`]) and made whole [`CARDS_PER_STEP`] at a time, a frame apart.
+/// them all as components before the report shows took about 600 ms; the rest are drawn first as stubs in one piece
+/// (everything a closed card shows, every contract attribute included; see [`stub_cards`]) and made whole, with
+/// their details and controls, [`CARDS_PER_STEP`] at a time whenever the browser is idle.
 const CARDS_AT_FIRST: usize = 8;
 
-/// The cards completed per step after the first frame.
+/// The cards completed per idle step after the first frame.
 const CARDS_PER_STEP: usize = 80;
 
 /// The findings list, contract `[data-testid=findings]`; ignored findings are under `[data-testid=ignored]`.
@@ -55,13 +57,13 @@ pub fn findings_list(props: &FindingsListProps) -> Html {
     {
         let (complete, shown) = (complete.clone(), listing.shown.len());
         use_effect_with((*complete, shown), move |&(count, shown)| {
-            // An empty report (a new audit starting) starts the drawing over; otherwise the next step follows a
-            // frame later, so the browser paints what is there first.
+            // An empty report (a new audit starting) starts the drawing over; otherwise the next step waits until
+            // the browser is idle, so that it paints what is there first and answers input before completing more.
             let step = if shown == 0 && count != CARDS_AT_FIRST {
                 complete.set(CARDS_AT_FIRST);
                 None
             } else if count < shown {
-                Some(gloo_timers::callback::Timeout::new(0, move || complete.set(count + CARDS_PER_STEP)))
+                Some(clock::on_idle(move || complete.set(count + CARDS_PER_STEP)))
             } else {
                 None
             };
@@ -95,10 +97,11 @@ pub fn findings_list(props: &FindingsListProps) -> Html {
                     <button class="link" onclick={clear}>{ "Show all" }</button>
                 </p>
             }
-            <ul class="findings" data-testid="findings">
-                <>{ for listing.shown[..whole].iter().map(card) }</>
+            // The stubs are a list of their own, drawn as one node: a node per stub cost a call from wasm each.
+            <div class="findings-lists" data-testid="findings">
+                <ul class="findings">{ for listing.shown[..whole].iter().map(card) }</ul>
                 { stub_cards(report, &listing.shown[whole..]) }
-            </ul>
+            </div>
             if !listing.ignored.is_empty() {
                 <details class="ignored-section" data-testid="ignored" open=true>
                     <summary>{ format!("Ignored ({})", listing.ignored.len()) }</summary>
