@@ -167,7 +167,8 @@ impl Loader {
             return;
         }
         let modified = record.modified.clone();
-        if !self.database.insert(record) {
+        // Compiled while loading: the load shows progress, while the first audit would otherwise wait for it.
+        if !self.database.insert_compiled(record) {
             self.report.duplicates += 1;
             return;
         }
