@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::normalize_name;
 use crate::osv::{Affected, Event, RangeType, Vulnerability, PYPI};
+use crate::severity::Severity;
 
 /// Where a version matched a record, so that the user can check the claim.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -240,17 +241,20 @@ struct CompiledAffected {
     fixed: Vec<Version>,
 }
 
-/// An OSV record with its PyPI versions parsed once, ready for repeated matching.
+/// An OSV record with its PyPI versions parsed once, ready for repeated matching, and its severity for each of its
+/// packages scored once, ready for every report that shows it.
 #[derive(Debug, Clone)]
 pub struct CompiledVulnerability {
     affected: Vec<CompiledAffected>,
+    /// [`Severity::of_record`] for each PyPI package the record names (PEP 503 normalised), by name.
+    severities: Vec<(String, Severity)>,
     withdrawn: bool,
     /// Version strings in the record that PEP 440 cannot read; they are left out of matching.
     pub unreadable_versions: Vec<String>,
 }
 
 impl CompiledVulnerability {
-    /// Parses the PyPI parts of `record`.
+    /// Parses the PyPI parts of `record` and scores its severities.
     pub fn new(record: &Vulnerability) -> Self {
         let mut unreadable_versions = Vec::new();
         let mut parse = |text: &str| match read_version(text) {
@@ -260,7 +264,7 @@ impl CompiledVulnerability {
                 None
             }
         };
-        let affected = record
+        let affected: Vec<CompiledAffected> = record
             .affected
             .iter()
             .filter_map(|affected| {
@@ -311,7 +315,17 @@ impl CompiledVulnerability {
                 Some(CompiledAffected { name: normalize_name(&package.name), listed, ranges, fixed })
             })
             .collect();
-        Self { affected, withdrawn: record.is_withdrawn(), unreadable_versions }
+        let mut names: Vec<&str> = affected.iter().map(|affected| affected.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let severities = names.into_iter().map(|name| (name.to_string(), Severity::of_record(record, name))).collect();
+        Self { affected, severities, withdrawn: record.is_withdrawn(), unreadable_versions }
+    }
+
+    /// The record's severity for the package `name` (PEP 503 normalised), as [`Severity::of_record`] gives it;
+    /// `None` for a package the record does not name.
+    pub fn severity(&self, name: &str) -> Option<&Severity> {
+        self.severities.iter().find(|(named, _)| named == name).map(|(_, severity)| severity)
     }
 
     /// Why `version` of the package `name` (PEP 503 normalised) is affected, or `None` when it is not.

@@ -385,7 +385,7 @@ fn finding(id: &str, name: &str, version: &Version, lookups: &Lookups) -> Option
                     .and_then(|details| details.lines().find(|line| !line.trim().is_empty()))
                     .map(str::to_string)
             });
-            finding.severity = Severity::of_record(record, name);
+            finding.severity = compiled.severity(name).cloned().unwrap_or_else(|| Severity::of_record(record, name));
             finding.published = record.published.clone().filter(|date| !date.is_empty());
             finding.modified = Some(record.modified.clone()).filter(|date| !date.is_empty());
             finding.references = record.references.clone();

@@ -298,3 +298,26 @@ fn plain_release_keys_follow_the_segment_rules() {
         assert_eq!(plain_release_key(text), by_segments(text), "{text:?}");
     }
 }
+
+#[test]
+fn a_compiled_record_carries_each_packages_severity_as_the_report_would_score_it() {
+    let mut record = record("Demo_Package", vec![], &["1.0"]);
+    record.severity = vec![crate::osv::Severity {
+        kind: "CVSS_V3".into(),
+        score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N".into(),
+    }];
+    let mut other = record.affected[0].clone();
+    other.package = Some(Package { ecosystem: "PyPI".into(), name: "other.pkg".into(), purl: None });
+    other.severity = vec![crate::osv::Severity {
+        kind: "CVSS_V4".into(),
+        score: "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N".into(),
+    }];
+    record.affected.push(other);
+    let compiled = CompiledVulnerability::new(&record);
+    for name in ["demo-package", "other-pkg"] {
+        let scored = compiled.severity(name).expect("the record names the package");
+        assert_eq!(*scored, Severity::of_record(&record, name), "{name}");
+    }
+    assert_ne!(compiled.severity("demo-package"), compiled.severity("other-pkg"), "each package keeps its own vectors");
+    assert_eq!(compiled.severity("unrelated"), None);
+}
