@@ -19,7 +19,7 @@ use crate::offline;
 use crate::pypi::ReleaseLookup;
 use crate::report::package_key;
 use crate::settings::{self, Settings};
-use crate::sources::parse_files;
+use crate::sources::{parse_files, InputFile, ParsedInput};
 
 /// The OSV API used when nothing else is configured.
 pub const DEFAULT_ENDPOINT: &str = settings::DEFAULT_ENDPOINT;
@@ -142,7 +142,22 @@ pub struct UseAuditHandle {
     offline: UseReducerHandle<OfflineState>,
     running: Rc<RefCell<Option<AbortHandle>>>,
     cache: Rc<IdbRecordCache>,
+    last_read: Rc<RefCell<Option<ReadInput>>>,
 }
+
+/// The inputs last read, what was read from them and how long reading took: an audit of the same inputs, or a read
+/// ahead of them, uses it instead of reading them again.
+struct ReadInput {
+    inputs: Vec<InputFile>,
+    parsed: Rc<ParsedInput>,
+    timing: ParseTiming,
+    /// The page's state holds `parsed` already (as the read ahead or the audit's input).
+    shown: bool,
+}
+
+/// How long the paste box and the chosen files must stay unchanged before they are read ahead of an audit: typing
+/// into a large paste should not read it again at every key.
+pub const READ_AHEAD_DELAY_MS: u32 = 150;
 
 /// What an audit looks up: everything, or only what a retry names, with the records already at hand.
 enum Scope {
@@ -160,10 +175,7 @@ impl UseAuditHandle {
             self.state.dispatch(Action::Fail(run, "Paste a requirements file or choose files to audit.".into()));
             return;
         }
-        let started = clock::monotonic_ms();
-        let parsed = Rc::new(parse_files(&inputs));
-        let timing =
-            ParseTiming { entries: parsed.dependencies().count(), milliseconds: clock::monotonic_ms() - started };
+        let (parsed, timing) = self.read(inputs, true);
         let packages: Vec<_> = parsed.dependencies().filter_map(package_key).collect();
         if parsed.files.iter().all(|file| file.dependencies.is_empty()) {
             let message = if parsed.files.iter().any(|file| !file.errors.is_empty()) {
@@ -211,6 +223,36 @@ impl UseAuditHandle {
         self.state.dispatch(Action::StartRetry(run, keys, records));
         if let Err(message) = started {
             self.state.dispatch(Action::Fail(run, message));
+        }
+    }
+
+    /// What `inputs` hold, and how long reading them took: read now, or earlier when they were the same. `shown`
+    /// says that the caller puts the result in the page's state.
+    fn read(&self, inputs: Vec<InputFile>, shown: bool) -> (Rc<ParsedInput>, ParseTiming) {
+        let mut last_read = self.last_read.borrow_mut();
+        if let Some(read) = last_read.as_mut().filter(|read| read.inputs == inputs) {
+            read.shown |= shown;
+            return (Rc::clone(&read.parsed), read.timing);
+        }
+        let started = clock::monotonic_ms();
+        let parsed = Rc::new(parse_files(&inputs));
+        let timing =
+            ParseTiming { entries: parsed.dependencies().count(), milliseconds: clock::monotonic_ms() - started };
+        *last_read = Some(ReadInput { inputs, parsed: Rc::clone(&parsed), timing, shown });
+        (parsed, timing)
+    }
+
+    /// Reads the paste box and the chosen files ahead of an audit, and puts what they hold on the page (formats,
+    /// package counts, the first problem) before anything is looked up; the audit then starts from it.
+    pub fn read_ahead(&self) {
+        let inputs = self.state.inputs();
+        if inputs.is_empty() {
+            return;
+        }
+        let already_shown = self.last_read.borrow().as_ref().is_some_and(|read| read.inputs == inputs && read.shown);
+        if !already_shown {
+            let (parsed, _) = self.read(inputs, true);
+            self.state.dispatch(Action::ReadAhead(parsed));
         }
     }
 
@@ -346,7 +388,8 @@ pub fn use_audit(state: UseReducerHandle<AppState>, offline: UseReducerHandle<Of
             }
         });
     }
-    UseAuditHandle { state, offline, running, cache: Rc::clone(&cache) }
+    let last_read = use_mut_ref(|| None);
+    UseAuditHandle { state, offline, running, cache: Rc::clone(&cache), last_read }
 }
 
 /// Like `use_memo`, but the value is computed once the browser has drawn the frame that follows a change of `deps`

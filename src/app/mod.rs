@@ -22,9 +22,10 @@ use self::offline::{OfflineAction, OfflineState, Source};
 use self::state::{Action, AppState, Phase};
 use crate::export::ExportFormat;
 use crate::io::{clock, download, files, location, storage};
+use crate::report::counted;
 use crate::settings::Settings;
 use crate::share::{self, Shared, SharedFile};
-use crate::sources::InputFile;
+use crate::sources::{InputFile, ParsedInput};
 use crate::triage::{Ignore, View};
 
 const SAVED_INPUT_KEY: &str = "osv-lens.input.v1";
@@ -100,6 +101,31 @@ fn share_link(audited: &(Vec<InputFile>, String), ignores: &[Ignore], view: &Vie
     }
     let address = location::page_address().unwrap_or_default();
     Ok(format!("{address}#{fragment}").into())
+}
+
+/// What the inputs were found to hold, in a line: each file's format and dependency count, and its first problem.
+fn read_ahead_line(parsed: &ParsedInput) -> AttrValue {
+    let files: Vec<String> = parsed
+        .files
+        .iter()
+        .map(|file| {
+            let skipped = file.dependencies.iter().filter(|dependency| !dependency.is_auditable()).count();
+            let mut line = format!("{}: {}, ", file.name, file.format.label());
+            line.push_str(&counted(file.dependencies.len() - skipped, "dependency to audit", "dependencies to audit"));
+            if skipped > 0 {
+                line.push_str(&format!(" and {skipped} skipped"));
+            }
+            if let Some(first) = file.errors.first() {
+                let problems = counted(file.errors.len(), "problem", "problems");
+                line.push_str(&format!(
+                    "; {problems}, the first at line {}, column {}: {}",
+                    first.line, first.column, first.message
+                ));
+            }
+            line
+        })
+        .collect();
+    files.join(" · ").into()
 }
 
 /// The page.
@@ -206,6 +232,16 @@ pub fn app() -> Html {
             }
         })
     };
+
+    {
+        // What the inputs hold is read once they have been left alone for a moment, so that the page shows their
+        // formats and problems before the audit, and the audit starts from what was read.
+        let audit = audit.clone();
+        use_effect_with((state.pasted.clone(), state.files.clone()), move |_| {
+            let pending = gloo_timers::callback::Timeout::new(hooks::READ_AHEAD_DELAY_MS, move || audit.read_ahead());
+            move || drop(pending)
+        });
+    }
 
     {
         // Every audit request runs once, after the render that follows it, so it reads the newest inputs.
@@ -328,6 +364,7 @@ pub fn app() -> Html {
                 {on_audit}
                 paste_error={state.paste_error.clone().map(AttrValue::from)}
                 on_refuse={on_refuse_paste}
+                read_ahead={state.read_ahead.as_deref().map(read_ahead_line)}
             />
             <SettingsPanel settings={state.settings.clone()}
                 default_endpoint={AttrValue::from(hooks::default_endpoint())}

@@ -133,6 +133,9 @@ pub struct AppState {
     pub blocked: Vec<String>,
     /// The lookups moved on since the report was built (see [`Action::Quiet`]).
     pub report_stale: bool,
+    /// What the paste box and the chosen files hold, read ahead of an audit (or by it); `None` while they changed
+    /// since.
+    pub read_ahead: Option<Rc<ParsedInput>>,
 }
 
 impl Default for AppState {
@@ -165,6 +168,7 @@ impl Default for AppState {
             retry_requests: 0,
             blocked: Vec::new(),
             report_stale: false,
+            read_ahead: None,
         }
     }
 }
@@ -227,6 +231,7 @@ impl AppState {
     pub fn open_shared(&mut self, shared: Shared) {
         self.files = shared.files.into_iter().map(|file| InputFile::new(file.name, file.text)).collect();
         self.pasted = shared.pasted;
+        self.read_ahead = None;
         self.ignores = shared.ignores;
         if let Some(view) = shared.settings.get("view").and_then(|view| serde_json::from_value(view.clone()).ok()) {
             self.view = view;
@@ -245,6 +250,8 @@ pub const PASTED_NAME: &str = "pasted";
 pub enum Action {
     /// The paste box changed.
     SetPasted(String),
+    /// The inputs as they are now were read ahead of an audit.
+    ReadAhead(Rc<ParsedInput>),
     /// Files were chosen or dropped, and audited at once; files with the same name are replaced.
     AddFiles(Vec<InputFile>, Vec<String>),
     /// A chosen file was removed.
@@ -360,7 +367,9 @@ impl AppState {
             Action::SetPasted(text) => {
                 state.pasted = text;
                 state.paste_error = None;
+                state.read_ahead = None;
             }
+            Action::ReadAhead(parsed) => state.read_ahead = Some(parsed),
             Action::RefusePaste(reason) => state.paste_error = Some(reason),
             Action::Ignore(rule) => {
                 state.ignores.retain(|existing| existing.id != rule.id);
@@ -381,6 +390,7 @@ impl AppState {
                 for file in files {
                     state.files.retain(|existing| existing.name != file.name);
                     state.files.push(file);
+                    state.read_ahead = None;
                 }
                 state.file_errors = errors;
             }
@@ -397,7 +407,10 @@ impl AppState {
                     state.blocked.push(address);
                 }
             }
-            Action::RemoveFile(name) => state.files.retain(|file| file.name != name),
+            Action::RemoveFile(name) => {
+                state.files.retain(|file| file.name != name);
+                state.read_ahead = None;
+            }
             Action::Start(run, parsed, timing) => {
                 state.parse_timing = Some(timing);
                 state.audited = Rc::new((state.files.clone(), state.pasted.clone()));
@@ -408,6 +421,7 @@ impl AppState {
                 state.records = Progress::default();
                 state.releases = Progress::default();
                 state.plan = None;
+                state.read_ahead = Some(Rc::clone(&parsed));
                 state.parsed = parsed;
                 // The report waits for the first answers: drawing hundreds of pending rows now would hold up the
                 // handling of the first answer, and the status already says what is being checked.

@@ -69,6 +69,25 @@ test('lines it cannot use are listed with their line number and reason', async (
   await page.close();
 });
 
+test('a paste is read before the audit: its format, what will be audited and the first problem, with nothing sent', async () => {
+  const { page, problems } = await openPage(browser);
+  await paste(page, 'osv-lens-demo==1.0.0\nthis is not a requirement ===\n-e ./local/project\nosv-lens-demo-clean==2.0\n');
+  const line = await page.waitForSelector('[data-testid=read-ahead]');
+  assert.match(await line.textContent(),
+    /^pasted: requirements file, 2 dependencies to audit and 2 skipped; 1 problem, the first at line 2, column \d+: /);
+  assert.equal(await page.getAttribute('[data-testid=status]', 'data-state'), 'idle', 'reading is not auditing');
+  assert.deepEqual(await apiLog(), [], 'nothing was looked up');
+  // A change makes the line stale at once; the new text is read in its turn.
+  await paste(page, 'osv-lens-demo==1.0.0\n');
+  await page.waitForFunction(() => document.querySelector('[data-testid=read-ahead]')?.textContent
+    === 'pasted: requirements file, 1 dependency to audit');
+  // The audit starts from what was read, and finds the same.
+  assert.equal(await audit(page), 'done');
+  assert.deepEqual((await dependencies(page)).map((row) => [row.package, row.state]), [['osv-lens-demo', 'vulnerable']]);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('a failed lookup marks its packages unchecked, never clean', async () => {
   await control({ faults: [{ kind: 'status', status: 503 }] });
   const { page } = await openPage(browser);

@@ -44,6 +44,9 @@ pub struct InputPanelProps {
     /// A paste was too large and was refused, with the message to show.
     #[prop_or_default]
     pub on_refuse: Callback<String>,
+    /// What the inputs hold, read ahead of the audit; `None` until they are read.
+    #[prop_or_default]
+    pub read_ahead: Option<AttrValue>,
 }
 
 /// The input side of the page.
@@ -163,6 +166,9 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
                         }
                     }) }
                 </ul>
+            }
+            if let Some(line) = &props.read_ahead {
+                <p class="read-ahead muted" data-testid="read-ahead" aria-live="polite">{ line.clone() }</p>
             }
             { for props.file_errors.iter().map(|error| html! { <p class="error-text" role="alert">{ error }</p> }) }
             if let Some(error) = &props.paste_error {
