@@ -14,6 +14,7 @@
 // Every time is taken by the page's own clock (performance.now()), from the click to the frame after the status
 // says `done`, so that the polling of the driver adds nothing.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 
 import { apiLog, control, launch } from '../browser/harness.mjs';
 
@@ -202,13 +203,15 @@ async function parseTimes(browser) {
     const context = await browser.newContext();
     const page = await open(context);
     await control({ latency_ms: 0 });
-    // The page keeps what it read and does not read the same text twice, so each pasted run differs from the one
-    // before by trailing spaces on the last line, which change nothing the parser finds.
-    const text = how === 'paste' ? readFileSync(path, 'utf8').replace(/\n?$/, '') : '';
-    let pastes = 0;
+    // The page keeps what it read and does not read the same text twice, so each run's text differs from the one
+    // before by trailing spaces on its last line, which change nothing the parser finds.
+    const text = readFileSync(path, 'utf8').replace(/\n?$/, '');
+    let variants = 0;
+    const variant = () => { variants += 1; return `${text}${' '.repeat(variants)}\n`; };
+    const name = basename(path);
     const start = how === 'paste'
-      ? async () => { pastes += 1; await paste(page, `${text}${' '.repeat(pastes)}\n`); await clickAudit(page)(); }
-      : () => page.setInputFiles('[data-testid=file-input]', path);
+      ? async () => { await paste(page, variant()); await clickAudit(page)(); }
+      : () => page.setInputFiles('[data-testid=file-input]', { name, mimeType: 'text/plain', buffer: Buffer.from(variant()) });
     const first = await timedAudit(page, start);
     const runs = [];
     for (let run = 0; run < PARSE_RUNS; run += 1) {
