@@ -335,8 +335,8 @@ impl UseAuditHandle {
             batcher.push(Action::Finish(run));
             batcher.flush();
             // Saving hundreds of records in IndexedDB takes a while, and handing them over to it tens of
-            // milliseconds of this thread; the report is drawn first.
-            clock::after_next_frame().await;
+            // milliseconds of this thread; the report is drawn first, and the saving waits until the page is idle.
+            clock::when_idle().await;
             unsaved.save(&cache, &mut |event| batcher.push(Action::Event(run, event))).await;
             batcher.flush();
         };
