@@ -18,7 +18,8 @@ export async function launch() {
     executablePath: process.env.OSV_LENS_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ...(process.env.OSV_LENS_CHROMIUM_ARGS || '').split(' ').filter(Boolean)],
   });
   return {
     browser,

@@ -14,6 +14,7 @@ mod osv_data;
 mod record_plans;
 mod server;
 mod test;
+mod tls_front;
 mod toolchain;
 
 use std::path::PathBuf;
