@@ -1,11 +1,13 @@
-//! The audit's [`Transport`] over the browser's `fetch`, through gloo-net.
+//! The audit's [`Transport`] over the browser's `fetch`.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
-use gloo_net::http::Request;
 use gloo_timers::callback::Timeout;
-use web_sys::AbortController;
+use js_sys::Uint8Array;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Headers, RequestInit, Response};
 
 use crate::audit::{self, HttpRequest, HttpResponse, Method, Transport, TransportError};
 
@@ -67,12 +69,23 @@ impl Transport for FetchTransport {
                 controller.abort();
             })
         };
-        let signal = guard.controller.signal();
-        let builder = match request.method {
-            Method::Get => Request::get(&url),
-            Method::Post => Request::post(&url).header("Content-Type", "application/json"),
+        // `fetch(url, init)`, not `fetch(new Request(url, init))`: the extra object was ~0.15 ms of the main thread
+        // per request, and a cold audit sends 66.
+        let init = RequestInit::new();
+        init.set_signal(Some(&guard.controller.signal()));
+        match &request.body {
+            Some(body) => {
+                init.set_method("POST");
+                init.set_body(&JsValue::from_str(body));
+                let headers = Headers::new().map_err(js_network)?;
+                headers.set("Content-Type", "application/json").map_err(js_network)?;
+                init.set_headers(&headers);
+            }
+            None => init.set_method(match request.method {
+                Method::Get => "GET",
+                Method::Post => "POST",
+            }),
         }
-        .abort_signal(Some(&signal));
         (self.sent)(SentRequest {
             method: match request.method {
                 Method::Get => "GET",
@@ -83,16 +96,15 @@ impl Transport for FetchTransport {
             contents: audit::sent::contents(request),
         });
         let result = async {
-            let response = match &request.body {
-                Some(body) => builder.body(body.clone()).map_err(network)?.send().await,
-                None => builder.send().await,
-            }
-            .map_err(network)?;
+            let window = web_sys::window().ok_or_else(|| TransportError::Network("no window".into()))?;
+            let response: Response =
+                JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await.map_err(js_network)?.unchecked_into();
             let status = response.status();
-            let retry_after = response.headers().get("Retry-After");
+            let retry_after = response.headers().get("Retry-After").ok().flatten();
             // Read as bytes: as text, the browser would decode the body into a JavaScript string, and the page
             // then encode it back into UTF-8 for the wasm, which took ~20 ms of a 1 MB cold audit.
-            let body = utf8_text(response.binary().await.map_err(network)?);
+            let buffer = JsFuture::from(response.array_buffer().map_err(js_network)?).await.map_err(js_network)?;
+            let body = utf8_text(Uint8Array::new(&buffer).to_vec());
             Ok(HttpResponse { status, body, retry_after })
         }
         .await;
@@ -123,6 +135,11 @@ fn utf8_text(bytes: Vec<u8>) -> String {
     }
 }
 
-fn network(error: gloo_net::Error) -> TransportError {
-    TransportError::Network(error.to_string())
+/// A failed `fetch` as the page shows it: `TypeError: Failed to fetch`, `AbortError: …`.
+fn js_network(error: JsValue) -> TransportError {
+    let message = match error.dyn_ref::<js_sys::Error>() {
+        Some(error) => format!("{}: {}", String::from(error.name()), String::from(error.message())),
+        None => error.as_string().unwrap_or_else(|| format!("{error:?}")),
+    };
+    TransportError::Network(message)
 }
