@@ -2,10 +2,11 @@
 //! machine, and the page's speed and weight budgets (issue 6; the parse benchmark of issue 3).
 //!
 //! Set-up, idempotent and announced: a Python venv in `target/bench/venv` with uv and pip-audit at pinned versions
-//! from PyPI, brotli, Chromium and playwright-core, the release site, the native parse timer, and the generated parse
-//! inputs. Then the local OSV API serves `../shared/data/osv-pypi` with 40 ms of latency on every answer, over plain
-//! HTTP and through an HTTPS front ([`TlsFront`]), and each measurement runs [`DEFAULT_RUNS`] times. The table goes to stdout and, as Markdown, to `target/bench/results.md`.
-//! A missed target is a result, not an error: only a set-up failure (or a tool that cannot run) fails the command.
+//! from PyPI, brotli, nginx and openssl, Chromium and playwright-core, the release site, the native parse timer, and
+//! the generated parse inputs. Then the local OSV API serves `../shared/data/osv-pypi` with 40 ms of latency on every
+//! answer, over plain HTTP and through an HTTPS front ([`TlsFront`]), and each measurement runs [`DEFAULT_RUNS`]
+//! times. The table goes to stdout and, as Markdown, to `target/bench/results.md`. A missed target is a result, not
+//! an error: only a set-up failure (or a tool that cannot run) fails the command.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
