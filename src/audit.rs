@@ -61,6 +61,17 @@ pub struct HttpResponse {
     pub retry_after: Option<String>,
 }
 
+/// A body's bytes as text, as `Response.text()` reads them: UTF-8 without a leading byte order mark, with a
+/// replacement character for each invalid sequence. (The page reads answers as bytes, which it can copy into the wasm
+/// at once, instead of as a JavaScript string that it would have to encode back into UTF-8.)
+pub fn body_text(bytes: Vec<u8>) -> String {
+    let text = String::from_utf8(bytes).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    }
+}
+
 /// Why a request got no HTTP answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {

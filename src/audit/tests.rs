@@ -508,3 +508,15 @@ fn both_plans_store_each_record_with_the_json_the_server_sent() {
         }
     }
 }
+
+#[test]
+fn a_body_reads_as_the_browser_reads_text() {
+    assert_eq!(body_text(br#"{"vulns":[]}"#.to_vec()), r#"{"vulns":[]}"#);
+    // A leading byte order mark is not part of the text; one further in is.
+    assert_eq!(body_text(b"\xef\xbb\xbf{}".to_vec()), "{}");
+    assert_eq!(body_text(b"{}\xef\xbb\xbf".to_vec()), "{}\u{feff}");
+    // Invalid UTF-8 becomes replacement characters rather than failing the answer.
+    assert_eq!(body_text(b"{\"a\":\"\xff\xfe\"}".to_vec()), "{\"a\":\"\u{fffd}\u{fffd}\"}");
+    assert_eq!(body_text("résumé ✓".as_bytes().to_vec()), "résumé ✓");
+    assert_eq!(body_text(Vec::new()), "");
+}

@@ -104,7 +104,7 @@ impl Transport for FetchTransport {
             // Read as bytes: as text, the browser would decode the body into a JavaScript string, and the page
             // then encode it back into UTF-8 for the wasm, which took ~20 ms of a 1 MB cold audit.
             let buffer = JsFuture::from(response.array_buffer().map_err(js_network)?).await.map_err(js_network)?;
-            let body = utf8_text(Uint8Array::new(&buffer).to_vec());
+            let body = audit::body_text(Uint8Array::new(&buffer).to_vec());
             Ok(HttpResponse { status, body, retry_after })
         }
         .await;
@@ -122,16 +122,6 @@ impl Transport for FetchTransport {
 
     fn random(&self) -> f64 {
         js_sys::Math::random()
-    }
-}
-
-/// The body as `Response.text()` reads it: UTF-8 without a leading byte order mark, a replacement character for each
-/// invalid sequence.
-fn utf8_text(bytes: Vec<u8>) -> String {
-    let text = String::from_utf8(bytes).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
-    match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_string(),
-        None => text,
     }
 }
 
