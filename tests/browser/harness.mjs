@@ -73,19 +73,25 @@ export async function paste(page, text) {
   await page.fill('[data-testid=input]', text);
 }
 
-/** Clicks Audit and waits for the audit to end. Returns the final `data-state`. */
+/**
+ * Clicks Audit and waits for that audit to end. Returns the final `data-state`. The status's audit number
+ * (`data-run`) tells the new audit from the one before it: right after the click, the status may still say `done`
+ * for the previous audit until the page has drawn the new one.
+ */
 export async function audit(page, { timeout = 60_000 } = {}) {
+  const previousRun = await page.getAttribute('[data-testid=status]', 'data-run');
   await page.click('[data-testid=audit]');
-  return waitForEnd(page, timeout);
+  return waitForEnd(page, timeout, previousRun);
 }
 
-/** Waits until the status is `done` or `error`. */
-export async function waitForEnd(page, timeout = 60_000) {
-  await page.waitForFunction(() => {
-    const state = document.querySelector('[data-testid=status]')?.dataset.state;
-    return state === 'done' || state === 'error';
-  }, null, { timeout });
-  return page.getAttribute('[data-testid=status]', 'data-state');
+/** Waits until the status is `done` or `error` (for an audit numbered other than `previousRun`, when given). */
+export async function waitForEnd(page, timeout = 60_000, previousRun = undefined) {
+  const state = await page.waitForFunction((previous) => {
+    const status = document.querySelector('[data-testid=status]');
+    const ended = status?.dataset.state === 'done' || status?.dataset.state === 'error';
+    return ended && (previous === undefined || status.dataset.run !== previous) && status.dataset.state;
+  }, previousRun, { timeout });
+  return state.jsonValue();
 }
 
 /** Every dependency row as the automation contract exposes it. */

@@ -247,8 +247,9 @@ test('retry unchecked looks up the failed packages again once the fault clears',
   assert.ok(await retry.isVisible());
 
   await control({});
+  const previousRun = await page.getAttribute('[data-testid=status]', 'data-run');
   await retry.click();
-  assert.equal(await waitForEnd(page), 'done');
+  assert.equal(await waitForEnd(page, 60_000, previousRun), 'done');
   assert.deepEqual(await states(page), ['osv-lens-demo-clean clean', 'osv-lens-demo vulnerable']);
   assert.deepEqual(await findingLines(page), EXPECTED.slice(0, 2));
   assert.equal(await retry.count(), 0, 'nothing left to retry');
@@ -264,8 +265,9 @@ test('retry unchecked asks only for what failed and keeps the rest of the report
   assert.match(failed.text, /503/);
 
   await control({});
+  const previousRun = await page.getAttribute('[data-testid=status]', 'data-run');
   await page.click('[data-testid=retry-unchecked]');
-  assert.equal(await waitForEnd(page), 'done');
+  assert.equal(await waitForEnd(page, 60_000, previousRun), 'done');
   const log = await apiLog();
   const { batches, records } = kinds(log);
   assert.equal(batches.length, 1);
