@@ -19,6 +19,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
 import { apiLog, control, launch } from '../browser/harness.mjs';
+import { launchBare } from './devtools.mjs';
 
 const BASE = process.env.OSV_LENS_URL;
 const RUNS = Number(process.env.BENCH_RUNS || 5);
@@ -103,7 +104,8 @@ const clickAudit = (page) => () => page.click('[data-testid=audit]');
  * `fill` types into the box in a way that took over 30 s for half a megabyte here.)
  */
 async function paste(page, text) {
-  await page.$eval('[data-testid=input]', (box, value) => {
+  await page.evaluate((value) => {
+    const box = document.querySelector('[data-testid=input]');
     box.value = value;
     box.dispatchEvent(new Event('input', { bubbles: true }));
   }, text);
@@ -118,21 +120,35 @@ async function measuredAudit(page, start) {
   return result;
 }
 
-/** Cold (fresh context), warm (again in the same page) and after a reload in the same context. */
-async function pageAudits(browser) {
+/** Opens the page in a bare Chromium (see devtools.mjs), in `context` or a fresh one, and waits until it is idle. */
+async function openBare(bare, context = undefined) {
+  const opened = await bare.open(PAGE, context);
+  await opened.page.send('Runtime.enable');
+  opened.page.on('Runtime.exceptionThrown', ({ exceptionDetails }) => {
+    log(`page error: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
+  });
+  await opened.page.waitForSelector('[data-testid=status][data-state=idle]', { timeout: STEP_TIMEOUT_MS });
+  return opened;
+}
+
+/**
+ * Cold (fresh context), warm (again in the same page) and after a reload in the same context, in the bare Chromium
+ * of devtools.mjs, so that no DevTools instrumentation of the requests is timed with them.
+ */
+async function pageAudits(bare) {
   const text = readFileSync(AUDIT_LOCK, 'utf8');
   const results = { cold: [], warm: [], reload: [] };
   for (let run = 0; run < RUNS; run += 1) {
-    const context = await browser.newContext();
-    const page = await open(context);
-    await paste(page, text);
-    results.cold.push(await measuredAudit(page, clickAudit(page)));
-    results.warm.push(await measuredAudit(page, clickAudit(page)));
-    await page.close();
+    const first = await openBare(bare);
+    await paste(first.page, text);
+    results.cold.push(await measuredAudit(first.page, clickAudit(first.page)));
+    results.warm.push(await measuredAudit(first.page, clickAudit(first.page)));
+    await first.close();
     // The paste box comes back from localStorage after a reload.
-    const again = await open(context);
-    results.reload.push(await measuredAudit(again, clickAudit(again)));
-    await context.close();
+    const again = await openBare(bare, first.context);
+    results.reload.push(await measuredAudit(again.page, clickAudit(again.page)));
+    await again.close();
+    await first.closeContext();
     const last = (kind) => results[kind].at(-1);
     log(`page audit ${run + 1}/${RUNS}: cold ${last('cold').ms.toFixed(0)} ms (${last('cold').requests} requests), `
       + `warm ${last('warm').ms.toFixed(0)} ms (${last('warm').requests}), `
@@ -271,21 +287,25 @@ async function firstPaint(browser) {
   return runs;
 }
 
-const launched = await launch();
 const results = { runs: RUNS, latency_ms: LATENCY_MS };
-try {
-  results.chromium = launched.browser.version();
-  if (ONLY_AUDITS) {
-    results.audits = await pageAudits(launched.browser);
-  } else {
+if (AUDIT_LOCK) {
+  const bare = await launchBare((process.env.OSV_LENS_CHROMIUM_ARGS || '').split(' ').filter(Boolean));
+  try {
+    results.chromium = bare.version;
+    results.audits = await pageAudits(bare);
+  } finally {
+    await bare.close();
+  }
+}
+if (!ONLY_AUDITS) {
+  const launched = await launch();
+  try {
+    results.chromium = launched.browser.version();
     results.first_paint = await firstPaint(launched.browser);
     results.parse = await parseTimes(launched.browser);
-    if (AUDIT_LOCK) {
-      results.audits = await pageAudits(launched.browser);
-      results.offline = OFFLINE_DB ? await offlineAudits(launched.browser) : { available: false };
-    }
+    if (AUDIT_LOCK) results.offline = OFFLINE_DB ? await offlineAudits(launched.browser) : { available: false };
+  } finally {
+    await launched.close();
   }
-} finally {
-  await launched.close();
 }
 writeFileSync(process.env.BENCH_OUT, JSON.stringify(results, null, 1));
