@@ -19,9 +19,11 @@ use futures::stream::{self, StreamExt};
 pub mod cache;
 pub mod plan;
 pub mod sent;
+mod warm_up;
 
 pub use cache::{CachedRecord, MemoryCache, NoCache, RecordCache, WithKnown};
 pub use plan::{PlanSummary, RecordPlan};
+pub use warm_up::warm_up;
 
 use crate::matching::CompiledVulnerability;
 use crate::osv::api::{BatchResult, Query, QueryBatchRequest, QueryBatchResponse, VulnRef, MAX_BATCH_QUERIES};

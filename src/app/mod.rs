@@ -174,6 +174,14 @@ pub fn app() -> Html {
         });
     }
 
+    // The browser compiles the audit's code while the page is idle after loading, not during the first audit.
+    use_effect_with((), |_| {
+        yew::platform::spawn_local(async {
+            clock::when_idle().await;
+            std::hint::black_box(crate::audit::warm_up());
+        });
+    });
+
     {
         // A connection the Content Security Policy refuses is named on the page, not left as a bare network error.
         let dispatcher = state.dispatcher();

@@ -229,7 +229,7 @@ struct QueryPage {
 }
 
 /// Reads a page of `/v1/query`: every record with its JSON. One unreadable record makes the page unreadable.
-fn read_query_page(body: &str) -> Result<(Vec<WithJson>, Option<String>), LookupError> {
+pub(super) fn read_query_page(body: &str) -> Result<(Vec<WithJson>, Option<String>), LookupError> {
     let page: QueryPage = read_json(body)?;
     let records = page
         .vulns
