@@ -17,6 +17,13 @@ pub fn monotonic_ms() -> f64 {
     web_sys::window().and_then(|window| window.performance()).map_or(0.0, |performance| performance.now())
 }
 
+/// Leaves a named mark on the page's performance timeline (DevTools shows it; tests read it).
+pub fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
 /// Today in UTC, `YYYY-MM-DD`.
 pub fn today() -> String {
     now_rfc3339().chars().take(10).collect()

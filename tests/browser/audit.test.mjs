@@ -23,6 +23,18 @@ test('the page loads idle, points at the local API, and logs no errors', async (
   await page.close();
 });
 
+test('the audit of a built-in example that the page runs once idle after loading stays out of sight', async () => {
+  const { page, problems, requests } = await openPage(browser);
+  // The page marks its performance timeline once the warm-up has run.
+  await page.waitForFunction(() => performance.getEntriesByName('osv-lens:warmed-up', 'mark').length === 1);
+  assert.equal(await page.getAttribute('[data-testid=status]', 'data-state'), 'idle');
+  assert.equal(await page.locator('[data-testid=dependency], [data-testid=finding]').count(), 0);
+  assert.deepEqual(requests.filter(({ url }) => url.includes('/v1/')), []);
+  assert.deepEqual(await apiLog(), []);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('findings for the demo package match its own records exactly', async () => {
   const { page, problems } = await openPage(browser);
   await paste(page, [
