@@ -180,8 +180,10 @@ pub fn app() -> Html {
     // The browser compiles the audit's code while the page is idle after loading, not during the first audit.
     use_effect_with((), |_| {
         yew::platform::spawn_local(async {
-            clock::when_idle().await;
-            std::hint::black_box(crate::audit::warm_up());
+            for step in crate::audit::WARM_UP_STEPS {
+                clock::when_idle().await;
+                std::hint::black_box(step());
+            }
             clock::mark(WARMED_UP_MARK);
         });
     });

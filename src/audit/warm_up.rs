@@ -10,7 +10,7 @@ use std::rc::Rc;
 use super::plan::read_query_page;
 use super::{read_json, AuditEvent, Lookups, PackageKey};
 use crate::osv::api::QueryBatchResponse;
-use crate::sources::{parse_files, InputFile};
+use crate::sources::{parse_files, InputFile, ParsedInput};
 use crate::{report, triage};
 
 /// A lock of one package, shaped as uv writes it.
@@ -55,6 +55,36 @@ const EXAMPLE_RECORDS: &str = r#"{"vulns":[{
   "references": [{"type": "ADVISORY", "url": "https://example.invalid/advisory"}]
 }]}"#;
 
+/// The warm-up in steps, each run in an idle period of its own, so that input arriving meanwhile waits for one step
+/// at most: reading the example's files, reading the API's answers and compiling the record, then the whole audit
+/// (its first two steps are compiled by then). Each returns what it found, so that none of it can be left out.
+pub const WARM_UP_STEPS: [fn() -> usize; 3] = [parse_example, compile_example, warm_up];
+
+fn example_files() -> ParsedInput {
+    parse_files(&[InputFile::new("uv.lock", EXAMPLE_LOCK), InputFile::new("requirements.txt", EXAMPLE_REQUIREMENTS)])
+}
+
+fn parse_example() -> usize {
+    example_files().files.iter().map(|file| file.dependencies.len()).sum()
+}
+
+fn compile_example() -> usize {
+    example_lookups().map_or(0, |lookups| lookups.compiled.len())
+}
+
+/// What the lookups learn of the example from the API's answers; `None` when an answer could not be read.
+fn example_lookups() -> Option<Lookups> {
+    let key = PackageKey { name: "warm-up-example".into(), version: "1.0.0".into() };
+    let mut lookups = Lookups::default();
+    let batch = read_json::<QueryBatchResponse>(EXAMPLE_BATCH).ok()?;
+    let listed = batch.results.into_iter().next().map(|result| result.vulns).unwrap_or_default();
+    lookups.apply(&AuditEvent::Queried(vec![(key, Ok(listed))]));
+    let (records, _) = read_query_page(EXAMPLE_RECORDS).ok()?;
+    let records = records.into_iter().map(|(record, _json)| (record.id.clone(), Ok(Rc::new(record)))).collect();
+    lookups.apply(&AuditEvent::Records(records));
+    Some(lookups)
+}
+
 /// Audits the built-in example: parses it, reads the API's answers for it, compiles the record and builds the
 /// report. Returns the report's findings (two, one per file, unless a step failed), so that none of it can be
 /// left out.
@@ -67,19 +97,8 @@ pub fn warm_up() -> usize {
 
 /// The example's report, with the ignore rules (none) applied; `None` when an answer could not be read.
 fn example_report() -> Option<report::Report> {
-    let parsed = parse_files(&[
-        InputFile::new("uv.lock", EXAMPLE_LOCK),
-        InputFile::new("requirements.txt", EXAMPLE_REQUIREMENTS),
-    ]);
-    let key = PackageKey { name: "warm-up-example".into(), version: "1.0.0".into() };
-    let mut lookups = Lookups::default();
-    let batch = read_json::<QueryBatchResponse>(EXAMPLE_BATCH).ok()?;
-    let listed = batch.results.into_iter().next().map(|result| result.vulns).unwrap_or_default();
-    lookups.apply(&AuditEvent::Queried(vec![(key, Ok(listed))]));
-    let (records, _) = read_query_page(EXAMPLE_RECORDS).ok()?;
-    let records = records.into_iter().map(|(record, _json)| (record.id.clone(), Ok(Rc::new(record)))).collect();
-    lookups.apply(&AuditEvent::Records(records));
-    let mut report = report::build(&parsed, &lookups);
+    let lookups = example_lookups()?;
+    let mut report = report::build(&example_files(), &lookups);
     triage::apply(&mut report, &[], "2026-01-01");
     Some(report)
 }
@@ -115,13 +134,14 @@ mod tests {
 
     #[test]
     fn the_example_parses_without_errors() {
-        let parsed = parse_files(&[
-            InputFile::new("uv.lock", EXAMPLE_LOCK),
-            InputFile::new("requirements.txt", EXAMPLE_REQUIREMENTS),
-        ]);
-        for file in &parsed.files {
+        for file in &example_files().files {
             assert!(file.errors.is_empty(), "{}: {:?}", file.name, file.errors);
         }
-        assert_eq!(parsed.files.iter().map(|file| file.dependencies.len()).sum::<usize>(), 3);
+        assert_eq!(parse_example(), 3);
+    }
+
+    #[test]
+    fn each_step_finds_what_it_reads() {
+        assert_eq!(WARM_UP_STEPS.map(|step| step()), [3, 1, 2]);
     }
 }

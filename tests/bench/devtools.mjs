@@ -41,14 +41,30 @@ export async function launchBare(extraArgs = []) {
       }
     }
   });
-  const exited = new Promise((resolve) => chromium.on('exit', resolve));
+  const exited = new Promise((resolve) => {
+    chromium.on('exit', resolve);
+    // A binary that cannot be started ends the same way, with the reason in the pending commands' errors.
+    chromium.on('error', (error) => {
+      console.error(`bench: Chromium could not be started: ${error.message}`);
+      resolve();
+    });
+  });
+  let gone = false;
+  // Writing to a Chromium that is gone fails; the commands waiting for it are rejected below.
+  toBrowser.on('error', () => {});
   exited.then(() => {
+    gone = true;
+    rmSync(profile, { recursive: true, force: true });
     for (const { reject, method } of pending.values()) reject(new Error(`${method}: Chromium exited`));
     pending.clear();
   });
 
   /** Sends one command, to the browser or to an attached page's session. */
   const send = (method, params = {}, sessionId = undefined) => new Promise((resolve, reject) => {
+    if (gone) {
+      reject(new Error(`${method}: Chromium exited`));
+      return;
+    }
     nextId += 1;
     pending.set(nextId, { resolve, reject, method });
     toBrowser.write(`${JSON.stringify({ id: nextId, method, params, sessionId })}\0`);
