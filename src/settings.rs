@@ -22,6 +22,31 @@ pub struct Settings {
     pub cache: bool,
 }
 
+/// One setting the user changed. It is applied to the settings as they are when it arrives, not as they were when
+/// the panel was drawn: two changes made before the page draws again must both hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingChange {
+    /// The OSV endpoint, checked; `None` for the default.
+    Endpoint(Option<String>),
+    /// The time-out of each request, in seconds (clamped to [`TIMEOUT_SECONDS`]).
+    TimeoutSeconds(u32),
+    /// Whether records are kept in this browser.
+    Cache(bool),
+}
+
+impl SettingChange {
+    /// Applies the change.
+    pub fn apply(self, settings: &mut Settings) {
+        match self {
+            Self::Endpoint(endpoint) => settings.endpoint = endpoint,
+            Self::TimeoutSeconds(seconds) => {
+                settings.timeout_seconds = seconds.clamp(*TIMEOUT_SECONDS.start(), *TIMEOUT_SECONDS.end());
+            }
+            Self::Cache(cache) => settings.cache = cache,
+        }
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self { endpoint: None, timeout_seconds: 20, cache: true }
@@ -241,5 +266,21 @@ mod tests {
         assert_eq!(read, Settings { endpoint: None, timeout_seconds: 20, cache: false });
         let read = Settings::from_json(r#"{"endpoint":"http://127.0.0.1:1","timeout_seconds":5}"#);
         assert_eq!(read, Settings { endpoint: Some("http://127.0.0.1:1".into()), timeout_seconds: 5, cache: true });
+    }
+
+    #[test]
+    fn changes_made_one_after_another_all_hold() {
+        let mut settings = Settings::default();
+        SettingChange::TimeoutSeconds(7).apply(&mut settings);
+        SettingChange::Cache(false).apply(&mut settings);
+        SettingChange::Endpoint(Some("https://mirror.example".into())).apply(&mut settings);
+        assert_eq!(
+            settings,
+            Settings { endpoint: Some("https://mirror.example".into()), timeout_seconds: 7, cache: false }
+        );
+        SettingChange::TimeoutSeconds(100_000).apply(&mut settings);
+        assert_eq!(settings.timeout_seconds, *TIMEOUT_SECONDS.end());
+        SettingChange::Endpoint(None).apply(&mut settings);
+        assert_eq!(settings.endpoint, None);
     }
 }

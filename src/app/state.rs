@@ -8,7 +8,7 @@ use crate::audit::{AuditEvent, Lookups, PackageKey, PlanSummary};
 use crate::io::osv_client::SentRequest;
 use crate::pypi::ReleaseLookup;
 use crate::report::{self, Report};
-use crate::settings::Settings;
+use crate::settings::{SettingChange, Settings};
 use crate::share::Shared;
 use crate::sources::{InputFile, ParsedInput};
 use crate::triage::{self, Ignore, View};
@@ -278,8 +278,8 @@ pub enum Action {
     StartRetry(u32, Vec<PackageKey>, Vec<String>),
     /// The page sent a request.
     Sent(SentRequest),
-    /// The settings changed.
-    SetSettings(Settings),
+    /// The user changed a setting.
+    ChangeSetting(SettingChange),
     /// The record cache's count, or a message about it.
     CacheInfo(Option<u32>, Option<String>),
     /// The Content Security Policy refused a connection to this address.
@@ -397,7 +397,7 @@ impl AppState {
             Action::RequestAudit => state.audit_requests += 1,
             Action::RequestRetry => state.retry_requests += 1,
             Action::Sent(request) => Rc::make_mut(&mut state.sent).push(SentEntry::Request(Rc::new(request))),
-            Action::SetSettings(settings) => state.settings = settings,
+            Action::ChangeSetting(change) => change.apply(&mut state.settings),
             Action::CacheInfo(count, message) => {
                 state.cache.count = count.or(state.cache.count);
                 state.cache.message = message;

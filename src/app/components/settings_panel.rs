@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 use crate::app::state::CacheView;
 use crate::report::counted;
-use crate::settings::{check_endpoint, Settings, TIMEOUT_SECONDS};
+use crate::settings::{check_endpoint, SettingChange, Settings, TIMEOUT_SECONDS};
 
 /// Props of [`SettingsPanel`].
 #[derive(Properties, PartialEq)]
@@ -22,8 +22,8 @@ pub struct SettingsPanelProps {
     pub endpoint_problem: Option<AttrValue>,
     /// The record cache.
     pub cache: CacheView,
-    /// The settings changed.
-    pub on_change: Callback<Settings>,
+    /// A setting changed.
+    pub on_change: Callback<SettingChange>,
     /// "Clear cache" was pressed.
     pub on_clear_cache: Callback<()>,
     /// The panel was opened (the cache count is read then).
@@ -35,48 +35,45 @@ pub struct SettingsPanelProps {
 pub fn settings_panel(props: &SettingsPanelProps) -> Html {
     let endpoint_error = use_state(|| None::<String>);
     let on_endpoint = {
-        let (settings, on_change, endpoint_error) =
-            (props.settings.clone(), props.on_change.clone(), endpoint_error.clone());
+        let (on_change, endpoint_error) = (props.on_change.clone(), endpoint_error.clone());
         Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
             let text = input.value();
             if text.trim().is_empty() {
                 endpoint_error.set(None);
-                on_change.emit(Settings { endpoint: None, ..settings.clone() });
+                on_change.emit(SettingChange::Endpoint(None));
                 return;
             }
             match check_endpoint(&text) {
                 Ok(endpoint) => {
                     endpoint_error.set(None);
-                    on_change.emit(Settings { endpoint: Some(endpoint), ..settings.clone() });
+                    on_change.emit(SettingChange::Endpoint(Some(endpoint)));
                 }
                 Err(message) => endpoint_error.set(Some(message)),
             }
         })
     };
     let on_timeout = {
-        let (settings, on_change) = (props.settings.clone(), props.on_change.clone());
+        let on_change = props.on_change.clone();
         Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
             if let Ok(seconds) = input.value().trim().parse::<u32>() {
-                let timeout_seconds = seconds.clamp(*TIMEOUT_SECONDS.start(), *TIMEOUT_SECONDS.end());
-                on_change.emit(Settings { timeout_seconds, ..settings.clone() });
+                on_change.emit(SettingChange::TimeoutSeconds(seconds));
             }
         })
     };
     let on_cache = {
-        let (settings, on_change) = (props.settings.clone(), props.on_change.clone());
+        let on_change = props.on_change.clone();
         Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
-            on_change.emit(Settings { cache: input.checked(), ..settings.clone() });
+            on_change.emit(SettingChange::Cache(input.checked()));
         })
     };
     let on_reset = {
-        let (settings, on_change, endpoint_error) =
-            (props.settings.clone(), props.on_change.clone(), endpoint_error.clone());
+        let (on_change, endpoint_error) = (props.on_change.clone(), endpoint_error.clone());
         Callback::from(move |_| {
             endpoint_error.set(None);
-            on_change.emit(Settings { endpoint: None, ..settings.clone() });
+            on_change.emit(SettingChange::Endpoint(None));
         })
     };
     let on_toggle = {
