@@ -23,7 +23,7 @@ mod warm_up;
 
 pub use cache::{CachedRecord, MemoryCache, NoCache, RecordCache, WithKnown};
 pub use plan::{PlanSummary, RecordPlan};
-pub use warm_up::{warm_up, WARM_UP_STEPS};
+pub use warm_up::{warm_up, Rehearsal, WARM_UP_STEPS};
 
 use crate::matching::CompiledVulnerability;
 use crate::osv::api::{BatchResult, Query, QueryBatchRequest, QueryBatchResponse, VulnRef, MAX_BATCH_QUERIES};

@@ -143,6 +143,8 @@ pub struct UseAuditHandle {
     running: Rc<RefCell<Option<AbortHandle>>>,
     cache: Rc<IdbRecordCache>,
     last_read: Rc<RefCell<Option<ReadInput>>>,
+    /// Whether an audit (or a retry) has started since the page loaded.
+    started: Rc<Cell<bool>>,
 }
 
 /// The inputs last read, what was read from them and how long reading took: an audit of the same inputs, or a read
@@ -166,6 +168,11 @@ enum Scope {
 }
 
 impl UseAuditHandle {
+    /// Whether an audit (or a retry) has started since the page loaded.
+    pub fn has_started(&self) -> bool {
+        self.started.get()
+    }
+
     /// Audits the current inputs. A running audit is cancelled first.
     pub fn run(&self) {
         self.cancel();
@@ -265,6 +272,7 @@ impl UseAuditHandle {
     /// Starts the lookups of audit `run` in a local task; the caller dispatches the start of the audit after this,
     /// and the failure when the lookups cannot start.
     fn start(&self, run: u32, packages: Vec<PackageKey>, scope: Scope) -> Result<(), String> {
+        self.started.set(true);
         let settings = self.state.settings.clone();
         let (abort, registration) = AbortHandle::new_pair();
         match self.offline.route() {
@@ -389,7 +397,8 @@ pub fn use_audit(state: UseReducerHandle<AppState>, offline: UseReducerHandle<Of
         });
     }
     let last_read = use_mut_ref(|| None);
-    UseAuditHandle { state, offline, running, cache: Rc::clone(&cache), last_read }
+    let started = use_memo((), |_| Cell::new(false));
+    UseAuditHandle { state, offline, running, cache: Rc::clone(&cache), last_read, started: Rc::clone(&started) }
 }
 
 /// Like `use_memo`, but the value is computed once the browser has drawn the frame that follows a change of `deps`

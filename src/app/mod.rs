@@ -4,6 +4,7 @@
 pub mod components;
 pub mod hooks;
 pub mod offline;
+pub mod rehearsal;
 pub mod state;
 
 use std::rc::Rc;
@@ -23,13 +24,10 @@ use self::state::{Action, AppState, Phase};
 use crate::export::ExportFormat;
 use crate::io::{clock, download, files, location, storage};
 use crate::report::counted;
-use crate::settings::Settings;
+use crate::settings::{SettingChange, Settings};
 use crate::share::{self, Shared, SharedFile};
 use crate::sources::{InputFile, ParsedInput};
 use crate::triage::{Ignore, View};
-
-/// The performance mark left once the idle warm-up has run.
-const WARMED_UP_MARK: &str = "osv-lens:warmed-up";
 
 const SAVED_INPUT_KEY: &str = "osv-lens.input.v1";
 const SAVED_TRIAGE_KEY: &str = "osv-lens.triage.v1";
@@ -177,16 +175,15 @@ pub fn app() -> Html {
         });
     }
 
-    // The browser compiles the audit's code while the page is idle after loading, not during the first audit.
-    use_effect_with((), |_| {
-        yew::platform::spawn_local(async {
-            for step in crate::audit::WARM_UP_STEPS {
-                clock::when_idle().await;
-                std::hint::black_box(step());
-            }
-            clock::mark(WARMED_UP_MARK);
+    {
+        // The browser compiles and optimises the audit's code while the page is idle after loading.
+        let audit = audit.clone();
+        use_effect_with((), move |_| {
+            yew::platform::spawn_local(async move {
+                rehearsal::warm_up(audit).await;
+            });
         });
-    });
+    }
 
     {
         // A connection the Content Security Policy refuses is named on the page, not left as a bare network error.
@@ -344,7 +341,7 @@ pub fn app() -> Html {
 
     let on_settings = {
         let state = state.clone();
-        Callback::from(move |settings: Settings| state.dispatch(Action::SetSettings(settings)))
+        Callback::from(move |change: SettingChange| state.dispatch(Action::ChangeSetting(change)))
     };
     let on_clear_cache = {
         let audit = audit.clone();

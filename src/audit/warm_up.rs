@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use super::plan::read_query_page;
 use super::{read_json, AuditEvent, Lookups, PackageKey};
-use crate::osv::api::QueryBatchResponse;
+use crate::osv::api::{QueryBatchResponse, VulnRef};
 use crate::sources::{parse_files, InputFile, ParsedInput};
 use crate::{report, triage};
 
@@ -103,6 +103,100 @@ fn example_report() -> Option<report::Report> {
     Some(report)
 }
 
+/// A larger rehearsal of the audit on made-up packages and records, in steps: enough work that the browser's
+/// optimising compiler takes up the audit's hot code (V8 optimises a wasm function once it has run long enough),
+/// so that the first real audit does not run on baseline code while that compiler competes for the CPU.
+pub struct Rehearsal {
+    packages: usize,
+    records_per_package: usize,
+    done: usize,
+    lookups: Lookups,
+}
+
+impl Rehearsal {
+    /// A rehearsal of `packages` packages with `records_per_package` records each.
+    pub fn new(packages: usize, records_per_package: usize) -> Self {
+        Self { packages, records_per_package, done: 0, lookups: Lookups::default() }
+    }
+
+    /// Reads and compiles the next package's records, as a `/v1/query` answer; `false` once every package is done.
+    pub fn step(&mut self) -> bool {
+        if self.done >= self.packages {
+            return false;
+        }
+        let package = self.done;
+        self.done += 1;
+        let ids: Vec<String> =
+            (0..self.records_per_package).map(|record| format!("OSV-LENS-REHEARSAL-{package}-{record}")).collect();
+        let listed = ids.iter().map(|id| VulnRef { id: id.clone(), modified: "2026-01-01T00:00:00Z".into() }).collect();
+        let key = PackageKey { name: rehearsal_name(package), version: "1.4.0".into() };
+        self.lookups.apply(&AuditEvent::Queried(vec![(key, Ok(listed))]));
+        let body = rehearsal_answer(package, &ids);
+        if let Ok((records, _)) = read_query_page(&body) {
+            let records = records.into_iter().map(|(record, _json)| (record.id.clone(), Ok(Rc::new(record)))).collect();
+            self.lookups.apply(&AuditEvent::Records(records));
+        }
+        true
+    }
+
+    /// Reads a lock of the packages and builds the report (the findings list's too); returns what was read and the
+    /// report, for the page to draw where nobody sees it.
+    pub fn finish(&self) -> (ParsedInput, report::Report) {
+        let mut lock = String::from("version = 1\nrevision = 3\nrequires-python = \">=3.12\"\n");
+        for package in 0..self.packages {
+            lock.push_str(&format!(
+                "\n[[package]]\nname = \"{}\"\nversion = \"1.4.0\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\n",
+                rehearsal_name(package)
+            ));
+        }
+        let parsed = parse_files(&[InputFile::new("uv.lock", lock)]);
+        let mut report = report::build(&parsed, &self.lookups);
+        triage::apply(&mut report, &[], "2026-01-01");
+        std::hint::black_box(triage::list(&report, &triage::View::default()));
+        (parsed, report)
+    }
+}
+
+fn rehearsal_name(package: usize) -> String {
+    format!("rehearsal-package-{package}")
+}
+
+/// A `/v1/query` answer with a record for each of `ids`, shaped like PyPI's: ranges, a long version list, CVSS
+/// vectors of both versions, aliases and references.
+fn rehearsal_answer(package: usize, ids: &[String]) -> String {
+    let name = rehearsal_name(package);
+    let mut versions = Vec::new();
+    for minor in 0..12 {
+        versions.push(format!("\"1.{minor}\""));
+        versions.push(format!("\"1.{minor}.1\""));
+        versions.push(format!("\"1.{minor}rc1\""));
+        versions.push(format!("\"1.{minor}.post2\""));
+    }
+    let versions = versions.join(",");
+    let records: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .map(|(index, id)| {
+            let fixed = format!("1.{}.2", 4 + index % 8);
+            let impact = ["H", "L", "N"][index % 3];
+            format!(
+                r#"{{"id":"{id}","modified":"2026-01-01T00:00:00Z","published":"2025-0{month}-01T00:00:00Z",
+"aliases":["CVE-0000-{index:05}","GHSA-0000-0000-{index:04}"],"summary":"A made-up advisory number {index} for {name}",
+"details":"Made up for the rehearsal.\n\nUpgrade to {fixed} or later.",
+"severity":[{{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:{impact}/I:L/A:N"}},
+{{"type":"CVSS_V4","score":"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:{impact}/VI:L/VA:N/SC:N/SI:N/SA:N"}}],
+"affected":[{{"package":{{"ecosystem":"PyPI","name":"{name}","purl":"pkg:pypi/{name}"}},
+"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"{fixed}"}}]}},
+{{"type":"ECOSYSTEM","events":[{{"introduced":"2.0"}},{{"last_affected":"2.1"}}]}}],
+"versions":[{versions}],"database_specific":{{"source":"made up"}}}}],
+"references":[{{"type":"ADVISORY","url":"https://example.invalid/{id}"}},{{"type":"WEB","url":"https://example.invalid/{index}"}}]}}"#,
+                month = 1 + index % 9,
+            )
+        })
+        .collect();
+    format!("{{\"vulns\":[{}]}}", records.join(","))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +232,21 @@ mod tests {
             assert!(file.errors.is_empty(), "{}: {:?}", file.name, file.errors);
         }
         assert_eq!(parse_example(), 3);
+    }
+
+    #[test]
+    fn the_rehearsal_finds_every_made_up_record() {
+        let mut rehearsal = Rehearsal::new(5, 4);
+        let mut steps = 0;
+        while rehearsal.step() {
+            steps += 1;
+        }
+        assert_eq!(steps, 5);
+        assert_eq!(rehearsal.lookups.compiled.len(), 20, "every record reads and compiles");
+        let (parsed, report) = rehearsal.finish();
+        assert_eq!(parsed.files[0].dependencies.len(), 5);
+        assert_eq!(report.summary.findings, 20, "1.4.0 is before every fixed version");
+        assert_eq!(report.summary.vulnerable, 5);
     }
 
     #[test]
