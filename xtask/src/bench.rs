@@ -737,13 +737,24 @@ fn audit_rows(rows: &mut Vec<Row>, audits: &Value, protocol: Protocol, reference
     };
     rows.push(
         Row::new(
-            format!("page audit, cold (uv.lock, 348 packages){suffix}"),
+            format!("page audit, cold (uv.lock, 348 packages; pasted and clicked at a person's pace){suffix}"),
             format!("{} · {}{over}", timed(&cold), findings("cold")),
         )
         .requests(request_counts(&field(&audits["cold"], "requests")))
         .timed(&cold, references)
         .target("≤ 0.5× uv audit", cold_verdict),
     );
+    let at_once = field(&audits["cold_at_once"], "ms");
+    if !at_once.is_empty() {
+        rows.push(
+            Row::new(
+                format!("page audit, cold, pasted and clicked as soon as the page is usable{suffix}"),
+                format!("{} · {}", timed(&at_once), findings("cold_at_once")),
+            )
+            .requests(request_counts(&field(&audits["cold_at_once"], "requests")))
+            .timed(&at_once, references),
+        );
+    }
     let warm = field(&audits["warm"], "ms");
     let warm_requests = field(&audits["warm"], "requests");
     let warm_passes = !warm_requests.is_empty() && warm_requests.iter().all(|count| *count <= 1.0);
