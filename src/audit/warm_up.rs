@@ -1,9 +1,10 @@
-//! A miniature audit that the page runs once, when it is idle after loading.
+//! The audit's pure steps on made-up data, which the page runs while it is idle after loading (see
+//! `app::rehearsal`): a tiny example once, then a larger rehearsal.
 //!
 //! Chromium compiles a wasm function only when it is first called (V8's lazy compilation), on the page's main
-//! thread. A cold audit spent ~36 ms of it (Chromium trace, 2026-11-27), in the middle of reading the answers and
-//! drawing the report. Running the audit's pure steps once on a tiny example of our own, while nobody waits, compiles
-//! most of that code before the first audit asks for it. Nothing here touches the page's state.
+//! thread, and optimises it once it has run long enough. A cold audit spent ~36 ms on the first (Chromium trace,
+//! 2026-11-27) and ran its first records on baseline code while the second took most of the other core. Running
+//! these steps while nobody waits does both before the first audit. Nothing here touches the page's state.
 
 use std::rc::Rc;
 
@@ -55,8 +56,7 @@ const EXAMPLE_RECORDS: &str = r#"{"vulns":[{
   "references": [{"type": "ADVISORY", "url": "https://example.invalid/advisory"}]
 }]}"#;
 
-/// The warm-up in steps, each run in an idle period of its own, so that input arriving meanwhile waits for one step
-/// at most: reading the example's files, reading the API's answers and compiling the record, then the whole audit
+/// The tiny example's warm-up in steps, so that input arriving meanwhile waits for one step at most: reading the example's files, reading the API's answers and compiling the record, then the whole audit
 /// (its first two steps are compiled by then). Each returns what it found, so that none of it can be left out.
 pub const WARM_UP_STEPS: [fn() -> usize; 3] = [parse_example, compile_example, warm_up];
 
