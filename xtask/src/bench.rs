@@ -725,7 +725,7 @@ fn audit_rows(rows: &mut Vec<Row>, audits: &Value, protocol: Protocol, reference
         format!("{} findings, {} vulnerable, {} unchecked", last["findings"], last["vulnerable"], last["unchecked"])
     };
     // What the browser used, as Resource Timing tells it (`http/1.1`, `h2`).
-    let over = match last("cold")["protocols"].as_str() {
+    let over = |kind: &str| match last(kind)["protocols"].as_str() {
         Some(protocols) if !protocols.is_empty() => format!(" · {protocols}"),
         _ => String::new(),
     };
@@ -738,7 +738,7 @@ fn audit_rows(rows: &mut Vec<Row>, audits: &Value, protocol: Protocol, reference
     rows.push(
         Row::new(
             format!("page audit, cold (uv.lock, 348 packages; pasted and clicked at a person's pace){suffix}"),
-            format!("{} · {}{over}", timed(&cold), findings("cold")),
+            format!("{} · {}{}", timed(&cold), findings("cold"), over("cold")),
         )
         .requests(request_counts(&field(&audits["cold"], "requests")))
         .timed(&cold, references)
@@ -749,7 +749,7 @@ fn audit_rows(rows: &mut Vec<Row>, audits: &Value, protocol: Protocol, reference
         rows.push(
             Row::new(
                 format!("page audit, cold, pasted and clicked as soon as the page is usable{suffix}"),
-                format!("{} · {}", timed(&at_once), findings("cold_at_once")),
+                format!("{} · {}{}", timed(&at_once), findings("cold_at_once"), over("cold_at_once")),
             )
             .requests(request_counts(&field(&audits["cold_at_once"], "requests")))
             .timed(&at_once, references),
