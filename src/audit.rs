@@ -21,7 +21,7 @@ pub mod plan;
 pub mod sent;
 mod warm_up;
 
-pub use cache::{CachedRecord, MemoryCache, NoCache, RecordCache, WithKnown};
+pub use cache::{CachedRecord, InFront, MemoryCache, NoCache, RecordCache, WithKnown};
 pub use plan::{PlanSummary, RecordPlan};
 pub use warm_up::{warm_up, Rehearsal, WARM_UP_STEPS};
 

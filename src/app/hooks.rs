@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 use super::offline::{AuditRoute, OfflineState};
 use super::state::{Action, AppState, ParseTiming};
-use crate::audit::{self, LookupSettings, Lookups, PackageKey, WithKnown};
+use crate::audit::{self, InFront, LookupSettings, Lookups, MemoryCache, PackageKey, WithKnown};
 use crate::io::clock;
 use crate::io::osv_client::{FetchTransport, SentLog};
 use crate::io::record_cache::IdbRecordCache;
@@ -145,6 +145,8 @@ pub struct UseAuditHandle {
     last_read: Rc<RefCell<Option<ReadInput>>>,
     /// Whether an audit (or a retry) has started since the page loaded.
     started: Rc<Cell<bool>>,
+    /// Set when the cache is cleared: the next audit fetches every record, not only those the last one lacked.
+    cache_cleared: Rc<Cell<bool>>,
 }
 
 /// The inputs last read, what was read from them and how long reading took: an audit of the same inputs, or a read
@@ -311,45 +313,64 @@ impl UseAuditHandle {
         let transport = FetchTransport::new(&endpoint, Rc::clone(&sent));
         let lookup_settings = LookupSettings { timeout_ms: settings.timeout_ms(), ..LookupSettings::default() };
         let cache = Rc::clone(&self.cache);
-        let task = async move {
-            let mut on_event = |event| batcher.push(Action::Event(run, event));
-            // The cache is skipped when switched off, and for the rest of the session once it failed. A full audit
-            // and a retry use the same cache type, so that the lookups are compiled into the page once.
-            let cache = (settings.cache && cache.broken().is_none()).then_some(cache.as_ref());
-            let (known, have_releases) = match scope {
-                Scope::Full => (BTreeMap::new(), Vec::new()),
-                Scope::Retry { known, have_releases } => (known, have_releases),
-            };
-            let cache = WithKnown { known, inner: &cache };
-            // The lookups are dropped here, so that the task does not keep them across the PyPI requests.
-            let (lookups, unsaved) =
-                audit::look_up_with_cache(&transport, &cache, &packages, &lookup_settings, &mut on_event).await;
-            let names = packages_with_advisories(&lookups);
-            drop(lookups);
-            let names: Vec<String> = names.into_iter().filter(|name| !have_releases.contains(name)).collect();
-            batcher.push(Action::ReleasesPlanned(run, names.len()));
-            match pypi_base() {
-                Some(base) => {
-                    let mut on_result = |name, lookup| batcher.push(Action::ReleaseList(run, name, lookup));
-                    pypi_client::fetch_release_lists(&base, names, settings.timeout_ms(), sent, &mut on_result).await;
-                }
-                None => {
-                    for name in names {
-                        let off = ReleaseLookup::Unavailable("PyPI lookups are switched off".into());
-                        batcher.push(Action::ReleaseList(run, name, off));
+        // The cache is skipped when switched off, and for the rest of the session once it failed.
+        let use_cache = settings.cache && cache.broken().is_none();
+        // The records of the last report, in front of the cache: an audit started again before they were stored
+        // still finds them.
+        let earlier = match &scope {
+            Scope::Full if use_cache && !self.cache_cleared.replace(false) => {
+                MemoryCache::of_lookups(&self.state.lookups)
+            }
+            _ => MemoryCache::default(),
+        };
+        let task = {
+            let (batcher, cache) = (batcher.clone(), Rc::clone(&cache));
+            async move {
+                let mut on_event = |event| batcher.push(Action::Event(run, event));
+                let cache = use_cache.then_some(cache.as_ref());
+                let (known, have_releases) = match scope {
+                    Scope::Full => (BTreeMap::new(), Vec::new()),
+                    Scope::Retry { known, have_releases } => (known, have_releases),
+                };
+                // A full audit and a retry use the same cache type, so that the lookups are compiled into the page
+                // once.
+                let in_front = InFront { front: &earlier, back: &cache };
+                let cache = WithKnown { known, inner: &in_front };
+                // The lookups are dropped here, so that the task does not keep them across the PyPI requests.
+                let (lookups, unsaved) =
+                    audit::look_up_with_cache(&transport, &cache, &packages, &lookup_settings, &mut on_event).await;
+                let names = packages_with_advisories(&lookups);
+                drop(lookups);
+                let names: Vec<String> = names.into_iter().filter(|name| !have_releases.contains(name)).collect();
+                batcher.push(Action::ReleasesPlanned(run, names.len()));
+                match pypi_base() {
+                    Some(base) => {
+                        let mut on_result = |name, lookup| batcher.push(Action::ReleaseList(run, name, lookup));
+                        pypi_client::fetch_release_lists(&base, names, settings.timeout_ms(), sent, &mut on_result)
+                            .await;
+                    }
+                    None => {
+                        for name in names {
+                            let off = ReleaseLookup::Unavailable("PyPI lookups are switched off".into());
+                            batcher.push(Action::ReleaseList(run, name, off));
+                        }
                     }
                 }
+                batcher.push(Action::Finish(run));
+                batcher.flush();
+                unsaved
             }
-            batcher.push(Action::Finish(run));
-            batcher.flush();
-            // Saving hundreds of records in IndexedDB takes a while, and handing them over to it tens of
-            // milliseconds of this thread; the report is drawn first, and the saving waits until the page is idle.
-            clock::when_idle().await;
-            unsaved.save(&cache, &mut |event| batcher.push(Action::Event(run, event))).await;
-            batcher.flush();
         };
         yew::platform::spawn_local(async move {
-            let _ = Abortable::new(task, registration).await;
+            // Saving hundreds of records in IndexedDB takes a while, and handing them over to it tens of
+            // milliseconds of this thread; the report is drawn first, and the saving waits until the page is idle.
+            // It is not part of the audit: an audit started meanwhile does not cancel it.
+            if let Ok(unsaved) = Abortable::new(task, registration).await {
+                clock::when_idle().await;
+                let cache = use_cache.then_some(cache.as_ref());
+                unsaved.save(&cache, &mut |event| batcher.push(Action::Event(run, event))).await;
+                batcher.flush();
+            }
         });
         Ok(())
     }
@@ -369,6 +390,7 @@ impl UseAuditHandle {
 
     /// Empties the cache and says how many records it removed.
     pub fn clear_cache(&self) {
+        self.cache_cleared.set(true);
         let (cache, dispatcher) = (Rc::clone(&self.cache), self.state.dispatcher());
         yew::platform::spawn_local(async move {
             match cache.clear().await {
@@ -398,7 +420,16 @@ pub fn use_audit(state: UseReducerHandle<AppState>, offline: UseReducerHandle<Of
     }
     let last_read = use_mut_ref(|| None);
     let started = use_memo((), |_| Cell::new(false));
-    UseAuditHandle { state, offline, running, cache: Rc::clone(&cache), last_read, started: Rc::clone(&started) }
+    let cache_cleared = use_memo((), |_| Cell::new(false));
+    UseAuditHandle {
+        state,
+        offline,
+        running,
+        cache: Rc::clone(&cache),
+        last_read,
+        started: Rc::clone(&started),
+        cache_cleared: Rc::clone(&cache_cleared),
+    }
 }
 
 /// Like `use_memo`, but the value is computed once the browser has drawn the frame that follows a change of `deps`

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use super::Lookups;
 use crate::osv::api::VulnRef;
 use crate::osv::Vulnerability;
 
@@ -86,6 +87,19 @@ pub struct MemoryCache {
 }
 
 impl MemoryCache {
+    /// The records `lookups` fetched, each with the `modified` querybatch listed for it.
+    pub fn of_lookups(lookups: &Lookups) -> Self {
+        let mut records = BTreeMap::new();
+        for vulns in lookups.queries.values().filter_map(|result| result.as_ref().ok()) {
+            for vuln in vulns {
+                if let Some(Ok(record)) = lookups.records.get(&vuln.id) {
+                    records.insert(vuln.id.clone(), (vuln.modified.clone(), Rc::clone(record)));
+                }
+            }
+        }
+        Self { records: RefCell::new(records) }
+    }
+
     /// The number of records kept.
     pub fn len(&self) -> usize {
         self.records.borrow().len()
@@ -120,6 +134,33 @@ impl RecordCache for MemoryCache {
             kept.insert(id.clone(), (modified.clone(), Rc::clone(record)));
         }
         Ok(())
+    }
+}
+
+/// Two caches, one in front of the other: records the front one holds (with querybatch's same `modified`) are served
+/// from it, the rest are asked of the back one. Records are kept in the back one only: the front one holds what the
+/// page has already (the records of its last report, [`MemoryCache::of_lookups`]), so that auditing again soon after
+/// an audit does not depend on the back one having stored them yet.
+#[derive(Debug)]
+pub struct InFront<'a, F, B> {
+    /// Asked first.
+    pub front: &'a F,
+    /// Asked for the rest; keeps what is stored.
+    pub back: &'a B,
+}
+
+impl<F: RecordCache, B: RecordCache> RecordCache for InFront<'_, F, B> {
+    async fn load(&self, wanted: &[VulnRef]) -> Result<BTreeMap<String, Rc<Vulnerability>>, String> {
+        let mut found = self.front.load(wanted).await?;
+        let rest: Vec<VulnRef> = wanted.iter().filter(|vuln| !found.contains_key(&vuln.id)).cloned().collect();
+        if !rest.is_empty() {
+            found.extend(self.back.load(&rest).await?);
+        }
+        Ok(found)
+    }
+
+    async fn store(&self, records: &[CachedRecord]) -> Result<(), String> {
+        self.back.store(records).await
     }
 }
 

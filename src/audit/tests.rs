@@ -339,6 +339,33 @@ fn records_at_hand_are_not_fetched_again() {
 }
 
 #[test]
+fn an_audit_again_reuses_the_records_of_the_last_one_while_querybatch_lists_the_same_time() {
+    let transport = TestTransport::new(database());
+    let packages = [key("alpha", "1.0")];
+    let first = block_on(run(&transport, &packages, &LookupSettings::default(), &mut |_| {}));
+    let sent_first = transport.sent.borrow().len();
+    let earlier = MemoryCache::of_lookups(&first);
+    assert_eq!(earlier.len(), 2);
+    let cache = InFront { front: &earlier, back: &NoCache };
+    let again = block_on(run_with_cache(&transport, &cache, &packages, &LookupSettings::default(), &mut |_| {}));
+    assert_eq!(transport.sent.borrow().len() - sent_first, 1, "only querybatch");
+    assert_eq!(again.records.keys().collect::<Vec<_>>(), first.records.keys().collect::<Vec<_>>());
+
+    // A record kept with another time than querybatch now lists is fetched again.
+    let mut kept = first.clone();
+    for vulns in kept.queries.values_mut().filter_map(|result| result.as_mut().ok()) {
+        for vuln in vulns.iter_mut().filter(|vuln| vuln.id == "T-1") {
+            vuln.modified = "1999-01-01T00:00:00Z".into();
+        }
+    }
+    let older = MemoryCache::of_lookups(&kept);
+    let cache = InFront { front: &older, back: &NoCache };
+    let before = transport.sent.borrow().len();
+    block_on(run_with_cache(&transport, &cache, &packages, &LookupSettings::default(), &mut |_| {}));
+    assert_eq!(transport.sent.borrow().len() - before, 2, "querybatch and T-1 again");
+}
+
+#[test]
 fn the_plan_with_fewer_round_trips_wins_and_ties_go_by_id() {
     assert_eq!(plan::choose(40, 5, 6), RecordPlan::ByPackage, "7 round trips against 1");
     assert_eq!(plan::choose(7, 1, 6), RecordPlan::ByPackage, "2 against 1");
