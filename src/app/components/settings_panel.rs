@@ -30,10 +30,29 @@ pub struct SettingsPanelProps {
     pub on_open: Callback<()>,
 }
 
+/// Writes `value` into the input behind `node` when `value` changes, and only then. The settings' inputs are not
+/// controlled by each render: the page renders for many reasons while someone types (an answer arrives, the cache is
+/// counted), and a controlled input would be put back to the saved value each time, losing what was typed.
+#[hook]
+fn use_value_when_changed(node: &NodeRef, value: String) {
+    let node = node.clone();
+    use_effect_with(value, move |value| {
+        if let Some(input) = node.cast::<HtmlInputElement>() {
+            if input.value() != *value {
+                input.set_value(value);
+            }
+        }
+    });
+}
+
 /// The settings panel, a `<details>` that keeps the page short.
 #[function_component(SettingsPanel)]
 pub fn settings_panel(props: &SettingsPanelProps) -> Html {
     let endpoint_error = use_state(|| None::<String>);
+    let endpoint_input = use_node_ref();
+    let timeout_input = use_node_ref();
+    use_value_when_changed(&endpoint_input, props.settings.endpoint.clone().unwrap_or_default());
+    use_value_when_changed(&timeout_input, props.settings.timeout_seconds.to_string());
     let on_endpoint = {
         let (on_change, endpoint_error) = (props.on_change.clone(), endpoint_error.clone());
         Callback::from(move |event: Event| {
@@ -54,11 +73,13 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
         })
     };
     let on_timeout = {
-        let on_change = props.on_change.clone();
+        let (on_change, saved) = (props.on_change.clone(), props.settings.timeout_seconds);
         Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
-            if let Ok(seconds) = input.value().trim().parse::<u32>() {
-                on_change.emit(SettingChange::TimeoutSeconds(seconds));
+            match input.value().trim().parse::<u32>() {
+                Ok(seconds) => on_change.emit(SettingChange::TimeoutSeconds(seconds)),
+                // Not a number of seconds: the box shows the time-out in force again.
+                Err(_) => input.set_value(&saved.to_string()),
             }
         })
     };
@@ -70,8 +91,13 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
         })
     };
     let on_reset = {
-        let (on_change, endpoint_error) = (props.on_change.clone(), endpoint_error.clone());
+        let (on_change, endpoint_error, input) =
+            (props.on_change.clone(), endpoint_error.clone(), endpoint_input.clone());
         Callback::from(move |_| {
+            // The box may hold a refused address while the setting is already the default.
+            if let Some(input) = input.cast::<HtmlInputElement>() {
+                input.set_value("");
+            }
             endpoint_error.set(None);
             on_change.emit(SettingChange::Endpoint(None));
         })
@@ -89,7 +115,6 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
         let on_clear_cache = props.on_clear_cache.clone();
         Callback::from(move |_| on_clear_cache.emit(()))
     };
-    let endpoint_value = props.settings.endpoint.clone().unwrap_or_default();
     let count = props.cache.count;
     html! {
         <details class="settings-panel" data-testid="settings" ontoggle={on_toggle}>
@@ -98,7 +123,7 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
                 <label for="osv-lens-endpoint">{ "OSV endpoint" }</label>
                 <div>
                     <input id="osv-lens-endpoint" type="url" data-testid="setting-endpoint" spellcheck="false"
-                        autocomplete="off" placeholder={props.default_endpoint.clone()} value={endpoint_value}
+                        autocomplete="off" placeholder={props.default_endpoint.clone()} ref={endpoint_input}
                         onchange={on_endpoint} aria-describedby="osv-lens-endpoint-help" />
                     <button class="link" onclick={on_reset}>{ "default" }</button>
                     <p id="osv-lens-endpoint-help" class="muted">
@@ -120,7 +145,7 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
                 <div>
                     <input id="osv-lens-timeout" type="number" data-testid="setting-timeout"
                         min={TIMEOUT_SECONDS.start().to_string()} max={TIMEOUT_SECONDS.end().to_string()}
-                        value={props.settings.timeout_seconds.to_string()} onchange={on_timeout} />
+                        ref={timeout_input} onchange={on_timeout} />
                     <span class="muted">{ " seconds per request, before it is retried" }</span>
                 </div>
                 <span class="settings-label">{ "Cache" }</span>
