@@ -11,14 +11,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { CHROMIUM, CHROMIUM_SWITCHES } from '../browser/harness.mjs';
+
 /** Starts Chromium with the same switches as the browser tests, and the DevTools protocol on fds 3 and 4. */
-export async function launchBare(extraArgs = []) {
+export async function launchBare() {
   const profile = mkdtempSync(join(tmpdir(), 'osv-lens-bench-'));
-  const chromium = spawn(process.env.OSV_LENS_CHROMIUM || '/usr/bin/chromium', [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--remote-debugging-pipe', `--user-data-dir=${profile}`,
-    ...extraArgs, 'about:blank',
+  const chromium = spawn(CHROMIUM, [
+    ...CHROMIUM_SWITCHES, '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank',
   ], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
   const [, , , toBrowser, fromBrowser] = chromium.stdio;
 

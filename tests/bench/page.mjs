@@ -309,7 +309,7 @@ async function firstPaint(browser) {
 
 const results = { runs: RUNS, latency_ms: LATENCY_MS };
 if (AUDIT_LOCK) {
-  const bare = await launchBare((process.env.OSV_LENS_CHROMIUM_ARGS || '').split(' ').filter(Boolean));
+  const bare = await launchBare();
   try {
     results.chromium = bare.version;
     results.audits = await pageAudits(bare);

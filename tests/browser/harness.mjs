@@ -12,15 +12,17 @@ if (!BASE) {
   throw new Error('OSV_LENS_URL is not set: run the browser tests through `cargo xtask test`');
 }
 
+/** The Chromium binary the tests and the bench run. */
+export const CHROMIUM = process.env.OSV_LENS_CHROMIUM || '/usr/bin/chromium';
+
+/** The switches every Chromium of the tests and the bench starts with, then `OSV_LENS_CHROMIUM_ARGS`. */
+export const CHROMIUM_SWITCHES = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ...(process.env.OSV_LENS_CHROMIUM_ARGS || '').split(' ').filter(Boolean)];
+
 /** Launches Chromium. Each page opened by `openPage` gets a context of its own, so storage never leaks between tests. */
 export async function launch() {
-  const browser = await chromium.launch({
-    executablePath: process.env.OSV_LENS_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ...(process.env.OSV_LENS_CHROMIUM_ARGS || '').split(' ').filter(Boolean)],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_SWITCHES });
   return {
     browser,
     async close() {
