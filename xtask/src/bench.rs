@@ -95,15 +95,19 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     section("the page in headless Chromium");
     let fixtures = root.join("tests/fixtures/bench");
     let page_json = out.join("page.json");
-    let mut node = Command::new("node");
-    node.current_dir(&node_modules)
-        .arg(root.join("tests/bench/page.mjs"))
-        .env("OSV_LENS_URL", server.origin())
-        .env("OSV_LENS_CHROMIUM", &chromium)
-        .env("BENCH_RUNS", runs.to_string())
-        .env("BENCH_OUT", &page_json)
-        .env("BENCH_LATENCY_MS", LATENCY_MS.to_string())
-        .env("BENCH_AUDIT_LOCK", if shared.is_some() { fixtures.join("uv.lock") } else { PathBuf::new() })
+    let page_command = |origin: &str, out: &Path| {
+        let mut node = Command::new("node");
+        node.current_dir(&node_modules)
+            .arg(root.join("tests/bench/page.mjs"))
+            .env("OSV_LENS_URL", origin)
+            .env("OSV_LENS_CHROMIUM", &chromium)
+            .env("BENCH_RUNS", runs.to_string())
+            .env("BENCH_OUT", out)
+            .env("BENCH_LATENCY_MS", LATENCY_MS.to_string());
+        node
+    };
+    let mut node = page_command(server.origin(), &page_json);
+    node.env("BENCH_AUDIT_LOCK", if shared.is_some() { fixtures.join("uv.lock") } else { PathBuf::new() })
         .env("BENCH_OFFLINE_DB", if shared.is_some() && all_zip.is_file() { all_zip.clone() } else { PathBuf::new() })
         .env("BENCH_PARSE_REQUIREMENTS", &inputs.requirements)
         .env("BENCH_PARSE_LOCK", &inputs.lock);
@@ -113,17 +117,10 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         Some(front) => {
             section("the page's audits over HTTPS");
             let page_https_json = out.join("page-https.json");
-            let mut node = Command::new("node");
-            node.current_dir(&node_modules)
-                .arg(root.join("tests/bench/page.mjs"))
-                .env("OSV_LENS_URL", front.origin())
-                .env("OSV_LENS_CHROMIUM", &chromium)
-                .env("OSV_LENS_CHROMIUM_ARGS", front.chromium_switch())
+            let mut node = page_command(front.origin(), &page_https_json);
+            node.env("OSV_LENS_CHROMIUM_ARGS", front.chromium_switch())
                 .env("NODE_EXTRA_CA_CERTS", front.authority())
                 .env("BENCH_ONLY", "audits")
-                .env("BENCH_RUNS", runs.to_string())
-                .env("BENCH_OUT", &page_https_json)
-                .env("BENCH_LATENCY_MS", LATENCY_MS.to_string())
                 .env("BENCH_AUDIT_LOCK", fixtures.join("uv.lock"));
             run(&mut node)?;
             Some(read_json(&page_https_json)?)
