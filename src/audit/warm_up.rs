@@ -56,8 +56,9 @@ const EXAMPLE_RECORDS: &str = r#"{"vulns":[{
   "references": [{"type": "ADVISORY", "url": "https://example.invalid/advisory"}]
 }]}"#;
 
-/// The tiny example's warm-up in steps, so that input arriving meanwhile waits for one step at most: reading the example's files, reading the API's answers and compiling the record, then the whole audit
-/// (its first two steps are compiled by then). Each returns what it found, so that none of it can be left out.
+/// The tiny example's warm-up in steps, so that input arriving meanwhile waits for one step at most: reading the
+/// example's files, reading the API's answers and compiling the record, then the whole audit (its first two steps
+/// are compiled by then). Each returns what it found, so that none of it can be left out.
 pub const WARM_UP_STEPS: [fn() -> usize; 3] = [parse_example, compile_example, warm_up];
 
 fn example_files() -> ParsedInput {
@@ -79,10 +80,16 @@ fn example_lookups() -> Option<Lookups> {
     let batch = read_json::<QueryBatchResponse>(EXAMPLE_BATCH).ok()?;
     let listed = batch.results.into_iter().next().map(|result| result.vulns).unwrap_or_default();
     lookups.apply(&AuditEvent::Queried(vec![(key, Ok(listed))]));
-    let (records, _) = read_query_page(EXAMPLE_RECORDS).ok()?;
+    apply_query_page(&mut lookups, EXAMPLE_RECORDS)?;
+    Some(lookups)
+}
+
+/// Reads a `/v1/query` answer and gives its records to `lookups`, as an audit does; `None` when it is unreadable.
+fn apply_query_page(lookups: &mut Lookups, body: &str) -> Option<()> {
+    let (records, _) = read_query_page(body).ok()?;
     let records = records.into_iter().map(|(record, _json)| (record.id.clone(), Ok(Rc::new(record)))).collect();
     lookups.apply(&AuditEvent::Records(records));
-    Some(lookups)
+    Some(())
 }
 
 /// Audits the built-in example: parses it, reads the API's answers for it, compiles the record and builds the
@@ -131,11 +138,7 @@ impl Rehearsal {
         let listed = ids.iter().map(|id| VulnRef { id: id.clone(), modified: "2026-01-01T00:00:00Z".into() }).collect();
         let key = PackageKey { name: rehearsal_name(package), version: "1.4.0".into() };
         self.lookups.apply(&AuditEvent::Queried(vec![(key, Ok(listed))]));
-        let body = rehearsal_answer(package, &ids);
-        if let Ok((records, _)) = read_query_page(&body) {
-            let records = records.into_iter().map(|(record, _json)| (record.id.clone(), Ok(Rc::new(record)))).collect();
-            self.lookups.apply(&AuditEvent::Records(records));
-        }
+        apply_query_page(&mut self.lookups, &rehearsal_answer(package, &ids));
         true
     }
 
