@@ -244,7 +244,9 @@ impl UseAuditHandle {
             return (Rc::clone(&read.parsed), read.timing);
         }
         let started = clock::monotonic_ms();
+        let reading = crate::io::storage::ReadingMark::set();
         let parsed = Rc::new(parse_files(&inputs));
+        drop(reading);
         let timing =
             ParseTiming { entries: parsed.dependencies().count(), milliseconds: clock::monotonic_ms() - started };
         *last_read = Some(ReadInput { inputs, parsed: Rc::clone(&parsed), timing, shown });

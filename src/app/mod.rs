@@ -32,6 +32,8 @@ use crate::triage::{Ignore, View};
 const SAVED_INPUT_KEY: &str = "osv-lens.input.v1";
 const SAVED_TRIAGE_KEY: &str = "osv-lens.triage.v1";
 const SAVED_SETTINGS_KEY: &str = "osv-lens.settings.v1";
+/// The input set aside after the page stopped while reading it, until it is put back or discarded.
+const SET_ASIDE_KEY: &str = "osv-lens.input.set-aside.v1";
 
 /// The ignore rules and the findings list's view, kept across reloads.
 #[derive(serde::Serialize, serde::Deserialize, Default)]
@@ -61,9 +63,23 @@ fn initial_state() -> AppState {
         storage::load(SAVED_INPUT_KEY).and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default();
     let triage: SavedTriage =
         storage::load(SAVED_TRIAGE_KEY).and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default();
+    // A page that stopped while reading its input last time left the reading mark set: the saved input is set
+    // aside, so that the page starts, and offered back.
+    let crashed = storage::load(storage::READING_KEY).is_some();
+    storage::remove(storage::READING_KEY);
+    let kept_aside: Option<SavedInput> = storage::load(SET_ASIDE_KEY).and_then(|json| serde_json::from_str(&json).ok());
+    let (saved, set_aside) = if crashed && !(saved.pasted.is_empty() && saved.files.is_empty()) {
+        if let Ok(json) = serde_json::to_string(&saved) {
+            storage::save(SET_ASIDE_KEY, &json);
+        }
+        (SavedInput::default(), Some((saved.pasted, saved.files)))
+    } else {
+        (saved, kept_aside.map(|aside| (aside.pasted, aside.files)))
+    };
     let mut state = AppState {
         pasted: saved.pasted,
         files: saved.files,
+        set_aside,
         ignores: triage.ignores,
         view: triage.view,
         today: clock::today(),
@@ -162,6 +178,15 @@ pub fn app() -> Html {
             let json = serde_json::to_string(&SavedTriage { ignores: ignores.clone(), view: view.clone() });
             if let Ok(json) = json {
                 storage::save(SAVED_TRIAGE_KEY, &json);
+            }
+        });
+    }
+
+    {
+        // The input set aside after a crash is kept until it is put back or discarded.
+        use_effect_with(state.set_aside.is_some(), |kept| {
+            if !kept {
+                storage::remove(SET_ASIDE_KEY);
             }
         });
     }
@@ -280,6 +305,10 @@ pub fn app() -> Html {
         let state = state.clone();
         Callback::from(move |text: String| state.dispatch(Action::SetPasted(text)))
     };
+    let on_set_aside = {
+        let state = state.clone();
+        Callback::from(move |restore: bool| state.dispatch(Action::SetAside(restore)))
+    };
     let on_remove = {
         let state = state.clone();
         Callback::from(move |name: String| state.dispatch(Action::RemoveFile(name)))
@@ -376,6 +405,8 @@ pub fn app() -> Html {
                 paste_error={state.paste_error.clone().map(AttrValue::from)}
                 on_refuse={on_refuse_paste}
                 read_ahead={state.read_ahead.as_deref().map(read_ahead_line)}
+                set_aside={state.set_aside.is_some()}
+                {on_set_aside}
             />
             <SettingsPanel settings={state.settings.clone()}
                 default_endpoint={AttrValue::from(hooks::default_endpoint())}

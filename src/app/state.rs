@@ -5,7 +5,7 @@ use std::rc::Rc;
 use yew::Reducible;
 
 use crate::audit::{AuditEvent, Lookups, PackageKey, PlanSummary};
-use crate::io::osv_client::SentRequest;
+use crate::http::SentRequest;
 use crate::pypi::ReleaseLookup;
 use crate::report::{self, Report};
 use crate::settings::{SettingChange, Settings};
@@ -136,6 +136,9 @@ pub struct AppState {
     /// What the paste box and the chosen files hold, read ahead of an audit (or by it); `None` while they changed
     /// since.
     pub read_ahead: Option<Rc<ParsedInput>>,
+    /// The saved input (paste box and files) that the page stopped reading last time, set aside until the user
+    /// puts it back or discards it.
+    pub set_aside: Option<(String, Vec<InputFile>)>,
 }
 
 impl Default for AppState {
@@ -169,6 +172,7 @@ impl Default for AppState {
             blocked: Vec::new(),
             report_stale: false,
             read_ahead: None,
+            set_aside: None,
         }
     }
 }
@@ -302,6 +306,8 @@ pub enum Action {
     ShareFailed(String),
     /// A paste was refused, with the reason.
     RefusePaste(String),
+    /// The input set aside after a crash is put back (`true`) or discarded.
+    SetAside(bool),
 }
 
 /// Whether a batch of the audit's actions brings the report up to date.
@@ -371,6 +377,13 @@ impl AppState {
             }
             Action::ReadAhead(parsed) => state.read_ahead = Some(parsed),
             Action::RefusePaste(reason) => state.paste_error = Some(reason),
+            Action::SetAside(restore) => {
+                if let Some((pasted, files)) = state.set_aside.take().filter(|_| restore) {
+                    state.pasted = pasted;
+                    state.files = files;
+                    state.read_ahead = None;
+                }
+            }
             Action::Ignore(rule) => {
                 state.ignores.retain(|existing| existing.id != rule.id);
                 state.ignores.push(rule);

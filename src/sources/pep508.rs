@@ -28,7 +28,7 @@ use crate::sources::byte_scan::find_byte;
 /// URL parser and their Unicode tables (about 60 KB of the page, compressed) out of the wasm, and avoids a
 /// `current_dir()` call that panics in the browser.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct WrittenUrl(pub String);
+pub struct WrittenUrl(pub String);
 
 impl fmt::Display for WrittenUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -289,13 +289,46 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// How deeply parentheses may nest in a marker. pep508_rs reads markers by recursive descent, and the page's wasm
+/// stack (about 1 MB) overflows at about 1,100 levels; real markers nest two or three deep.
+pub(crate) const MAX_MARKER_NESTING: usize = 32;
+
 /// Parses an environment marker (`python_version < "3.8"`).
 pub(crate) fn parse_marker(text: &str) -> Result<MarkerTree, Pep508Problem> {
+    if let Some(at) = too_deep(text) {
+        return Err(Pep508Problem {
+            message: format!("Parentheses nest more than {MAX_MARKER_NESTING} deep"),
+            start: at,
+            len: 1,
+        });
+    }
     MarkerTree::parse_str::<WrittenUrl>(&ascii_only(text)).map_err(|error| Pep508Problem {
         message: restore_character(error.message.to_string(), text, error.start),
         start: error.start,
         len: error.len,
     })
+}
+
+/// The byte index of the first `(` that opens a level past [`MAX_MARKER_NESTING`], outside quoted strings.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote = None;
+    for (at, byte) in text.bytes().enumerate() {
+        match (quote, byte) {
+            (Some(open), _) if byte == open => quote = None,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(byte),
+            (None, b'(') => {
+                depth += 1;
+                if depth > MAX_MARKER_NESTING {
+                    return Some(at);
+                }
+            }
+            (None, b')') => depth = depth.saturating_sub(1),
+            (None, _) => {}
+        }
+    }
+    None
 }
 
 /// `text` with each non-ASCII character replaced by as many `?` as it has bytes.
@@ -390,6 +423,23 @@ mod tests {
         assert!(problem.message.contains("'é'"), "{}", problem.message);
         assert!(parse_marker("platform_release == 'é'").is_ok());
         assert!(parse_requirement("naïve==1.0").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_at_the_first_parenthesis_too_many() {
+        let nested = |levels: usize| format!("{}python_version > \"3\"{}", "(".repeat(levels), ")".repeat(levels));
+        assert!(parse_marker(&nested(MAX_MARKER_NESTING)).is_ok());
+        for levels in [MAX_MARKER_NESTING + 1, 1200, 100_000] {
+            let problem = parse_marker(&nested(levels)).expect_err("too deep");
+            assert_eq!((problem.start, problem.len), (MAX_MARKER_NESTING, 1));
+            assert!(problem.message.contains("nest more than 32 deep"), "{}", problem.message);
+        }
+        // Parentheses inside a quoted string are text, not nesting.
+        let quoted = format!("platform_release == '{}'", "(".repeat(100));
+        assert!(parse_marker(&quoted).is_ok());
+        let requirement = format!("six==1.16.0 ; {}", nested(1200));
+        let problem = parse_requirement(&requirement).expect_err("too deep");
+        assert_eq!(problem.start, "six==1.16.0 ; ".len() + MAX_MARKER_NESTING);
     }
 
     #[test]

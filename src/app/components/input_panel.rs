@@ -47,6 +47,12 @@ pub struct InputPanelProps {
     /// What the inputs hold, read ahead of the audit; `None` until they are read.
     #[prop_or_default]
     pub read_ahead: Option<AttrValue>,
+    /// True when the saved input was set aside because the page stopped while reading it.
+    #[prop_or_default]
+    pub set_aside: bool,
+    /// The set-aside input is put back (`true`) or discarded.
+    #[prop_or_default]
+    pub on_set_aside: Callback<bool>,
 }
 
 /// The input side of the page.
@@ -166,6 +172,16 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
                         }
                     }) }
                 </ul>
+            }
+            if props.set_aside {
+                <div class="set-aside" role="alert" data-testid="set-aside">
+                    <p>{ "The page stopped while reading the input it had kept from your last visit, so that input was \
+                         set aside and the page started without it. Put it back to try again, or discard it." }</p>
+                    <button type="button" data-testid="set-aside-restore"
+                        onclick={props.on_set_aside.reform(|_| true)}>{ "Put it back" }</button>
+                    <button type="button" class="link" data-testid="set-aside-discard"
+                        onclick={props.on_set_aside.reform(|_| false)}>{ "Discard it" }</button>
+                </div>
             }
             if let Some(line) = &props.read_ahead {
                 <p class="read-ahead muted" data-testid="read-ahead" aria-live="polite">{ line.clone() }</p>
