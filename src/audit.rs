@@ -10,7 +10,6 @@
 //! [`RecordPlan`] that needs fewer round trips ([`plan::choose`]), and kept in the cache.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -18,81 +17,17 @@ use futures::stream::{self, StreamExt};
 
 pub mod cache;
 pub mod plan;
-pub mod sent;
 mod warm_up;
 
 pub use cache::{CachedRecord, InFront, MemoryCache, NoCache, RecordCache, WithKnown};
 pub use plan::{PlanSummary, RecordPlan};
 pub use warm_up::{warm_up, Rehearsal, WARM_UP_STEPS};
 
+use crate::http::{read_json, send_with_retries, Endpoint, FetchError, HttpRequest, RetryPolicy, Transport};
 use crate::matching::CompiledVulnerability;
 use crate::osv::api::{BatchResult, Query, QueryBatchRequest, QueryBatchResponse, VulnRef, MAX_BATCH_QUERIES};
 use crate::osv::Vulnerability;
 use crate::pypi::ReleaseLookup;
-
-/// An HTTP method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// GET.
-    Get,
-    /// POST, with a JSON body.
-    Post,
-}
-
-/// A request to the OSV API. `path` starts with `/v1/`; the transport prefixes the base URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpRequest {
-    /// GET or POST.
-    pub method: Method,
-    /// The path, such as `/v1/querybatch`.
-    pub path: String,
-    /// The JSON body of a POST.
-    pub body: Option<String>,
-    /// How long the transport waits for the whole answer.
-    pub timeout_ms: u32,
-}
-
-/// An HTTP answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpResponse {
-    /// The status code.
-    pub status: u16,
-    /// The body.
-    pub body: String,
-    /// The `Retry-After` header, when present.
-    pub retry_after: Option<String>,
-}
-
-/// A body's bytes as text, as `Response.text()` reads them: UTF-8 without a leading byte order mark, with a
-/// replacement character for each invalid sequence. (The page reads answers as bytes, which it can copy into the wasm
-/// at once, instead of as a JavaScript string that it would have to encode back into UTF-8.)
-pub fn body_text(bytes: Vec<u8>) -> String {
-    let text = String::from_utf8(bytes).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
-    match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_string(),
-        None => text,
-    }
-}
-
-/// Why a request got no HTTP answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TransportError {
-    /// The connection failed (offline, refused, CORS, …).
-    Network(String),
-    /// No answer within the time-out.
-    Timeout,
-}
-
-/// How the audit reaches the OSV API.
-#[allow(async_fn_in_trait)] // The page runs on one thread; no `Send` bound is wanted.
-pub trait Transport {
-    /// Sends one request and waits for its whole answer, or for the time-out.
-    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError>;
-    /// Waits `millis` milliseconds.
-    async fn sleep(&self, millis: u32);
-    /// A random number in `0.0..1.0`, for retry jitter.
-    fn random(&self) -> f64;
-}
 
 /// Limits and pacing of the lookups.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,16 +42,12 @@ pub struct LookupSettings {
     /// The requests the server is assumed to answer at once, for choosing the record plan: 6, a browser's HTTP/1.1
     /// connections per host, the worst case.
     pub parallel_answers: usize,
-    /// Tries per request, the first included.
-    pub max_attempts: u32,
-    /// Time-out of one try.
-    pub timeout_ms: u32,
-    /// The first retry waits about this long; each further retry doubles it.
-    pub backoff_ms: u32,
-    /// The longest wait between tries, `Retry-After` included.
-    pub max_backoff_ms: u32,
+    /// Tries, time-outs and backoff of each request.
+    pub retry: RetryPolicy,
     /// How to fetch records; `None` chooses per audit with [`plan::choose`].
     pub record_plan: Option<RecordPlan>,
+    /// The OSV API.
+    pub endpoint: Endpoint,
 }
 
 impl Default for LookupSettings {
@@ -125,52 +56,19 @@ impl Default for LookupSettings {
             batch_size: MAX_BATCH_QUERIES,
             concurrency: 32,
             parallel_answers: 6,
-            max_attempts: 4,
-            timeout_ms: 20_000,
-            backoff_ms: 250,
-            max_backoff_ms: 8_000,
+            retry: RetryPolicy::default(),
             record_plan: None,
+            endpoint: Endpoint::new(crate::osv::DEFAULT_ENDPOINT),
         }
     }
 }
 
-/// Why a lookup finally failed. The packages it concerns are reported as unchecked with this reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LookupError {
-    /// The server answered with an error status.
-    Status(u16),
-    /// No connection.
-    Network(String),
-    /// No answer in time.
-    Timeout,
-    /// The answer was not the JSON expected.
-    Malformed(String),
-    /// The record does not exist.
-    NotFound,
-}
+/// Why a lookup finally failed. The packages it concerns are reported as unchecked with this reason, in the words
+/// of [`FetchError::describe`] with [`OSV_API`].
+pub type LookupError = FetchError;
 
-impl fmt::Display for LookupError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Status(429) => f.write_str("the OSV API kept answering 429 Too Many Requests"),
-            Self::Status(status) => write!(f, "the OSV API answered HTTP {status}"),
-            Self::Network(message) => write!(f, "the OSV API could not be reached ({message})"),
-            Self::Timeout => f.write_str("the OSV API did not answer in time"),
-            Self::Malformed(message) => write!(f, "the OSV API sent an unreadable answer ({message})"),
-            Self::NotFound => f.write_str("the OSV API has no such record"),
-        }
-    }
-}
-
-impl LookupError {
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Status(status) => *status == 429 || *status >= 500,
-            Self::Network(_) | Self::Timeout | Self::Malformed(_) => true,
-            Self::NotFound => false,
-        }
-    }
-}
+/// How the report names the OSV API in a failure.
+pub const OSV_API: &str = "the OSV API";
 
 /// A package version to look up: the PEP 503 name and a PEP 440 version. An empty version looks up every record
 /// of the package, for range audits.
@@ -262,55 +160,6 @@ impl Lookups {
         }
         self.records.insert(id.to_string(), result.clone());
     }
-}
-
-/// Sends `request`, retrying 429, 5xx, network errors, time-outs and unreadable answers with exponential backoff
-/// and jitter, honouring `Retry-After`. `read` turns a 200 body into a value.
-pub async fn send_with_retries<T, R, F>(
-    transport: &T,
-    settings: &LookupSettings,
-    request: &HttpRequest,
-    read: F,
-) -> Result<R, LookupError>
-where
-    T: Transport,
-    F: Fn(&str) -> Result<R, LookupError>,
-{
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let (error, retry_after) = match transport.send(request).await {
-            Ok(response) if response.status == 200 => match read(&response.body) {
-                Ok(value) => return Ok(value),
-                Err(error) => (error, None),
-            },
-            Ok(response) if response.status == 404 => return Err(LookupError::NotFound),
-            Ok(response) => (LookupError::Status(response.status), response.retry_after),
-            Err(TransportError::Timeout) => (LookupError::Timeout, None),
-            Err(TransportError::Network(message)) => (LookupError::Network(message), None),
-        };
-        if !error.is_retryable() || attempt >= settings.max_attempts {
-            return Err(error);
-        }
-        transport.sleep(backoff_ms(transport, settings, attempt, retry_after.as_deref())).await;
-    }
-}
-
-/// The wait before retry number `attempt`: `Retry-After` when the server gave seconds, otherwise exponential
-/// backoff with "equal jitter" (half fixed, half random), capped.
-fn backoff_ms<T: Transport>(transport: &T, settings: &LookupSettings, attempt: u32, retry_after: Option<&str>) -> u32 {
-    if let Some(seconds) = retry_after.and_then(|value| value.trim().parse::<f64>().ok()) {
-        if seconds.is_finite() && seconds >= 0.0 {
-            return ((seconds * 1000.0) as u32).min(settings.max_backoff_ms);
-        }
-    }
-    let exponential = settings.backoff_ms.saturating_mul(1 << (attempt - 1).min(16)).min(settings.max_backoff_ms);
-    let half = exponential / 2;
-    half + (f64::from(half) * transport.random()) as u32
-}
-
-pub(crate) fn read_json<R: serde::de::DeserializeOwned>(body: &str) -> Result<R, LookupError> {
-    serde_json::from_str(body).map_err(|error| LookupError::Malformed(error.to_string()))
 }
 
 /// Looks up every package with querybatch, following pages, then fetches every listed record once, without a
@@ -462,7 +311,7 @@ async fn query_chunk<T: Transport>(
     let mut pending: Vec<(usize, Option<String>)> = (0..chunk.len()).map(|index| (index, None)).collect();
     let mut pages = 0;
     loop {
-        let queries = pending
+        let queries: Vec<Query> = pending
             .iter()
             .map(|(index, token)| {
                 // An empty version asks for every record of the package (range audits).
@@ -472,16 +321,13 @@ async fn query_chunk<T: Transport>(
                 query
             })
             .collect();
+        let carries = queries_in_words(&queries);
         let body = serde_json::to_string(&QueryBatchRequest { queries }).expect("a query batch always serialises");
-        let request = HttpRequest {
-            method: Method::Post,
-            path: "/v1/querybatch".into(),
-            body: Some(body),
-            timeout_ms: settings.timeout_ms,
-        };
+        let request = HttpRequest::post_json(settings.endpoint.url("/v1/querybatch"), body, settings.retry.timeout_ms)
+            .carrying(carries);
         let expected = pending.len();
-        let answer = send_with_retries(transport, settings, &request, |body| {
-            let answer: QueryBatchResponse = read_json(body)?;
+        let answer = send_with_retries(transport, &settings.retry, &request, |response| {
+            let answer: QueryBatchResponse = read_json(&response.body)?;
             if answer.results.len() == expected {
                 Ok(answer.results)
             } else {
@@ -515,23 +361,28 @@ async fn query_chunk<T: Transport>(
     }
 }
 
+/// What queries carry, in words: `name version`, or `name, every version`, and whether a page follows.
+pub(crate) fn queries_in_words(queries: &[Query]) -> Vec<String> {
+    queries
+        .iter()
+        .map(|query| {
+            let name = query.package.as_ref().map_or("(no package)", |package| package.name.as_str());
+            let mut line = match query.version.as_deref() {
+                Some(version) => format!("{name} {version}"),
+                None => format!("{name}, every version"),
+            };
+            if query.page_token.is_some() {
+                line.push_str(" (next page)");
+            }
+            line
+        })
+        .collect()
+}
+
 fn dedup(mut vulns: Vec<VulnRef>) -> Vec<VulnRef> {
     let mut seen = BTreeSet::new();
     vulns.retain(|vuln| seen.insert(vuln.id.clone()));
     vulns
-}
-
-/// Percent-encodes everything but unreserved characters, so that an ID from an answer cannot change the path.
-pub(crate) fn encode_path_segment(segment: &str) -> String {
-    let mut encoded = String::with_capacity(segment.len());
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@
 pub mod audit;
 pub mod export;
 pub mod fix;
+pub mod http;
 pub mod markdown;
 pub mod markup;
 pub mod matching;

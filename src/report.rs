@@ -8,7 +8,7 @@ mod range_report;
 
 use pep508_rs::pep440_rs::Version;
 
-use crate::audit::{Lookups, PackageKey};
+use crate::audit::{Lookups, PackageKey, OSV_API};
 use crate::fix::FixPlan;
 use crate::matching::MatchReason;
 use crate::model::{Dependency, DependencyVersion};
@@ -333,7 +333,7 @@ fn dependency_report(dependency: &Dependency, lookups: &Lookups) -> DependencyRe
     let key = PackageKey { name: dependency.name.clone(), version: version.to_string() };
     let vulns = match lookups.queries.get(&key) {
         None => return report(DependencyState::Pending, Vec::new()),
-        Some(Err(error)) => return report(DependencyState::Unchecked(error.to_string()), Vec::new()),
+        Some(Err(error)) => return report(DependencyState::Unchecked(error.describe(OSV_API)), Vec::new()),
         Some(Ok(vulns)) => vulns,
     };
     let findings: Vec<Finding> =
@@ -364,7 +364,7 @@ fn finding(id: &str, name: &str, version: &Version, lookups: &Lookups) -> Option
     };
     match lookups.records.get(id) {
         None => {}
-        Some(Err(error)) => finding.detail = FindingDetail::Unavailable(error.to_string()),
+        Some(Err(error)) => finding.detail = FindingDetail::Unavailable(error.describe(OSV_API)),
         Some(Ok(record)) => {
             // `None` here means the record is withdrawn.
             let compiled = lookups.compiled_record(id)?;

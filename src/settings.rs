@@ -3,8 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The OSV API used when nothing else is configured.
-pub const DEFAULT_ENDPOINT: &str = "https://api.osv.dev";
+pub use crate::osv::DEFAULT_ENDPOINT;
 
 /// The shortest and longest request time-outs the page accepts, in seconds.
 pub const TIMEOUT_SECONDS: std::ops::RangeInclusive<u32> = 1..=300;

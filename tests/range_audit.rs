@@ -5,8 +5,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::executor::block_on;
-use osv_lens::audit::{self, HttpRequest, HttpResponse, LookupSettings, Lookups, Method, Transport, TransportError};
+use osv_lens::audit::{self, LookupSettings, Lookups};
 use osv_lens::fix::{self, FileFix};
+use osv_lens::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use osv_lens::osv::database::Database;
 use osv_lens::osv::Vulnerability;
 use osv_lens::pypi::{ReleaseList, ReleaseLookup};
@@ -23,9 +24,9 @@ struct DatabaseTransport {
 impl Transport for DatabaseTransport {
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         self.sent.borrow_mut().push(request.clone());
-        let method = if request.method == Method::Get { "GET" } else { "POST" };
-        let answer = self.database.handle(method, &request.path, request.body.as_deref().unwrap_or(""));
-        Ok(HttpResponse { status: answer.status, body: answer.body, retry_after: None })
+        let path = request.url.strip_prefix(osv_lens::osv::DEFAULT_ENDPOINT).expect("requests go to the default API");
+        let answer = self.database.handle(request.method.as_str(), path, request.body.as_deref().unwrap_or(""));
+        Ok(HttpResponse::new(answer.status, answer.body))
     }
 
     async fn sleep(&self, _millis: u32) {}
@@ -68,7 +69,7 @@ fn audit(text: &str, pypi: bool) -> (ParsedInput, Report, Vec<HttpRequest>) {
 #[test]
 fn a_range_is_queried_without_a_version_and_judged_on_every_advisory() {
     let (_, report, sent) = audit("osv-lens-demo>=1.3,<1.4\nosv-lens-other>=2.0\nosv-lens-demo-clean\n", true);
-    let batch = sent.iter().find(|request| request.path == "/v1/querybatch").expect("one querybatch");
+    let batch = sent.iter().find(|request| request.url.ends_with("/v1/querybatch")).expect("one querybatch");
     let body = batch.body.as_deref().expect("a body");
     assert!(!body.contains("\"version\""), "range queries carry no version: {body}");
     let rows = &report.files[0].dependencies;

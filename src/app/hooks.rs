@@ -11,8 +11,9 @@ use yew::prelude::*;
 use super::offline::{AuditRoute, OfflineState};
 use super::state::{Action, AppState, ParseTiming};
 use crate::audit::{self, InFront, LookupSettings, Lookups, MemoryCache, PackageKey, WithKnown};
+use crate::http::{Endpoint, RetryPolicy};
 use crate::io::clock;
-use crate::io::osv_client::{FetchTransport, SentLog};
+use crate::io::fetch::{FetchTransport, SentLog};
 use crate::io::record_cache::IdbRecordCache;
 use crate::io::{offline_store, pypi_client};
 use crate::offline;
@@ -312,8 +313,12 @@ impl UseAuditHandle {
             let batcher = batcher.clone();
             Rc::new(move |request| batcher.push(Action::Sent(request)))
         };
-        let transport = FetchTransport::new(&endpoint, Rc::clone(&sent));
-        let lookup_settings = LookupSettings { timeout_ms: settings.timeout_ms(), ..LookupSettings::default() };
+        let transport = FetchTransport::new(Rc::clone(&sent));
+        let lookup_settings = LookupSettings {
+            retry: RetryPolicy { timeout_ms: settings.timeout_ms(), ..RetryPolicy::default() },
+            endpoint: Endpoint::new(&endpoint),
+            ..LookupSettings::default()
+        };
         let cache = Rc::clone(&self.cache);
         // The cache is skipped when switched off, and for the rest of the session once it failed.
         let use_cache = settings.cache && cache.broken().is_none();

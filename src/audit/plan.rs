@@ -8,10 +8,8 @@ use std::rc::Rc;
 use futures::stream::{self, StreamExt};
 
 use super::cache::CachedRecord;
-use super::{
-    encode_path_segment, read_json, send_with_retries, AuditEvent, HttpRequest, LookupError, LookupSettings, Method,
-    PackageKey, Transport,
-};
+use super::{queries_in_words, AuditEvent, LookupError, LookupSettings, PackageKey};
+use crate::http::{encode_path_segment, read_json, send_with_retries, HttpRequest, Transport};
 use crate::osv::api::Query;
 use crate::osv::Vulnerability;
 
@@ -229,12 +227,12 @@ struct QueryPage {
 }
 
 /// Reads a page of `/v1/query`: every record with its JSON. One unreadable record makes the page unreadable.
-pub(super) fn read_query_page(body: &str) -> Result<(Vec<WithJson>, Option<String>), LookupError> {
+pub(super) fn read_query_page(body: &[u8]) -> Result<(Vec<WithJson>, Option<String>), LookupError> {
     let page: QueryPage = read_json(body)?;
     let records = page
         .vulns
         .into_iter()
-        .map(|raw| read_json::<Vulnerability>(raw.get()).map(|record| (record, raw.get().to_string())))
+        .map(|raw| read_json::<Vulnerability>(raw.get().as_bytes()).map(|record| (record, raw.get().to_string())))
         .collect::<Result<_, _>>()?;
     Ok((records, page.next_page_token))
 }
@@ -254,14 +252,14 @@ async fn query_package<T: Transport>(
     loop {
         let mut query = Query::pypi(&key.name, version);
         query.page_token = token.take();
-        let request = HttpRequest {
-            method: Method::Post,
-            path: "/v1/query".into(),
-            body: Some(serde_json::to_string(&query).expect("a query always serialises")),
-            timeout_ms: settings.timeout_ms,
-        };
+        let carries = queries_in_words(std::slice::from_ref(&query));
+        let body = serde_json::to_string(&query).expect("a query always serialises");
+        let request = HttpRequest::post_json(settings.endpoint.url("/v1/query"), body, settings.retry.timeout_ms)
+            .carrying(carries);
         let (page, next) =
-            send_with_retries(transport, settings, &request, read_query_page).await.map_err(|error| (error, pages))?;
+            send_with_retries(transport, &settings.retry, &request, |response| read_query_page(&response.body))
+                .await
+                .map_err(|error| (error, pages))?;
         records.extend(page);
         match next.filter(|token| !token.is_empty()) {
             Some(next) => {
@@ -279,16 +277,12 @@ pub(super) async fn fetch_record<T: Transport>(
     settings: &LookupSettings,
     id: &str,
 ) -> Result<WithJson, LookupError> {
-    let request = HttpRequest {
-        method: Method::Get,
-        path: format!("/v1/vulns/{}", encode_path_segment(id)),
-        body: None,
-        timeout_ms: settings.timeout_ms,
-    };
-    send_with_retries(transport, settings, &request, |body| {
-        let record: Vulnerability = read_json(body)?;
+    let url = settings.endpoint.url(&format!("/v1/vulns/{}", encode_path_segment(id)));
+    let request = HttpRequest::get(url, settings.retry.timeout_ms).carrying(vec![id.to_string()]);
+    send_with_retries(transport, &settings.retry, &request, |response| {
+        let record: Vulnerability = read_json(&response.body)?;
         if record.id == id {
-            Ok((record, body.to_string()))
+            Ok((record, response.text()))
         } else {
             Err(LookupError::Malformed(format!("asked for `{id}` but got `{}`", record.id)))
         }

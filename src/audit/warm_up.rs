@@ -77,7 +77,7 @@ fn compile_example() -> usize {
 fn example_lookups() -> Option<Lookups> {
     let key = PackageKey { name: "warm-up-example".into(), version: "1.0.0".into() };
     let mut lookups = Lookups::default();
-    let batch = read_json::<QueryBatchResponse>(EXAMPLE_BATCH).ok()?;
+    let batch = read_json::<QueryBatchResponse>(EXAMPLE_BATCH.as_bytes()).ok()?;
     let listed = batch.results.into_iter().next().map(|result| result.vulns).unwrap_or_default();
     lookups.apply(&AuditEvent::Queried(vec![(key, Ok(listed))]));
     apply_query_page(&mut lookups, EXAMPLE_RECORDS)?;
@@ -86,7 +86,7 @@ fn example_lookups() -> Option<Lookups> {
 
 /// Reads a `/v1/query` answer and gives its records to `lookups`, as an audit does; `None` when it is unreadable.
 fn apply_query_page(lookups: &mut Lookups, body: &str) -> Option<()> {
-    let (records, _) = read_query_page(body).ok()?;
+    let (records, _) = read_query_page(body.as_bytes()).ok()?;
     let records = records.into_iter().map(|(record, _json)| (record.id.clone(), Ok(Rc::new(record)))).collect();
     lookups.apply(&AuditEvent::Records(records));
     Some(())

@@ -2,11 +2,11 @@
 
 pub mod clock;
 pub mod download;
+pub mod fetch;
 pub mod files;
 pub mod idb;
 pub mod location;
 pub mod offline_store;
-pub mod osv_client;
 pub mod pypi_client;
 pub mod record_cache;
 pub mod storage;

@@ -5,21 +5,21 @@ use std::rc::Rc;
 
 use futures::stream::{self, StreamExt};
 
-use crate::audit::{send_with_retries, HttpRequest, LookupError, LookupSettings, Method};
-use crate::io::osv_client::{FetchTransport, SentLog};
+use crate::http::{send_with_retries, Endpoint, FetchError, HttpRequest, RetryPolicy};
+use crate::io::fetch::{FetchTransport, SentLog};
 use crate::pypi::{json_api_path, ReleaseList, ReleaseLookup};
 
 /// Release lists fetched at once; PyPI's documents can be large, so fewer than the OSV lookups.
 const CONCURRENCY: usize = 4;
 
 /// Why PyPI gave no list, in words for the report.
-fn reason(error: LookupError) -> String {
+fn reason(error: FetchError) -> String {
     match error {
-        LookupError::NotFound => "PyPI does not know this package".into(),
-        LookupError::Status(status) => format!("PyPI answered HTTP {status}"),
-        LookupError::Network(_) => "PyPI could not be reached".into(),
-        LookupError::Timeout => "PyPI did not answer in time".into(),
-        LookupError::Malformed(message) => message,
+        FetchError::NotFound => "PyPI does not know this package".into(),
+        FetchError::Status(status) => format!("PyPI answered HTTP {status}"),
+        FetchError::Network(_) => "PyPI could not be reached".into(),
+        FetchError::Timeout => "PyPI did not answer in time".into(),
+        FetchError::Malformed(message) => message,
     }
 }
 
@@ -32,19 +32,17 @@ pub async fn fetch_release_lists(
     sent: SentLog,
     on_result: &mut dyn FnMut(String, ReleaseLookup),
 ) {
-    let transport = FetchTransport::new(base_url, sent);
-    let settings = LookupSettings { max_attempts: 2, timeout_ms, ..LookupSettings::default() };
-    let transport = &transport;
-    let settings = &settings;
+    let transport = FetchTransport::new(sent);
+    let policy = RetryPolicy { max_attempts: 2, timeout_ms, ..RetryPolicy::default() };
+    let endpoint = Endpoint::new(base_url);
+    let (transport, policy, endpoint) = (&transport, &policy, &endpoint);
     let mut answers = stream::iter(names.into_iter().map(|name| async move {
-        let request = HttpRequest {
-            method: Method::Get,
-            path: json_api_path(&name),
-            body: None,
-            timeout_ms: settings.timeout_ms,
+        let request =
+            HttpRequest::get(endpoint.url(&json_api_path(&name)), policy.timeout_ms).carrying(vec![name.clone()]);
+        let read = |response: &crate::http::HttpResponse| {
+            ReleaseList::from_json(&name, &response.text()).map_err(FetchError::Malformed)
         };
-        let read = |body: &str| ReleaseList::from_json(&name, body).map_err(LookupError::Malformed);
-        let lookup = match send_with_retries(transport, settings, &request, read).await {
+        let lookup = match send_with_retries(transport, policy, &request, read).await {
             Ok(list) => ReleaseLookup::Found(Rc::new(list)),
             Err(error) => ReleaseLookup::Unavailable(reason(error)),
         };

@@ -1,5 +1,8 @@
 //! The OSV data model and the shapes of the OSV API.
 
+/// The OSV API used when nothing else is configured.
+pub const DEFAULT_ENDPOINT: &str = "https://api.osv.dev";
+
 pub mod api;
 pub mod database;
 pub mod export;

@@ -28,7 +28,9 @@ pub(super) fn range_report(
     let key = PackageKey { name: name.to_string(), version: String::new() };
     let vulns = match lookups.queries.get(&key) {
         None => return report(DependencyState::Pending, Vec::new()),
-        Some(Err(error)) => return report(DependencyState::Unchecked(error.to_string()), Vec::new()),
+        Some(Err(error)) => {
+            return report(DependencyState::Unchecked(error.describe(crate::audit::OSV_API)), Vec::new())
+        }
         Some(Ok(vulns)) => vulns,
     };
     let mut records: Vec<(String, Arc<CompiledVulnerability>)> = Vec::new();

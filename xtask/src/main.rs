@@ -8,6 +8,8 @@ mod build;
 mod fuzz;
 mod http;
 #[cfg(test)]
+mod http_client;
+#[cfg(test)]
 mod offline_agreement;
 mod osv_data;
 #[cfg(test)]

@@ -8,13 +8,12 @@
 //! notice and pass.
 
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use futures::executor::block_on;
-use osv_lens::audit::{self, HttpRequest, HttpResponse, LookupSettings, Lookups, Method, Transport, TransportError};
+use osv_lens::audit::{self, LookupSettings, Lookups};
+use osv_lens::http::Endpoint;
 use osv_lens::offline::{self, Loader, OfflineDatabase};
 use osv_lens::osv::database::Database;
 use osv_lens::osv::export::Limits;
@@ -22,6 +21,7 @@ use osv_lens::osv::{Event, Vulnerability};
 use osv_lens::report::{self, package_key, DependencyState};
 use osv_lens::sources::{parse_files, InputFile};
 
+use crate::http_client::ThreadTransport;
 use crate::server::{Knobs, Server};
 use crate::{osv_data, toolchain};
 
@@ -62,62 +62,14 @@ fn fixture() -> Option<&'static Fixture> {
         .as_ref()
 }
 
-/// HTTP/1.1 over a fresh connection per request, blocking: enough for a test, and real sockets.
-struct HttpTransport<'a> {
-    address: &'a str,
-}
-
-impl HttpTransport<'_> {
-    fn exchange(&self, request: &HttpRequest) -> std::io::Result<HttpResponse> {
-        let mut stream = TcpStream::connect(self.address)?;
-        let method = if request.method == Method::Get { "GET" } else { "POST" };
-        let body = request.body.as_deref().unwrap_or("");
-        write!(
-            stream,
-            "{method} {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-             Connection: close\r\n\r\n{body}",
-            request.path,
-            self.address,
-            body.len()
-        )?;
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw)?;
-        let text = String::from_utf8(raw).map_err(|error| std::io::Error::other(error.to_string()))?;
-        let (head, body) = text.split_once("\r\n\r\n").ok_or_else(|| std::io::Error::other("no header end"))?;
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|status| status.parse().ok())
-            .ok_or_else(|| std::io::Error::other("no status"))?;
-        let retry_after = head.lines().find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("retry-after").then(|| value.trim().to_string())
-        });
-        Ok(HttpResponse { status, body: body.to_string(), retry_after })
-    }
-}
-
-impl Transport for HttpTransport<'_> {
-    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        self.exchange(request).map_err(|error| TransportError::Network(error.to_string()))
-    }
-
-    async fn sleep(&self, millis: u32) {
-        std::thread::sleep(std::time::Duration::from_millis(millis.into()));
-    }
-
-    fn random(&self) -> f64 {
-        0.5
-    }
-}
-
 /// Audits `text` as a requirements file both ways and checks that the lookups and the reports are the same.
 /// Returns the online lookups and the number of requests they took, for the callers' own checks.
 fn assert_agreement(fixture: &Fixture, text: &str) -> (Lookups, report::Summary) {
     let parsed = parse_files(&[InputFile::new("requirements.txt", text)]);
     let packages: Vec<_> = parsed.dependencies().filter_map(package_key).collect();
-    let transport = HttpTransport { address: &fixture.address };
-    let online = block_on(audit::run(&transport, &packages, &LookupSettings::default(), &mut |_| {}));
+    let settings =
+        LookupSettings { endpoint: Endpoint::new(&format!("http://{}", fixture.address)), ..LookupSettings::default() };
+    let online = block_on(audit::run(&ThreadTransport, &packages, &settings, &mut |_| {}));
     let offline = offline::lookups(&fixture.offline, &packages);
 
     assert_eq!(online.queries.len(), offline.queries.len());

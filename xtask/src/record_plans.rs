@@ -8,82 +8,16 @@
 //! It audits `tests/fixtures/bench/requirements.txt` with each plan forced, checks that both find exactly the same
 //! records, and prints requests and times (the median of three runs), and the plan the audit would choose.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use osv_lens::audit::{
-    self, plan, AuditEvent, HttpRequest, HttpResponse, LookupSettings, Method, RecordPlan, Transport, TransportError,
-};
+use osv_lens::audit::{self, plan, AuditEvent, LookupSettings, RecordPlan};
+use osv_lens::http::Endpoint;
 use osv_lens::osv::database::Database;
 use osv_lens::report::package_key;
 use osv_lens::sources::{parse_files, InputFile};
 
+use crate::http_client::ThreadTransport;
 use crate::server::{Knobs, Server};
-
-/// A transport that sends each request on a thread of its own over a fresh connection, so that the audit's
-/// concurrency is real.
-struct ThreadTransport {
-    address: String,
-}
-
-impl Transport for ThreadTransport {
-    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        let (sender, receiver) = futures::channel::oneshot::channel();
-        let (address, request) = (self.address.clone(), request.clone());
-        std::thread::spawn(move || {
-            let _ = sender.send(send_blocking(&address, &request));
-        });
-        receiver.await.unwrap_or_else(|_| Err(TransportError::Network("the request thread ended".into())))
-    }
-
-    async fn sleep(&self, millis: u32) {
-        let (sender, receiver) = futures::channel::oneshot::channel::<()>();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(millis.into()));
-            let _ = sender.send(());
-        });
-        let _ = receiver.await;
-    }
-
-    fn random(&self) -> f64 {
-        0.5
-    }
-}
-
-fn send_blocking(address: &str, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
-    let network = |error: std::io::Error| TransportError::Network(error.to_string());
-    let mut stream = TcpStream::connect(address).map_err(network)?;
-    stream.set_read_timeout(Some(Duration::from_millis(request.timeout_ms.into()))).map_err(network)?;
-    let method = match request.method {
-        Method::Get => "GET",
-        Method::Post => "POST",
-    };
-    let body = request.body.as_deref().unwrap_or("");
-    let head = format!(
-        "{method} {} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n",
-        request.path,
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes())).map_err(network)?;
-    let mut answer = Vec::new();
-    match stream.read_to_end(&mut answer) {
-        Ok(_) => {}
-        Err(error) if matches!(error.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
-            return Err(TransportError::Timeout)
-        }
-        Err(error) => return Err(network(error)),
-    }
-    let text = String::from_utf8_lossy(&answer);
-    let (head, body) = text.split_once("\r\n\r\n").ok_or_else(|| TransportError::Network("no header end".into()))?;
-    let status = head.split_whitespace().nth(1).and_then(|status| status.parse().ok()).unwrap_or(0);
-    let retry_after = head.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("retry-after").then(|| value.trim().to_string())
-    });
-    Ok(HttpResponse { status, body: body.to_string(), retry_after })
-}
 
 /// One audit: requests sent in the record phase, its time, the whole audit's time, and the records found.
 struct Run {
@@ -94,9 +28,14 @@ struct Run {
 }
 
 fn audit_once(server: &Server, packages: &[audit::PackageKey], plan: RecordPlan) -> Run {
-    let transport = ThreadTransport { address: server.origin().trim_start_matches("http://").to_string() };
+    let transport = ThreadTransport;
     // Six in flight, as a browser's six HTTP/1.1 connections answer them: the measure of the plans' round trips.
-    let settings = LookupSettings { record_plan: Some(plan), concurrency: 6, ..LookupSettings::default() };
+    let settings = LookupSettings {
+        record_plan: Some(plan),
+        concurrency: 6,
+        endpoint: Endpoint::new(server.origin()),
+        ..LookupSettings::default()
+    };
     let started = Instant::now();
     let mut planned_at = None;
     let mut record_requests = 0;

@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::app::state::SentEntry;
 use crate::audit::{PlanSummary, RecordPlan};
-use crate::io::osv_client::SentRequest;
+use crate::http::SentRequest;
 use crate::report::counted;
 
 /// Props of [`SentPanel`].
