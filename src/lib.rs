@@ -19,9 +19,11 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod environment;
 pub mod export;
 pub mod fix;
 pub mod http;
+pub mod index;
 pub mod markdown;
 pub mod markup;
 pub mod matching;

@@ -13,7 +13,7 @@ mod error;
 mod json_doc;
 mod locator;
 pub mod pdm_lock;
-pub(crate) mod pep508;
+pub mod pep508;
 pub mod pep723_script;
 pub mod pip_inspect;
 pub mod pip_list;
