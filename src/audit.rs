@@ -1,388 +1,131 @@
-//! The audit's lookups against an OSV API: batched queries with paging, then the full records, with time-outs,
-//! retries and bounded concurrency.
+//! The audit: one pipeline from the packages the input names to everything the report needs, against services
+//! behind traits, so that it runs the same on the host (tests, with fakes) and in the page (with `fetch`,
+//! IndexedDB and a Web Worker).
 //!
-//! The code here is pure: it talks to the network only through the [`Transport`] trait, which the browser shell
-//! implements with `fetch` and the host tests implement in memory or over a local server, and keeps records
-//! between audits only through the [`RecordCache`] trait (IndexedDB in the page).
-//!
-//! An audit runs in two phases. Querybatch names the records that affect each package version, with their
-//! `modified` times; then the records the cache does not hold with that same time are fetched, by the
-//! [`RecordPlan`] that needs fewer round trips ([`plan::choose`]), and kept in the cache.
+//! An audit has two phases. The OSV phase asks an [`OsvService`] (the OSV API over a transport, [`OnlineOsv`], or the
+//! offline database) which records affect each package version, and fetches them; when it ends, the findings and
+//! their fix versions from the OSV data are complete ([`AuditEvent::OsvComplete`]). The index phase then asks the
+//! [`PackageIndex`] for release lists, which refine range audits and fix plans ([`AuditEvent::IndexComplete`]);
+//! the report is shown before it. Every step is reported as an [`AuditEvent`] as it happens; [`Lookups::apply`]
+//! adds them up.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
-use std::sync::Arc;
 
 use futures::stream::{self, StreamExt};
 
 pub mod cache;
+mod lookups;
+pub mod osv_online;
 pub mod plan;
-mod warm_up;
 
 pub use cache::{CachedRecord, InFront, MemoryCache, NoCache, RecordCache, WithKnown};
+pub use lookups::{AuditEvent, LookupError, Lookups, PackageKey, OSV_API};
+pub use osv_online::{LookupSettings, OnlineOsv, Unsaved};
 pub use plan::{PlanSummary, RecordPlan};
-pub use warm_up::{warm_up, Rehearsal, WARM_UP_STEPS};
 
-use crate::http::{read_json, send_with_retries, Endpoint, FetchError, HttpRequest, RetryPolicy, Transport};
-use crate::matching::CompiledVulnerability;
-use crate::osv::api::{BatchResult, Query, QueryBatchRequest, QueryBatchResponse, VulnRef, MAX_BATCH_QUERIES};
 use crate::osv::Vulnerability;
 use crate::pypi::ReleaseLookup;
 
-/// Limits and pacing of the lookups.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LookupSettings {
-    /// Queries per querybatch request (at most 1000).
-    pub batch_size: usize,
-    /// Requests in flight at once. More than a browser's 6 HTTP/1.1 connections per host: the browser queues the
-    /// rest and sends each the moment a connection frees, while the page may be busy reading the answers before
-    /// (with 6, the next request waited for the page, and a 65-query audit left connections idle for ~300 ms in
-    /// all); over HTTP/2, as api.osv.dev speaks, they all go at once.
-    pub concurrency: usize,
-    /// The requests the server is assumed to answer at once, for choosing the record plan: 6, a browser's HTTP/1.1
-    /// connections per host, the worst case.
-    pub parallel_answers: usize,
-    /// Tries, time-outs and backoff of each request.
-    pub retry: RetryPolicy,
-    /// How to fetch records; `None` chooses per audit with [`plan::choose`].
-    pub record_plan: Option<RecordPlan>,
-    /// The OSV API.
-    pub endpoint: Endpoint,
+/// Where the audit learns which OSV records affect a package version, and reads them.
+#[allow(async_fn_in_trait)] // The page runs on one thread; no `Send` bound is wanted.
+pub trait OsvService {
+    /// Looks up `packages` (records `at_hand` need not be fetched again), reporting each answer to `on_event` as it
+    /// arrives. Returns what was learned and the fetched records for the record cache.
+    async fn look_up(
+        &self,
+        packages: &[PackageKey],
+        at_hand: &AtHand,
+        on_event: &mut dyn FnMut(AuditEvent),
+    ) -> (Lookups, Unsaved);
 }
 
-impl Default for LookupSettings {
-    fn default() -> Self {
-        Self {
-            batch_size: MAX_BATCH_QUERIES,
-            concurrency: 32,
-            parallel_answers: 6,
-            retry: RetryPolicy::default(),
-            record_plan: None,
-            endpoint: Endpoint::new(crate::osv::DEFAULT_ENDPOINT),
-        }
-    }
+/// Where the audit reads a package's releases.
+#[allow(async_fn_in_trait)] // The page runs on one thread; no `Send` bound is wanted.
+pub trait PackageIndex {
+    /// The release list of the package with PEP 503 name `name`, or why there is none.
+    async fn release_list(&self, name: &str) -> ReleaseLookup;
 }
 
-/// Why a lookup finally failed. The packages it concerns are reported as unchecked with this reason, in the words
-/// of [`FetchError::describe`] with [`OSV_API`].
-pub type LookupError = FetchError;
-
-/// How the report names the OSV API in a failure.
-pub const OSV_API: &str = "the OSV API";
-
-/// A package version to look up: the PEP 503 name and a PEP 440 version. An empty version looks up every record
-/// of the package, for range audits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PackageKey {
-    /// Normalised name.
-    pub name: String,
-    /// Normalised version; empty for every version.
-    pub version: String,
+/// The package index for one audit: on, or off with the reason the report gives.
+pub enum IndexAccess<'a, I> {
+    /// Ask this index.
+    On(&'a I),
+    /// Ask nothing (switched off, offline mode), for this reason.
+    Off(String),
 }
 
-/// What the audit reports while it runs.
-#[derive(Debug, Clone)]
-pub enum AuditEvent {
-    /// Progress of the querybatch phase, in requests.
-    QueryProgress {
-        /// Requests answered.
-        done: usize,
-        /// Requests planned so far (pages add to it).
-        total: usize,
-    },
-    /// Final answers for some packages.
-    Queried(Vec<(PackageKey, Result<Vec<VulnRef>, LookupError>)>),
-    /// The record phase's plan, once the cache has answered.
-    RecordPlan(PlanSummary),
-    /// Progress of the record phase, in the plan's requests ([`RecordPlan::unit`]).
-    RecordProgress {
-        /// Requests answered or finally failed.
-        done: usize,
-        /// Requests planned so far (pages add to it).
-        total: usize,
-    },
-    /// One record arrived, or finally failed.
-    Record(String, Result<Rc<Vulnerability>, LookupError>),
-    /// Several records at once: the cache's, or a package query's.
-    Records(Vec<(String, Result<Rc<Vulnerability>, LookupError>)>),
-    /// The cache failed (storage full, or unavailable); the audit goes on without it.
-    CacheFailed(String),
+/// Records the page already holds, so that an audit does not fetch them again.
+#[derive(Debug, Default)]
+pub struct AtHand {
+    /// The records of the last report, each with the `modified` querybatch listed: served while querybatch lists the
+    /// same `modified`.
+    pub last_report: MemoryCache,
+    /// The records of a report being retried, by ID: served whatever their `modified`, since they arrived in this
+    /// same session.
+    pub retried: BTreeMap<String, Rc<Vulnerability>>,
 }
 
-/// Everything the lookups learned: the answer for each package and each record.
-#[derive(Debug, Clone, Default)]
-pub struct Lookups {
-    /// The IDs OSV lists for each package version, or why the query failed.
-    pub queries: BTreeMap<PackageKey, Result<Vec<VulnRef>, LookupError>>,
-    /// The full records, by ID, or why fetching failed.
-    pub records: BTreeMap<String, Result<Rc<Vulnerability>, LookupError>>,
-    /// The records compiled for matching, once each, by ID.
-    pub compiled: BTreeMap<String, Arc<CompiledVulnerability>>,
-    /// PyPI release lists, by PEP 503 name, for range audits and fix plans.
-    pub releases: BTreeMap<String, ReleaseLookup>,
+/// What one audit looks up.
+#[derive(Debug, Default)]
+pub struct AuditPlan {
+    /// The package versions to look up (an empty version asks for every record of a package, for a range).
+    pub packages: Vec<PackageKey>,
+    /// Records not to fetch again.
+    pub at_hand: AtHand,
+    /// Packages whose release lists are known already (a retry keeps them).
+    pub releases_known: Vec<String>,
 }
 
-impl Lookups {
-    /// Record `id` compiled for matching: the copy compiled when it arrived, or one compiled now for a record that
-    /// came another way; `None` while it is missing or failed, and when it is withdrawn.
-    pub fn compiled_record(&self, id: &str) -> Option<Arc<CompiledVulnerability>> {
-        let record = self.records.get(id)?.as_ref().ok()?;
-        if record.is_withdrawn() {
-            return None;
-        }
-        Some(self.compiled.get(id).cloned().unwrap_or_else(|| Arc::new(CompiledVulnerability::new(record))))
-    }
+/// How many release lists are read at once: the documents can be large.
+const INDEX_CONCURRENCY: usize = 4;
 
-    /// Records an event, so that a caller that follows the events holds the same state as [`run`]'s result.
-    pub fn apply(&mut self, event: &AuditEvent) {
-        match event {
-            AuditEvent::Queried(results) => {
-                for (key, result) in results {
-                    self.queries.insert(key.clone(), result.clone());
-                }
-            }
-            AuditEvent::Record(id, result) => self.add_record(id, result),
-            AuditEvent::Records(records) => {
-                for (id, result) in records {
-                    self.add_record(id, result);
-                }
-            }
-            AuditEvent::QueryProgress { .. }
-            | AuditEvent::RecordProgress { .. }
-            | AuditEvent::RecordPlan(_)
-            | AuditEvent::CacheFailed(_) => {}
-        }
-    }
-
-    fn add_record(&mut self, id: &str, result: &Result<Rc<Vulnerability>, LookupError>) {
-        if let Ok(record) = result {
-            self.compiled.insert(id.to_string(), Arc::new(CompiledVulnerability::new(record)));
-        }
-        self.records.insert(id.to_string(), result.clone());
-    }
-}
-
-/// Looks up every package with querybatch, following pages, then fetches every listed record once, without a
-/// cache. Events go to `on_event` as answers arrive; the return value holds the same information.
-pub async fn run<T: Transport>(
-    transport: &T,
-    packages: &[PackageKey],
-    settings: &LookupSettings,
-    on_event: &mut dyn FnMut(AuditEvent),
-) -> Lookups {
-    run_with_cache(transport, &NoCache, packages, settings, on_event).await
-}
-
-/// Like [`run`], consulting `cache` with querybatch's (ID, `modified`) pairs: only records it lacks, or keeps with
-/// another `modified`, are fetched, and those are stored in it. When the cache fails, the audit reports
-/// [`AuditEvent::CacheFailed`] and goes on without it.
-pub async fn run_with_cache<T: Transport, C: RecordCache>(
-    transport: &T,
-    cache: &C,
-    packages: &[PackageKey],
-    settings: &LookupSettings,
-    on_event: &mut dyn FnMut(AuditEvent),
-) -> Lookups {
-    let (lookups, unsaved) = look_up_with_cache(transport, cache, packages, settings, on_event).await;
-    unsaved.save(cache, on_event).await;
-    lookups
-}
-
-/// Records fetched by an audit that the cache does not keep yet.
-#[must_use = "the records are kept only once saved"]
-pub struct Unsaved(Vec<CachedRecord>);
-
-impl Unsaved {
-    /// Stores the records in `cache`; a failure is reported as [`AuditEvent::CacheFailed`].
-    pub async fn save<C: RecordCache>(self, cache: &C, on_event: &mut dyn FnMut(AuditEvent)) {
-        if self.0.is_empty() {
-            return;
-        }
-        if let Err(reason) = cache.store(&self.0).await {
-            on_event(AuditEvent::CacheFailed(reason));
-        }
-    }
-}
-
-/// [`run_with_cache`] without the saving: the lookups, and the fetched records for the caller to save when it
-/// suits it (the page saves them after the report is shown).
-pub async fn look_up_with_cache<T: Transport, C: RecordCache>(
-    transport: &T,
-    cache: &C,
-    packages: &[PackageKey],
-    settings: &LookupSettings,
+/// Runs one audit: the OSV phase, then the index phase for the packages that have advisories. Returns what the
+/// lookups learned (the same as the events add up to) and the records for the cache.
+pub async fn run<O: OsvService, I: PackageIndex>(
+    osv: &O,
+    index: IndexAccess<'_, I>,
+    plan: AuditPlan,
     on_event: &mut dyn FnMut(AuditEvent),
 ) -> (Lookups, Unsaved) {
-    let mut lookups = Lookups::default();
+    let (mut lookups, unsaved) = osv.look_up(&plan.packages, &plan.at_hand, on_event).await;
+    on_event(AuditEvent::OsvComplete);
+    let names: Vec<String> =
+        lookups.packages_with_advisories().into_iter().filter(|name| !plan.releases_known.contains(name)).collect();
+    on_event(AuditEvent::IndexPlanned(names.len()));
     let mut emit = |event: AuditEvent| {
         lookups.apply(&event);
         on_event(event);
     };
-
-    let unique: Vec<PackageKey> = packages.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
-    let chunks: Vec<Vec<PackageKey>> =
-        unique.chunks(settings.batch_size.clamp(1, MAX_BATCH_QUERIES)).map(<[_]>::to_vec).collect();
-    let mut total = chunks.len();
-    let mut done = 0;
-    emit(AuditEvent::QueryProgress { done, total });
-
-    // What querybatch listed: each package version's IDs, and each ID's `modified`.
-    let mut listed: Vec<(PackageKey, Vec<String>)> = Vec::new();
-    let mut modified: BTreeMap<String, String> = BTreeMap::new();
-    let mut answers = stream::iter(chunks.into_iter().map(|chunk| query_chunk(transport, settings, chunk)))
-        .buffer_unordered(settings.concurrency.max(1));
-    while let Some((results, pages)) = answers.next().await {
-        done += 1 + pages;
-        total += pages;
-        for (key, result) in &results {
-            if let Ok(vulns) = result {
-                for vuln in vulns {
-                    modified.entry(vuln.id.clone()).or_insert_with(|| vuln.modified.clone());
-                }
-                if !vulns.is_empty() {
-                    listed.push((key.clone(), vulns.iter().map(|vuln| vuln.id.clone()).collect()));
-                }
+    match index {
+        IndexAccess::On(index) => {
+            let mut answers = stream::iter(names.into_iter().map(|name| async move {
+                let lookup = index.release_list(&name).await;
+                (name, lookup)
+            }))
+            .buffer_unordered(INDEX_CONCURRENCY);
+            while let Some((name, lookup)) = answers.next().await {
+                emit(AuditEvent::ReleaseList(name, lookup));
             }
         }
-        emit(AuditEvent::Queried(results));
-        emit(AuditEvent::QueryProgress { done, total });
-    }
-    drop(answers);
-
-    // A record listed without a `modified` time cannot be checked for freshness, so it is always fetched.
-    let wanted: Vec<VulnRef> = modified
-        .iter()
-        .filter(|(_, modified)| !modified.is_empty())
-        .map(|(id, modified)| VulnRef { id: id.clone(), modified: modified.clone() })
-        .collect();
-    let mut cache_works = true;
-    let loaded = if wanted.is_empty() { Ok(BTreeMap::new()) } else { cache.load(&wanted).await };
-    let hits: Vec<(String, Rc<Vulnerability>)> = match loaded {
-        // A cache entry under the wrong ID is not an answer.
-        Ok(found) => found.into_iter().filter(|(id, record)| modified.contains_key(id) && record.id == *id).collect(),
-        Err(reason) => {
-            cache_works = false;
-            emit(AuditEvent::CacheFailed(reason));
-            Vec::new()
+        IndexAccess::Off(reason) => {
+            for name in names {
+                emit(AuditEvent::ReleaseList(name, ReleaseLookup::Unavailable(reason.clone())));
+            }
         }
-    };
-    let cached: BTreeSet<String> = hits.iter().map(|(id, _)| id.clone()).collect();
-    if !hits.is_empty() {
-        emit(AuditEvent::Records(hits.into_iter().map(|(id, record)| (id, Ok(record))).collect()));
     }
-
-    let needed: Vec<String> = modified.keys().filter(|id| !cached.contains(*id)).cloned().collect();
-    let packages: Vec<(PackageKey, Vec<String>)> = listed
-        .into_iter()
-        .filter_map(|(key, ids)| {
-            let ids: Vec<String> = ids.into_iter().filter(|id| !cached.contains(id)).collect();
-            (!ids.is_empty()).then_some((key, ids))
-        })
-        .collect();
-    let plan =
-        settings.record_plan.unwrap_or_else(|| plan::choose(needed.len(), packages.len(), settings.parallel_answers));
-    let requests = match plan {
-        RecordPlan::ById => needed.len(),
-        RecordPlan::ByPackage => packages.len(),
-    };
-    emit(AuditEvent::RecordPlan(PlanSummary {
-        plan,
-        cached: cached.len(),
-        records: needed.len(),
-        packages: packages.len(),
-        requests,
-    }));
-    let fetched = match plan {
-        RecordPlan::ById => plan::fetch_by_id(transport, settings, needed, &modified, &mut emit).await,
-        RecordPlan::ByPackage => plan::fetch_by_package(transport, settings, packages, &modified, &mut emit).await,
-    };
-    let unsaved = Unsaved(if cache_works { fetched } else { Vec::new() });
+    emit(AuditEvent::IndexComplete);
     (lookups, unsaved)
 }
 
-/// Runs one chunk of queries, following `next_page_token` until every query is complete. Returns the results and
-/// the number of extra page requests that were needed.
-async fn query_chunk<T: Transport>(
-    transport: &T,
-    settings: &LookupSettings,
-    chunk: Vec<PackageKey>,
-) -> (Vec<(PackageKey, Result<Vec<VulnRef>, LookupError>)>, usize) {
-    let mut collected: Vec<Vec<VulnRef>> = vec![Vec::new(); chunk.len()];
-    let mut pending: Vec<(usize, Option<String>)> = (0..chunk.len()).map(|index| (index, None)).collect();
-    let mut pages = 0;
-    loop {
-        let queries: Vec<Query> = pending
-            .iter()
-            .map(|(index, token)| {
-                // An empty version asks for every record of the package (range audits).
-                let version = Some(chunk[*index].version.as_str()).filter(|version| !version.is_empty());
-                let mut query = Query::pypi(&chunk[*index].name, version);
-                query.page_token = token.clone();
-                query
-            })
-            .collect();
-        let carries = queries_in_words(&queries);
-        let body = serde_json::to_string(&QueryBatchRequest { queries }).expect("a query batch always serialises");
-        let request = HttpRequest::post_json(settings.endpoint.url("/v1/querybatch"), body, settings.retry.timeout_ms)
-            .carrying(carries);
-        let expected = pending.len();
-        let answer = send_with_retries(transport, &settings.retry, &request, |response| {
-            let answer: QueryBatchResponse = read_json(&response.body)?;
-            if answer.results.len() == expected {
-                Ok(answer.results)
-            } else {
-                Err(LookupError::Malformed(format!("{} results for {expected} queries", answer.results.len())))
-            }
-        })
-        .await;
-        match answer {
-            Ok(results) => {
-                let mut next = Vec::new();
-                for ((index, _), BatchResult { vulns, next_page_token }) in pending.iter().zip(results) {
-                    collected[*index].extend(vulns);
-                    if let Some(token) = next_page_token.filter(|token| !token.is_empty()) {
-                        next.push((*index, Some(token)));
-                    }
-                }
-                if next.is_empty() {
-                    let results =
-                        chunk.into_iter().zip(collected).map(|(key, vulns)| (key, Ok(dedup(vulns)))).collect();
-                    return (results, pages);
-                }
-                pending = next;
-                pages += 1;
-            }
-            Err(error) => {
-                // Packages whose earlier pages arrived are still incomplete: a partial list is not an answer.
-                let results = chunk.into_iter().map(|key| (key, Err(error.clone()))).collect();
-                return (results, pages);
-            }
-        }
+/// No package index: every release list is unavailable for the reason [`IndexAccess::Off`] gives. A type to name
+/// in `run::<_, NoIndex>` when the index is off.
+pub struct NoIndex;
+
+impl PackageIndex for NoIndex {
+    async fn release_list(&self, _name: &str) -> ReleaseLookup {
+        ReleaseLookup::Unavailable("no package index".into())
     }
-}
-
-/// What queries carry, in words: `name version`, or `name, every version`, and whether a page follows.
-pub(crate) fn queries_in_words(queries: &[Query]) -> Vec<String> {
-    queries
-        .iter()
-        .map(|query| {
-            let name = query.package.as_ref().map_or("(no package)", |package| package.name.as_str());
-            let mut line = match query.version.as_deref() {
-                Some(version) => format!("{name} {version}"),
-                None => format!("{name}, every version"),
-            };
-            if query.page_token.is_some() {
-                line.push_str(" (next page)");
-            }
-            line
-        })
-        .collect()
-}
-
-fn dedup(mut vulns: Vec<VulnRef>) -> Vec<VulnRef> {
-    let mut seen = BTreeSet::new();
-    vulns.retain(|vuln| seen.insert(vuln.id.clone()));
-    vulns
 }
 
 #[cfg(test)]

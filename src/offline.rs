@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 use pep508_rs::pep440_rs::Version;
 
-use crate::audit::{Lookups, PackageKey};
+use crate::audit::{AtHand, AuditEvent, Lookups, OsvService, PackageKey, Unsaved};
 use crate::osv::api::VulnRef;
 use crate::osv::database::Database;
 use crate::osv::export::{Entry, ExportError, ExportReader, Limits};
@@ -232,6 +232,19 @@ pub fn lookups(database: &OfflineDatabase, packages: &[PackageKey]) -> Lookups {
         }
     }
     lookups
+}
+
+impl OsvService for OfflineDatabase {
+    async fn look_up(
+        &self,
+        packages: &[PackageKey],
+        _at_hand: &AtHand,
+        on_event: &mut dyn FnMut(AuditEvent),
+    ) -> (Lookups, Unsaved) {
+        let found = lookups(self, packages);
+        on_event(AuditEvent::Answered(Box::new(found.clone())));
+        (found, Unsaved::default())
+    }
 }
 
 /// Whole days from `from` to `to`, both `YYYY-MM-DD` (or longer RFC 3339 times, whose date is used).

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::executor::block_on;
-use osv_lens::audit::{self, LookupSettings, Lookups};
+use osv_lens::audit::{self, AuditPlan, IndexAccess, LookupSettings, Lookups, NoCache, OnlineOsv, PackageIndex};
 use osv_lens::fix::{self, FileFix};
 use osv_lens::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use osv_lens::osv::database::Database;
@@ -52,18 +52,31 @@ fn release_list(name: &str) -> ReleaseLookup {
     ReleaseLookup::Found(Rc::new(ReleaseList::from_json(name, &text).expect("the fixture release list reads")))
 }
 
+/// The fixture release lists as a package index.
+struct FixtureIndex;
+
+impl PackageIndex for FixtureIndex {
+    async fn release_list(&self, name: &str) -> ReleaseLookup {
+        release_list(name)
+    }
+}
+
+/// Runs the whole audit over the in-memory OSV database.
+fn run_audit(parsed: &ParsedInput, index: IndexAccess<'_, FixtureIndex>) -> (Lookups, Vec<HttpRequest>) {
+    let transport = DatabaseTransport { database: Database::new(fixture_records()), sent: RefCell::default() };
+    let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings: LookupSettings::default() };
+    let plan = AuditPlan { packages: parsed.dependencies().filter_map(package_key).collect(), ..AuditPlan::default() };
+    let (lookups, _) = block_on(audit::run(&osv, index, plan, &mut |_| {}));
+    (lookups, transport.sent.into_inner())
+}
+
 /// Audits `text` as a requirements file; with `pypi`, the fixture release lists are known.
 fn audit(text: &str, pypi: bool) -> (ParsedInput, Report, Vec<HttpRequest>) {
     let parsed = parse_files(&[InputFile::new("requirements.txt", text)]);
-    let transport = DatabaseTransport { database: Database::new(fixture_records()), sent: RefCell::default() };
-    let packages: Vec<_> = parsed.dependencies().filter_map(package_key).collect();
-    let mut lookups: Lookups = block_on(audit::run(&transport, &packages, &LookupSettings::default(), &mut |_| {}));
-    for name in ["osv-lens-demo", "osv-lens-other", "osv-lens-major"] {
-        let lookup = if pypi { release_list(name) } else { ReleaseLookup::Unavailable("PyPI is off".into()) };
-        lookups.releases.insert(name.to_string(), lookup);
-    }
+    let index = if pypi { IndexAccess::On(&FixtureIndex) } else { IndexAccess::Off("PyPI is off".into()) };
+    let (lookups, sent) = run_audit(&parsed, index);
     let report = report::build(&parsed, &lookups);
-    (parsed, report, transport.sent.into_inner())
+    (parsed, report, sent)
 }
 
 #[test]
@@ -102,10 +115,7 @@ fn a_range_is_queried_without_a_version_and_judged_on_every_advisory() {
 #[test]
 fn a_missing_advisory_keeps_a_range_unchecked_not_clean() {
     let parsed = parse_files(&[InputFile::new("requirements.txt", "osv-lens-demo>=1.4.1\n")]);
-    let transport = DatabaseTransport { database: Database::new(fixture_records()), sent: RefCell::default() };
-    let packages: Vec<_> = parsed.dependencies().filter_map(package_key).collect();
-    let mut lookups = block_on(audit::run(&transport, &packages, &LookupSettings::default(), &mut |_| {}));
-    lookups.releases.insert("osv-lens-demo".into(), release_list("osv-lens-demo"));
+    let (mut lookups, _) = run_audit(&parsed, IndexAccess::On(&FixtureIndex));
     assert_eq!(report::build(&parsed, &lookups).files[0].dependencies[0].state, DependencyState::Clean);
     lookups.records.insert("OSVLENS-TEST-2".into(), Err(audit::LookupError::Timeout));
     let state = report::build(&parsed, &lookups).files[0].dependencies[0].state.clone();

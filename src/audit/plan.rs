@@ -8,7 +8,8 @@ use std::rc::Rc;
 use futures::stream::{self, StreamExt};
 
 use super::cache::CachedRecord;
-use super::{queries_in_words, AuditEvent, LookupError, LookupSettings, PackageKey};
+use super::osv_online::queries_in_words;
+use super::{AuditEvent, LookupError, LookupSettings, PackageKey};
 use crate::http::{encode_path_segment, read_json, send_with_retries, HttpRequest, Transport};
 use crate::osv::api::Query;
 use crate::osv::Vulnerability;
@@ -227,7 +228,7 @@ struct QueryPage {
 }
 
 /// Reads a page of `/v1/query`: every record with its JSON. One unreadable record makes the page unreadable.
-pub(super) fn read_query_page(body: &[u8]) -> Result<(Vec<WithJson>, Option<String>), LookupError> {
+pub(crate) fn read_query_page(body: &[u8]) -> Result<(Vec<WithJson>, Option<String>), LookupError> {
     let page: QueryPage = read_json(body)?;
     let records = page
         .vulns

@@ -1,12 +1,37 @@
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 use futures::executor::block_on;
 
 use super::*;
-use crate::http::{encode_path_segment, HttpResponse, Method, TransportError};
+use crate::http::{encode_path_segment, HttpRequest, HttpResponse, Method, RetryPolicy, Transport, TransportError};
 use crate::osv::api::VulnRef;
 use crate::osv::database::Database;
+
+/// The OSV phase over `transport` without a cache.
+async fn run(
+    transport: &TestTransport,
+    packages: &[PackageKey],
+    settings: &LookupSettings,
+    on_event: &mut dyn FnMut(AuditEvent),
+) -> Lookups {
+    let osv = OnlineOsv { transport, cache: None::<&NoCache>, settings: settings.clone() };
+    osv.look_up(packages, &AtHand::default(), on_event).await.0
+}
+
+/// The OSV phase over `transport` with `cache`, whose fetched records are then saved in it.
+async fn run_with_cache<C: RecordCache>(
+    transport: &TestTransport,
+    cache: &C,
+    packages: &[PackageKey],
+    settings: &LookupSettings,
+    on_event: &mut dyn FnMut(AuditEvent),
+) -> Lookups {
+    let osv = OnlineOsv { transport, cache: Some(cache), settings: settings.clone() };
+    let (lookups, unsaved) = osv.look_up(packages, &AtHand::default(), on_event).await;
+    unsaved.save(cache, on_event).await;
+    lookups
+}
 
 /// A transport answered by the in-memory database, with scripted answers served first.
 struct TestTransport {
@@ -550,4 +575,105 @@ fn both_plans_store_each_record_with_the_json_the_server_sent() {
             assert_eq!(entry.modified, entry.record.modified, "querybatch's modified, the same here");
         }
     }
+}
+
+/// A package index with release lists for some names, that remembers what it was asked.
+#[derive(Default)]
+struct FakeIndex {
+    known: Vec<&'static str>,
+    asked: RefCell<Vec<String>>,
+}
+
+impl PackageIndex for FakeIndex {
+    async fn release_list(&self, name: &str) -> ReleaseLookup {
+        self.asked.borrow_mut().push(name.to_string());
+        if self.known.contains(&name) {
+            let list =
+                crate::pypi::ReleaseList { name: name.to_string(), releases: Vec::new(), unreadable: Vec::new() };
+            ReleaseLookup::Found(Rc::new(list))
+        } else {
+            ReleaseLookup::Unavailable("unknown here".into())
+        }
+    }
+}
+
+/// The names of the events, in order, without their progress events.
+fn event_names(events: &[AuditEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|event| !matches!(event, AuditEvent::QueryProgress { .. } | AuditEvent::RecordProgress { .. }))
+        .map(|event| match event {
+            AuditEvent::ReleaseList(name, ReleaseLookup::Found(_)) => format!("release list {name}"),
+            AuditEvent::ReleaseList(name, ReleaseLookup::Unavailable(why)) => format!("no release list {name}: {why}"),
+            AuditEvent::IndexPlanned(count) => format!("index planned {count}"),
+            other => format!("{other:?}").split(['(', ' ']).next().unwrap_or_default().to_string(),
+        })
+        .collect()
+}
+
+#[test]
+fn the_pipeline_ends_the_osv_phase_before_it_asks_the_index_and_only_for_packages_with_advisories() {
+    let transport = TestTransport::new(database());
+    let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings: LookupSettings::default() };
+    let index = FakeIndex { known: vec!["alpha"], ..FakeIndex::default() };
+    let plan = AuditPlan {
+        packages: vec![key("alpha", "1.0"), key("beta", "0.5"), key("gamma", "1.0")],
+        ..AuditPlan::default()
+    };
+    let mut events = Vec::new();
+    let (lookups, _) = block_on(super::run(&osv, IndexAccess::On(&index), plan, &mut |event| events.push(event)));
+    let names = event_names(&events);
+    let osv_done = names.iter().position(|name| name == "OsvComplete").expect("the OSV phase ends");
+    assert!(names[..osv_done].iter().all(|name| !name.contains("release list")), "{names:?}");
+    assert_eq!(names[osv_done + 1], "index planned 2");
+    let mut asked = index.asked.borrow().clone();
+    asked.sort();
+    assert_eq!(asked, ["alpha", "beta"], "gamma has no advisory");
+    assert_eq!(names.last().map(String::as_str), Some("IndexComplete"));
+    assert!(names.contains(&"release list alpha".to_string()));
+    assert!(names.contains(&"no release list beta: unknown here".to_string()));
+    // The result holds what the events add up to.
+    let mut followed = Lookups::default();
+    events.iter().for_each(|event| followed.apply(event));
+    assert_eq!(followed.releases.keys().collect::<Vec<_>>(), lookups.releases.keys().collect::<Vec<_>>());
+    assert_eq!(followed.records.len(), lookups.records.len());
+    assert_eq!(lookups.records.len(), 3);
+}
+
+#[test]
+fn with_the_index_off_every_release_list_says_why_and_a_retry_skips_known_lists() {
+    let transport = TestTransport::new(database());
+    let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings: LookupSettings::default() };
+    let plan = AuditPlan {
+        packages: vec![key("alpha", "1.0"), key("beta", "0.5")],
+        releases_known: vec!["alpha".into()],
+        ..AuditPlan::default()
+    };
+    let mut events = Vec::new();
+    let off = IndexAccess::<NoIndex>::Off("PyPI lookups are switched off".into());
+    let (lookups, _) = block_on(super::run(&osv, off, plan, &mut |event| events.push(event)));
+    let names = event_names(&events);
+    assert!(names.contains(&"index planned 1".to_string()), "{names:?}");
+    assert!(names.contains(&"no release list beta: PyPI lookups are switched off".to_string()), "{names:?}");
+    assert!(!lookups.releases.contains_key("alpha"), "a known list is not asked again");
+}
+
+#[test]
+fn records_of_the_last_report_and_of_a_retry_are_served_from_memory() {
+    let transport = TestTransport::new(database());
+    let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings: LookupSettings::default() };
+    let first = block_on(run(&transport, &[key("alpha", "1.0")], &LookupSettings::default(), &mut |_| {}));
+    let sent_before = transport.sent.borrow().len();
+    // The last report's records are served while querybatch lists the same `modified`.
+    let at_hand = AtHand { last_report: MemoryCache::of_lookups(&first), ..AtHand::default() };
+    let (again, _) = block_on(osv.look_up(&[key("alpha", "1.0")], &at_hand, &mut |_| {}));
+    assert_eq!(transport.sent.borrow().len() - sent_before, 1, "one querybatch, no record fetch");
+    assert_eq!(again.records.len(), 2);
+    // A retried report's records are served whatever their `modified`.
+    let retried = first.records.iter().map(|(id, record)| (id.clone(), Rc::clone(record.as_ref().unwrap()))).collect();
+    let at_hand = AtHand { retried, ..AtHand::default() };
+    let sent_before = transport.sent.borrow().len();
+    let (again, _) = block_on(osv.look_up(&[key("alpha", "1.0")], &at_hand, &mut |_| {}));
+    assert_eq!(transport.sent.borrow().len() - sent_before, 1);
+    assert!(again.records.values().all(Result::is_ok));
 }

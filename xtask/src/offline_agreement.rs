@@ -1,7 +1,7 @@
 //! The page's offline audit against its online audit through the real local OSV API server, on large inputs.
 //!
 //! The server is the one `cargo xtask serve --osv-data ../shared/data/osv-pypi/all.zip` runs, loaded by this crate's
-//! own zip reader and answering over real HTTP; the online side is the core's `audit::run` over a small HTTP/1.1
+//! own zip reader and answering over real HTTP; the online side is the core's `OnlineOsv` over a small HTTP/1.1
 //! client. The offline side is the core's archive loader and `offline::lookups`, as in the page. Both must give the
 //! same lookups and the same report, for the benchmark's 348 pins and for about 10,000 pins drawn from the records'
 //! own packages and versions. The records are read at test time from `../shared/data`; without it the tests print a
@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use futures::executor::block_on;
-use osv_lens::audit::{self, LookupSettings, Lookups};
+use osv_lens::audit::{AtHand, LookupSettings, Lookups, NoCache, OnlineOsv, OsvService};
 use osv_lens::http::Endpoint;
 use osv_lens::offline::{self, Loader, OfflineDatabase};
 use osv_lens::osv::database::Database;
@@ -69,7 +69,8 @@ fn assert_agreement(fixture: &Fixture, text: &str) -> (Lookups, report::Summary)
     let packages: Vec<_> = parsed.dependencies().filter_map(package_key).collect();
     let settings =
         LookupSettings { endpoint: Endpoint::new(&format!("http://{}", fixture.address)), ..LookupSettings::default() };
-    let online = block_on(audit::run(&ThreadTransport, &packages, &settings, &mut |_| {}));
+    let osv = OnlineOsv { transport: &ThreadTransport, cache: None::<&NoCache>, settings };
+    let (online, _) = block_on(osv.look_up(&packages, &AtHand::default(), &mut |_| {}));
     let offline = offline::lookups(&fixture.offline, &packages);
 
     assert_eq!(online.queries.len(), offline.queries.len());

@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use osv_lens::audit::{self, plan, AuditEvent, LookupSettings, RecordPlan};
+use osv_lens::audit::{self, plan, AtHand, AuditEvent, LookupSettings, NoCache, OnlineOsv, OsvService, RecordPlan};
 use osv_lens::http::Endpoint;
 use osv_lens::osv::database::Database;
 use osv_lens::report::package_key;
@@ -39,7 +39,8 @@ fn audit_once(server: &Server, packages: &[audit::PackageKey], plan: RecordPlan)
     let started = Instant::now();
     let mut planned_at = None;
     let mut record_requests = 0;
-    let lookups = futures::executor::block_on(audit::run(&transport, packages, &settings, &mut |event| {
+    let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings };
+    let (lookups, _) = futures::executor::block_on(osv.look_up(packages, &AtHand::default(), &mut |event| {
         if let AuditEvent::RecordPlan(_) = event {
             planned_at = Some(Instant::now());
         }

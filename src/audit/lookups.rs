@@ -1,0 +1,144 @@
+//! What the lookups learn, as events while an audit runs and as the [`Lookups`] those events add up to.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use super::PlanSummary;
+use crate::http::FetchError;
+use crate::matching::CompiledVulnerability;
+use crate::osv::api::VulnRef;
+use crate::osv::Vulnerability;
+use crate::pypi::ReleaseLookup;
+
+/// Why a lookup finally failed. The packages it concerns are reported as unchecked with this reason, in the words
+/// of [`FetchError::describe`] with [`OSV_API`].
+pub type LookupError = FetchError;
+
+/// How the report names the OSV API in a failure.
+pub const OSV_API: &str = "the OSV API";
+
+/// A package version to look up: the PEP 503 name and a PEP 440 version. An empty version looks up every record
+/// of the package, for range audits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PackageKey {
+    /// Normalised name.
+    pub name: String,
+    /// Normalised version; empty for every version.
+    pub version: String,
+}
+
+/// What the audit reports while it runs.
+#[derive(Debug, Clone)]
+pub enum AuditEvent {
+    /// Progress of the querybatch phase, in requests.
+    QueryProgress {
+        /// Requests answered.
+        done: usize,
+        /// Requests planned so far (pages add to it).
+        total: usize,
+    },
+    /// Final answers for some packages.
+    Queried(Vec<(PackageKey, Result<Vec<VulnRef>, LookupError>)>),
+    /// The record phase's plan, once the cache has answered.
+    RecordPlan(PlanSummary),
+    /// Progress of the record phase, in the plan's requests ([`RecordPlan::unit`]).
+    RecordProgress {
+        /// Requests answered or finally failed.
+        done: usize,
+        /// Requests planned so far (pages add to it).
+        total: usize,
+    },
+    /// One record arrived, or finally failed.
+    Record(String, Result<Rc<Vulnerability>, LookupError>),
+    /// Several records at once: the cache's, or a package query's.
+    Records(Vec<(String, Result<Rc<Vulnerability>, LookupError>)>),
+    /// The cache failed (storage full, or unavailable); the audit goes on without it.
+    CacheFailed(String),
+    /// Every answer at once: an offline audit's lookups, merged into what is known.
+    Answered(Box<Lookups>),
+    /// Every OSV answer is in: the findings and their fix versions from the OSV data are complete.
+    OsvComplete,
+    /// The package index will be asked for this many release lists.
+    IndexPlanned(usize),
+    /// A release list, or why there is none, by PEP 503 name.
+    ReleaseList(String, ReleaseLookup),
+    /// Every index answer is in (or the index is off): fix plans and range states are final.
+    IndexComplete,
+}
+
+/// Everything the lookups learned: the answer for each package and each record.
+#[derive(Debug, Clone, Default)]
+pub struct Lookups {
+    /// The IDs OSV lists for each package version, or why the query failed.
+    pub queries: BTreeMap<PackageKey, Result<Vec<VulnRef>, LookupError>>,
+    /// The full records, by ID, or why fetching failed.
+    pub records: BTreeMap<String, Result<Rc<Vulnerability>, LookupError>>,
+    /// The records compiled for matching, once each, by ID.
+    pub compiled: BTreeMap<String, Arc<CompiledVulnerability>>,
+    /// PyPI release lists, by PEP 503 name, for range audits and fix plans.
+    pub releases: BTreeMap<String, ReleaseLookup>,
+}
+
+impl Lookups {
+    /// The names of the packages with at least one advisory: their release lists refine range audits and fix plans.
+    pub fn packages_with_advisories(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .queries
+            .iter()
+            .filter(|(_, result)| result.as_ref().is_ok_and(|vulns| !vulns.is_empty()))
+            .map(|(key, _)| key.name.clone())
+            .collect();
+        names.dedup();
+        names
+    }
+
+    /// Record `id` compiled for matching: the copy compiled when it arrived, or one compiled now for a record that
+    /// came another way; `None` while it is missing or failed, and when it is withdrawn.
+    pub fn compiled_record(&self, id: &str) -> Option<Arc<CompiledVulnerability>> {
+        let record = self.records.get(id)?.as_ref().ok()?;
+        if record.is_withdrawn() {
+            return None;
+        }
+        Some(self.compiled.get(id).cloned().unwrap_or_else(|| Arc::new(CompiledVulnerability::new(record))))
+    }
+
+    /// Records an event, so that a caller that follows the events holds the same state as the audit's result.
+    pub fn apply(&mut self, event: &AuditEvent) {
+        match event {
+            AuditEvent::Queried(results) => {
+                for (key, result) in results {
+                    self.queries.insert(key.clone(), result.clone());
+                }
+            }
+            AuditEvent::Record(id, result) => self.add_record(id, result),
+            AuditEvent::Records(records) => {
+                for (id, result) in records {
+                    self.add_record(id, result);
+                }
+            }
+            AuditEvent::Answered(answered) => {
+                self.queries.extend(answered.queries.iter().map(|(key, result)| (key.clone(), result.clone())));
+                self.records.extend(answered.records.iter().map(|(id, result)| (id.clone(), result.clone())));
+                self.compiled.extend(answered.compiled.iter().map(|(id, compiled)| (id.clone(), Arc::clone(compiled))));
+            }
+            AuditEvent::ReleaseList(name, lookup) => {
+                self.releases.insert(name.clone(), lookup.clone());
+            }
+            AuditEvent::QueryProgress { .. }
+            | AuditEvent::RecordProgress { .. }
+            | AuditEvent::RecordPlan(_)
+            | AuditEvent::CacheFailed(_)
+            | AuditEvent::OsvComplete
+            | AuditEvent::IndexPlanned(_)
+            | AuditEvent::IndexComplete => {}
+        }
+    }
+
+    fn add_record(&mut self, id: &str, result: &Result<Rc<Vulnerability>, LookupError>) {
+        if let Ok(record) = result {
+            self.compiled.insert(id.to_string(), Arc::new(CompiledVulnerability::new(record)));
+        }
+        self.records.insert(id.to_string(), result.clone());
+    }
+}
