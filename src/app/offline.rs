@@ -14,8 +14,6 @@ use crate::io::{clock, offline_store, storage};
 use crate::offline::{days_between, Loader, OfflineDatabase};
 use crate::osv::export::{check_archive_size, Limits};
 
-const MODE_KEY: &str = "osv-lens.offline-mode.v1";
-
 /// How long one slice of loading may hold the page before it yields to the event loop, in milliseconds.
 const SLICE_MS: f64 = 12.0;
 
@@ -99,7 +97,7 @@ impl Default for OfflineState {
     fn default() -> Self {
         Self {
             database: DatabaseState::Empty,
-            offline_mode: storage::load(MODE_KEY).as_deref() == Some("on"),
+            offline_mode: storage::load(super::persist::OFFLINE_MODE_KEY).as_deref() == Some("on"),
             generation: 0,
             mode_before_load: None,
         }
@@ -168,9 +166,6 @@ impl Reducible for OfflineState {
                 state.offline_mode = on;
                 state.mode_before_load = None;
             }
-        }
-        if state.offline_mode != self.offline_mode {
-            storage::save(MODE_KEY, if state.offline_mode { "on" } else { "off" });
         }
         Rc::new(state)
     }

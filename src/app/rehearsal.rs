@@ -1,8 +1,6 @@
 //! The page's warm-up while it is idle after loading. Chromium compiles a wasm function when it is first called and
-//! optimises it once it has run long enough, on another thread. In a cold audit both happened during the audit:
-//! ~20–36 ms of compiling on the main thread, and the first records read, compiled and drawn by baseline code while
-//! the optimising compiler took most of the second core (~350–460 ms of its CPU in a 500 ms audit, Chromium traces
-//! of 2026-11-27). So the page first audits the tiny example of [`crate::audit::WARM_UP_STEPS`], then rehearses an
+//! optimises it once it has run long enough, on another thread; without a warm-up both happen during the first
+//! audit. So the page first audits the tiny example of [`crate::page::rehearsal::WARM_UP_STEPS`], then rehearses an
 //! audit of made-up packages ([`Rehearsal`]) and draws its report into an element that is never attached to the
 //! page. It starts once the page is idle; its steps take a few milliseconds each and let the browser handle input
 //! between them; and the whole is given up as soon as an audit starts.
@@ -11,17 +9,17 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::audit::UseAuditHandle;
 use super::components::fix_view::FixesPanel;
 use super::components::report_view::ReportView;
-use super::hooks::UseAuditHandle;
-use crate::audit::{Rehearsal, WARM_UP_STEPS};
 use crate::io::{clock, offline_store};
+use crate::page::rehearsal::{Rehearsal, WARM_UP_STEPS};
 use crate::report::Report;
 use crate::sources::ParsedInput;
 use crate::triage::View;
 
-/// The rehearsal's size. In a rehearsal of 80 packages of 6 records (~480 records; the bench's audit has 401),
-/// each package's step took 4–7 ms here and the whole ~60–75 ms, building its report ~20 ms.
+/// The rehearsal's size: about as many records as a large audit (the bench's has 401), in steps of a few
+/// milliseconds (one package each).
 const REHEARSAL_PACKAGES: usize = 80;
 const REHEARSAL_RECORDS: usize = 6;
 

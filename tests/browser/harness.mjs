@@ -86,13 +86,18 @@ export async function audit(page, { timeout = 60_000 } = {}) {
   return waitForEnd(page, timeout, previousRun);
 }
 
-/** Waits until the status is `done` or `error` (for an audit numbered other than `previousRun`, when given). */
-export async function waitForEnd(page, timeout = 60_000, previousRun = undefined) {
-  const state = await page.waitForFunction((previous) => {
+/**
+ * Waits until the status is `done` with its fix plans confirmed against the package index (`data-fixes=ready`), or
+ * `error` (for an audit numbered other than `previousRun`, when given). `{ fixes: false }` returns at `done`, before
+ * the release lists.
+ */
+export async function waitForEnd(page, timeout = 60_000, previousRun = undefined, { fixes = true } = {}) {
+  const state = await page.waitForFunction(({ previous, fixes }) => {
     const status = document.querySelector('[data-testid=status]');
-    const ended = status?.dataset.state === 'done' || status?.dataset.state === 'error';
+    const done = status?.dataset.state === 'done' && (!fixes || status.dataset.fixes === 'ready');
+    const ended = done || status?.dataset.state === 'error';
     return ended && (previous === undefined || status.dataset.run !== previous) && status.dataset.state;
-  }, previousRun, { timeout });
+  }, { previous: previousRun, fixes }, { timeout });
   return state.jsonValue();
 }
 

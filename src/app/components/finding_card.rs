@@ -10,7 +10,7 @@ use yew::prelude::*;
 use super::{markdown_view, same};
 use crate::export::osv_url;
 use crate::markdown::is_web_url;
-use crate::markup::Markup;
+use crate::page::markup::Markup;
 use crate::report::{DependencyReport, Finding, FindingDetail, Report};
 use crate::severity::SeveritySource;
 use crate::triage::{FindingRef, Ignore};
@@ -85,7 +85,7 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
     card.into()
 }
 
-/// The cards of `findings` as stubs, drawn in one piece (see [`crate::markup`]): a list of their own, each stub the
+/// The cards of `findings` as stubs, drawn in one piece (see [`crate::page::markup`]): a list of their own, each stub the
 /// whole card's `<li>` with every contract attribute, `data-stub="true"` and its face ([`card_face`]), until the
 /// list makes it a whole [`FindingCard`].
 pub fn stub_cards(report: &Report, findings: &[FindingRef]) -> Html {

@@ -13,7 +13,7 @@ use yew::prelude::*;
 use super::same;
 
 use crate::fix::{self, DiffLineKind, FileFix, FixPlan};
-use crate::markup::Markup;
+use crate::page::markup::Markup;
 use crate::ranges::RangeState;
 use crate::report::{DependencyReport, FileReport, Report};
 use crate::sources::{ParsedFile, ParsedInput};
@@ -26,7 +26,7 @@ fn joined<T: ToString>(versions: &[T]) -> String {
     versions.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
 }
 
-/// The verdict on a range dependency, for its row (see [`crate::markup`]).
+/// The verdict on a range dependency, for its row (see [`crate::page::markup`]).
 pub fn range_verdict(markup: &mut Markup, report: &DependencyReport) {
     let Some(verdict) = &report.range else { return };
     let state = match verdict.state {
@@ -54,7 +54,7 @@ pub fn range_verdict(markup: &mut Markup, report: &DependencyReport) {
     markup.close("ul").close("div");
 }
 
-/// The one-line plan of a vulnerable dependency, for its row (see [`crate::markup`]).
+/// The one-line plan of a vulnerable dependency, for its row (see [`crate::page::markup`]).
 pub fn plan_line(markup: &mut Markup, report: &DependencyReport) {
     let Some(plan) = &report.fix else { return };
     markup.open("p", &[("class", "fix-line")]).element("strong", &[], "Fix: ").text(&plan.headline()).close("p");
@@ -62,7 +62,7 @@ pub fn plan_line(markup: &mut Markup, report: &DependencyReport) {
 
 fn download_name(file_name: &str) -> String {
     let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
-    if base.is_empty() || base == crate::app::state::PASTED_NAME {
+    if base.is_empty() || base == crate::page::state::PASTED_NAME {
         "requirements.txt".to_string()
     } else {
         base.to_string()

@@ -5,8 +5,9 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use crate::page::state::InputState;
 use crate::report::counted;
-use crate::sources::InputFile;
+use crate::sources::ParsedInput;
 
 /// The most text the paste box takes, in UTF-16 code units (about 4 MB). Larger inputs are refused at once, so that
 /// the tab does not freeze parsing or storing them; files up to 10 MB can still be chosen.
@@ -22,12 +23,8 @@ const SAMPLES: [(&str, &str); 3] = [
 /// Props of [`InputPanel`].
 #[derive(Properties, PartialEq)]
 pub struct InputPanelProps {
-    /// The paste box's text.
-    pub pasted: AttrValue,
-    /// Files chosen so far.
-    pub files: Vec<InputFile>,
-    /// Problems reading files.
-    pub file_errors: Vec<String>,
+    /// The input side of the page's state.
+    pub input: InputState,
     /// True while an audit runs.
     pub running: bool,
     /// The paste box changed.
@@ -38,52 +35,63 @@ pub struct InputPanelProps {
     pub on_remove: Callback<String>,
     /// The audit button was pressed.
     pub on_audit: Callback<()>,
-    /// Why the last paste was refused.
-    #[prop_or_default]
-    pub paste_error: Option<AttrValue>,
+    /// A sample was chosen: its text, to audit.
+    pub on_sample: Callback<String>,
     /// A paste was too large and was refused, with the message to show.
-    #[prop_or_default]
     pub on_refuse: Callback<String>,
-    /// What the inputs hold, read ahead of the audit; `None` until they are read.
-    #[prop_or_default]
-    pub read_ahead: Option<AttrValue>,
-    /// True when the saved input was set aside because the page stopped while reading it.
-    #[prop_or_default]
-    pub set_aside: bool,
     /// The set-aside input is put back (`true`) or discarded.
-    #[prop_or_default]
     pub on_set_aside: Callback<bool>,
+}
+
+/// What the inputs were found to hold, in a line: each file's format and dependency count, and its first problem.
+fn read_ahead_line(parsed: &ParsedInput) -> String {
+    let files: Vec<String> = parsed
+        .files
+        .iter()
+        .map(|file| {
+            let skipped = file.dependencies.iter().filter(|dependency| !dependency.is_auditable()).count();
+            let mut line = format!("{}: {}, ", file.name, file.format.label());
+            line.push_str(&counted(file.dependencies.len() - skipped, "dependency to audit", "dependencies to audit"));
+            if skipped > 0 {
+                line.push_str(&format!(" and {skipped} skipped"));
+            }
+            if let Some(first) = file.errors.first() {
+                let problems = counted(file.errors.len(), "problem", "problems");
+                line.push_str(&format!(
+                    "; {problems}, the first at line {}, column {}: {}",
+                    first.line, first.column, first.message
+                ));
+            }
+            line
+        })
+        .collect();
+    files.join(" · ")
 }
 
 /// The input side of the page.
 #[function_component(InputPanel)]
 pub fn input_panel(props: &InputPanelProps) -> Html {
-    // The box is not bound to `pasted` the way Yew binds a `value`: that reads the whole text back out of the page on
-    // every render of the panel (tens of milliseconds for a large lockfile, twice per audit). Instead the panel keeps
-    // the text it last knew the box to hold, and writes the box only when `pasted` changed from elsewhere (a sample,
-    // a share link, the text kept from the last visit).
+    // The box is not bound to the text the way Yew binds a `value`: that reads the whole text back out of the page
+    // on every render of the panel (tens of milliseconds for a large lockfile). The box is written only when the
+    // text was set from elsewhere (a sample, a share link, input put back), which changes the revision.
     let area_ref = use_node_ref();
-    let in_box = use_mut_ref(String::new);
     {
-        let (area_ref, in_box) = (area_ref.clone(), Rc::clone(&in_box));
-        use_effect_with(props.pasted.clone(), move |pasted| {
-            if *in_box.borrow() != pasted.as_str() {
-                if let Some(area) = area_ref.cast::<HtmlTextAreaElement>() {
-                    area.set_value(pasted);
-                    *in_box.borrow_mut() = pasted.to_string();
-                }
+        let (area_ref, inputs) = (area_ref.clone(), Rc::clone(&props.input.inputs));
+        use_effect_with(props.input.revision, move |_| {
+            if let Some(area) = area_ref.cast::<HtmlTextAreaElement>() {
+                area.set_value(&inputs.pasted);
             }
         });
     }
     let on_input = {
-        let (on_paste, on_refuse, pasted) = (props.on_paste.clone(), props.on_refuse.clone(), props.pasted.clone());
-        let in_box = Rc::clone(&in_box);
+        let (on_paste, on_refuse, inputs) =
+            (props.on_paste.clone(), props.on_refuse.clone(), Rc::clone(&props.input.inputs));
         Callback::from(move |event: InputEvent| {
             let area: HtmlTextAreaElement = event.target_unchecked_into();
             // The length is read without copying the text out of the page.
             let length = area.text_length();
             if length > MAX_PASTE_CHARS {
-                area.set_value(&pasted);
+                area.set_value(&inputs.pasted);
                 on_refuse.emit(format!(
                     "That text is {:.1} MB; the paste box takes up to {} MB. Choose it as a file instead (up to 10 MB).",
                     f64::from(length) / 1024.0 / 1024.0,
@@ -91,9 +99,7 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
                 ));
                 return;
             }
-            let text = area.value();
-            in_box.borrow_mut().clone_from(&text);
-            on_paste.emit(text);
+            on_paste.emit(area.value());
         })
     };
     let on_change = {
@@ -120,6 +126,7 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
         let on_audit = props.on_audit.clone();
         Callback::from(move |_| on_audit.emit(()))
     };
+    let input = &props.input;
     html! {
         <section class="input-panel" aria-label="Dependencies to audit">
             <label class="field-label" for="osv-lens-input">{ "Paste a requirements file, lockfile, pyproject or SBOM" }</label>
@@ -144,22 +151,19 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
                 </button>
                 <span class="hint">{ "Ctrl+Enter audits. Only package names and versions are sent to OSV." }</span>
             </div>
-            if props.pasted.trim().is_empty() && props.files.is_empty() {
+            if input.inputs.is_empty() {
                 <p class="samples" data-testid="samples">
                     { "Or try a sample: " }
                     { for SAMPLES.iter().map(|(label, text)| {
-                        let (on_paste, on_audit) = (props.on_paste.clone(), props.on_audit.clone());
-                        let choose = Callback::from(move |_: MouseEvent| {
-                            on_paste.emit((*text).to_string());
-                            on_audit.emit(());
-                        });
+                        let on_sample = props.on_sample.clone();
+                        let choose = Callback::from(move |_: MouseEvent| on_sample.emit((*text).to_string()));
                         html! { <button type="button" class="link" data-testid="sample" onclick={choose}>{ *label }</button> }
                     }) }
                 </p>
             }
-            if !props.files.is_empty() {
+            if !input.inputs.files.is_empty() {
                 <ul class="chosen-files" aria-label="Chosen files">
-                    { for props.files.iter().map(|file| {
+                    { for input.inputs.files.iter().map(|file| {
                         let name = file.name.clone();
                         let on_remove = props.on_remove.clone();
                         let remove = Callback::from(move |_| on_remove.emit(name.clone()));
@@ -173,7 +177,7 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
                     }) }
                 </ul>
             }
-            if props.set_aside {
+            if input.set_aside.is_some() {
                 <div class="set-aside" role="alert" data-testid="set-aside">
                     <p>{ "The page stopped while reading the input it had kept from your last visit, so that input was \
                          set aside and the page started without it. Put it back to try again, or discard it." }</p>
@@ -183,11 +187,11 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
                         onclick={props.on_set_aside.reform(|_| false)}>{ "Discard it" }</button>
                 </div>
             }
-            if let Some(line) = &props.read_ahead {
-                <p class="read-ahead muted" data-testid="read-ahead" aria-live="polite">{ line.clone() }</p>
+            if let Some(read) = input.read.as_ref().filter(|read| read.inputs == input.inputs) {
+                <p class="read-ahead muted" data-testid="read-ahead" aria-live="polite">{ read_ahead_line(&read.parsed) }</p>
             }
-            { for props.file_errors.iter().map(|error| html! { <p class="error-text" role="alert">{ error }</p> }) }
-            if let Some(error) = &props.paste_error {
+            { for input.file_errors.iter().map(|error| html! { <p class="error-text" role="alert">{ error }</p> }) }
+            if let Some(error) = &input.paste_error {
                 <p class="error-text" role="alert" data-testid="paste-error">{ error.clone() }</p>
             }
         </section>

@@ -10,6 +10,7 @@ pub mod report_actions;
 pub mod report_view;
 pub mod sent_panel;
 pub mod settings_panel;
+pub mod shared_banner;
 pub mod status_bar;
 pub mod summary_bar;
 

@@ -11,8 +11,8 @@ use super::report_actions::ReportActions;
 use super::same;
 use super::summary_bar::SummaryBar;
 use crate::export::ExportFormat;
-use crate::markup::Markup;
 use crate::model::DependencyVersion;
+use crate::page::markup::Markup;
 use crate::report::{counted, DependencyReport, DependencyState, FileReport, Report};
 use crate::sources::{NoteLevel, SourceError};
 use crate::triage::{Ignore, View};
@@ -147,7 +147,7 @@ fn source_error(error: &SourceError) -> Html {
     }
 }
 
-/// The file's dependencies, drawn in one piece (see [`crate::markup`]): the table has no controls, and its
+/// The file's dependencies, drawn in one piece (see [`crate::page::markup`]): the table has no controls, and its
 /// hundreds of rows, made node by node, held up the report. One `<tbody>` per dependency, contract
 /// `[data-testid=dependency]` with `data-package`, `data-version` and `data-state`.
 fn dependency_table(file: &FileReport) -> Html {

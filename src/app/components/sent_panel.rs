@@ -5,9 +5,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::app::state::SentEntry;
 use crate::audit::{PlanSummary, RecordPlan};
 use crate::http::SentRequest;
+use crate::page::state::SentEntry;
 use crate::report::counted;
 
 /// Props of [`SentPanel`].

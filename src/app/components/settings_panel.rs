@@ -3,7 +3,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::app::state::CacheView;
+use crate::page::state::CacheView;
 use crate::report::counted;
 use crate::settings::{check_endpoint, SettingChange, Settings, TIMEOUT_SECONDS};
 

@@ -2,8 +2,8 @@
 
 use yew::prelude::*;
 
-use crate::app::state::{ParseTiming, Phase, Progress};
 use crate::audit::{PlanSummary, RecordPlan};
+use crate::page::state::{FixesState, ParseTiming, Phase, Progress};
 use crate::report::counted;
 use crate::report::Summary;
 
@@ -12,6 +12,8 @@ use crate::report::Summary;
 pub struct StatusBarProps {
     /// Where the audit is.
     pub phase: Phase,
+    /// Whether fix plans are confirmed against the package index.
+    pub fixes: FixesState,
     /// Querybatch requests.
     pub queries: Progress,
     /// Record fetches.
@@ -72,21 +74,30 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
         let on_retry = props.on_retry.clone();
         Callback::from(move |_| on_retry.emit(()))
     };
+    let confirming = props.phase == Phase::Done && props.fixes == FixesState::Pending;
     // The page times its own parse (`cargo xtask bench` reads it); two decimals, as performance.now() is coarse.
     let parse_ms = props.parse_timing.map(|timing| format!("{:.2}", timing.milliseconds));
     let parse_entries = props.parse_timing.map(|timing| timing.entries.to_string());
     html! {
         <section class="status" data-testid="status" data-state={props.phase.as_str()} aria-live="polite"
+            data-fixes={props.fixes.as_str()}
             data-parse-ms={parse_ms} data-parse-entries={parse_entries} data-run={props.run.to_string()}>
             <p class="status-text">{ text }</p>
-            if props.phase == Phase::Running {
+            if props.phase == Phase::Running || confirming {
                 <div class="progress-rows">
-                    <ProgressRow label="Package lookups" progress={props.queries} unit="requests" />
-                    <ProgressRow label={records_label} progress={props.records} unit={records_unit} />
+                    if props.phase == Phase::Running {
+                        <ProgressRow label="Package lookups" progress={props.queries} unit="requests" />
+                        <ProgressRow label={records_label} progress={props.records} unit={records_unit} />
+                    }
                     if props.releases.total > 0 {
                         <ProgressRow label="PyPI release lists" progress={props.releases} unit="packages" />
                     }
                 </div>
+            }
+            if confirming {
+                <p class="muted" data-testid="fixes-pending">
+                    { "Fix versions come from the advisories; they are being checked against the package index's releases." }
+                </p>
             }
             // While the audit runs, the counts appear with the first report built from its answers.
             if props.phase == Phase::Done || (props.phase == Phase::Running && props.summary.dependencies() > 0) {

@@ -1,0 +1,368 @@
+//! The one place that starts audits in the page: it reads the inputs (or takes what the read-ahead read), supplies
+//! the browser's services to the core's pipeline ([`crate::audit::run`]), runs it in a local task and reports what
+//! happens to the state as batched actions.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use futures::future::{AbortHandle, Abortable};
+use yew::prelude::*;
+
+use super::offline::{AuditRoute, OfflineState};
+use super::services;
+use crate::audit::{self, AtHand, AuditEvent, AuditPlan, IndexAccess, LookupSettings, MemoryCache, OnlineOsv};
+use crate::http::{Endpoint, RetryPolicy, SentRequest};
+use crate::io::fetch::{FetchTransport, SentLog};
+use crate::io::pypi_client::PypiIndex;
+use crate::io::record_cache::IdbRecordCache;
+use crate::io::{clock, offline_store, storage};
+use crate::page::state::{Action, Inputs, PageState, ParseTiming, Read, Refresh, Scope};
+use crate::report::{counted, package_key};
+use crate::sources::parse_files;
+
+/// How long the paste box and the chosen files must stay unchanged before they are read ahead of an audit: typing
+/// into a large paste should not read it again at every key.
+pub const READ_AHEAD_DELAY_MS: u32 = 150;
+
+/// How long an audit's events gather before they are dispatched together.
+const BATCH_MS: u32 = 50;
+
+/// The least time between two rebuilds of the report while the OSV phase runs: each rebuild renders whatever changed
+/// in it, and the cards and rows of a large report take a while to draw.
+const REPORT_GAP_MS: f64 = 1500.0;
+
+/// Gathers an audit's events and the requests it sends, and dispatches them together every [`BATCH_MS`].
+#[derive(Clone)]
+struct Batcher {
+    run: u32,
+    dispatcher: UseReducerDispatcher<PageState>,
+    events: Rc<RefCell<Vec<AuditEvent>>>,
+    sent: Rc<RefCell<Vec<SentRequest>>>,
+    scheduled: Rc<Cell<bool>>,
+    last_rebuild: Rc<Cell<f64>>,
+}
+
+impl Batcher {
+    /// A batcher for audit `run`, which just started: the report waits for the first answers, at most
+    /// [`REPORT_GAP_MS`] from now, or for the end of the OSV phase.
+    fn new(run: u32, dispatcher: UseReducerDispatcher<PageState>) -> Self {
+        Self {
+            run,
+            dispatcher,
+            events: Rc::default(),
+            sent: Rc::default(),
+            scheduled: Rc::default(),
+            last_rebuild: Rc::new(Cell::new(clock::monotonic_ms())),
+        }
+    }
+
+    fn event(&self, event: AuditEvent) {
+        self.events.borrow_mut().push(event);
+        self.schedule();
+    }
+
+    fn sent(&self, request: SentRequest) {
+        self.sent.borrow_mut().push(request);
+        self.schedule();
+    }
+
+    fn schedule(&self) {
+        if !self.scheduled.replace(true) {
+            let batcher = self.clone();
+            gloo_timers::callback::Timeout::new(BATCH_MS, move || batcher.flush()).forget();
+        }
+    }
+
+    fn flush(&self) {
+        self.scheduled.set(false);
+        let sent: Vec<SentRequest> = self.sent.borrow_mut().drain(..).collect();
+        if !sent.is_empty() {
+            self.dispatcher.dispatch(Action::Sent(sent));
+        }
+        let events: Vec<AuditEvent> = self.events.borrow_mut().drain(..).collect();
+        if events.is_empty() {
+            return;
+        }
+        let now = clock::monotonic_ms();
+        let refresh = if now - self.last_rebuild.get() >= REPORT_GAP_MS {
+            self.last_rebuild.set(now);
+            Refresh::Now
+        } else {
+            Refresh::Later
+        };
+        self.dispatcher.dispatch(Action::Events(self.run, events, refresh));
+    }
+}
+
+/// Starts and cancels audits for the page, reads inputs ahead of them, and reaches the record cache.
+#[derive(Clone)]
+pub struct UseAuditHandle {
+    state: UseReducerHandle<PageState>,
+    offline: UseReducerHandle<OfflineState>,
+    running: Rc<RefCell<Option<AbortHandle>>>,
+    cache: Rc<IdbRecordCache>,
+    /// Whether an audit (or a retry) has started since the page loaded.
+    started: Rc<Cell<bool>>,
+    /// Set when the cache is cleared: the next audit fetches every record, not only those the last one lacked.
+    cache_cleared: Rc<Cell<bool>>,
+}
+
+impl UseAuditHandle {
+    /// Whether an audit (or a retry) has started since the page loaded.
+    pub fn has_started(&self) -> bool {
+        self.started.get()
+    }
+
+    /// What `inputs` hold: what was read ahead when it was these same inputs, else read now.
+    fn read(&self, inputs: &Rc<Inputs>) -> Read {
+        if let Some(read) = self.state.current_read().filter(|read| read.inputs == *inputs) {
+            return read.clone();
+        }
+        let started = clock::monotonic_ms();
+        // A crash while reading (a wasm trap) leaves this mark set, and the next load sets the input aside.
+        let reading = storage::ReadingMark::set();
+        let parsed = Rc::new(parse_files(&inputs.files_to_read()));
+        drop(reading);
+        let timing =
+            ParseTiming { entries: parsed.dependencies().count(), milliseconds: clock::monotonic_ms() - started };
+        Read { inputs: Rc::clone(inputs), parsed, timing }
+    }
+
+    /// Reads `inputs` ahead of an audit and puts what they hold on the page (formats, package counts, the first
+    /// problem) before anything is looked up; the audit then starts from it.
+    pub fn read_ahead(&self, inputs: Rc<Inputs>) {
+        if inputs.is_empty() || self.state.current_read().is_some_and(|read| read.inputs == inputs) {
+            return;
+        }
+        let read = self.read(&inputs);
+        self.state.dispatch(Action::ReadAhead(read));
+    }
+
+    /// Audits `inputs`. A running audit is cancelled first.
+    pub fn run(&self, inputs: Rc<Inputs>) {
+        self.cancel();
+        let run = self.state.audit.run.wrapping_add(1);
+        if inputs.is_empty() {
+            let read = Read { inputs, parsed: Rc::default(), timing: ParseTiming::default() };
+            self.state.dispatch(Action::Start { run, read, scope: Scope::Full });
+            self.state.dispatch(Action::Fail(run, "Paste a requirements file or choose files to audit.".into()));
+            return;
+        }
+        let read = self.read(&inputs);
+        let parsed = Rc::clone(&read.parsed);
+        if parsed.files.iter().all(|file| file.dependencies.is_empty()) {
+            let message = if parsed.files.iter().any(|file| !file.errors.is_empty()) {
+                "The input could not be read; see the errors below."
+            } else {
+                "No dependencies were found in the input."
+            };
+            self.state.dispatch(Action::Start { run, read, scope: Scope::Full });
+            self.state.dispatch(Action::Fail(run, message.into()));
+            return;
+        }
+        let use_cache = self.state.settings.cache && self.cache.broken().is_none();
+        let last_report = if use_cache && !self.cache_cleared.replace(false) {
+            MemoryCache::of_lookups(&self.state.audit.lookups)
+        } else {
+            MemoryCache::default()
+        };
+        let plan = AuditPlan {
+            packages: parsed.dependencies().filter_map(package_key).collect(),
+            at_hand: AtHand { last_report, ..AtHand::default() },
+            releases_known: Vec::new(),
+        };
+        // The lookups start before the page's first render of the audit, so that the first request is on the
+        // wire while the page draws the status.
+        let started = self.start(run, plan);
+        self.state.dispatch(Action::Start { run, read, scope: Scope::Full });
+        if let Err(message) = started {
+            self.state.dispatch(Action::Fail(run, message));
+        }
+    }
+
+    /// Looks up again what is unchecked (and the advisories that could not be fetched), keeping the rest of the
+    /// report.
+    pub fn retry(&self) {
+        let (Some(scope), Some(read)) = (self.state.retry_scope(), self.state.audit.read.clone()) else { return };
+        let Scope::Retry { keys, .. } = &scope else { return };
+        self.cancel();
+        let run = self.state.audit.run.wrapping_add(1);
+        let lookups = &self.state.audit.lookups;
+        let retried = lookups
+            .records
+            .iter()
+            .filter_map(|(id, result)| result.as_ref().ok().map(|record| (id.clone(), Rc::clone(record))))
+            .collect();
+        let plan = AuditPlan {
+            packages: keys.clone(),
+            at_hand: AtHand { retried, ..AtHand::default() },
+            releases_known: lookups.releases.keys().cloned().collect(),
+        };
+        let started = self.start(run, plan);
+        self.state.dispatch(Action::Start { run, read, scope });
+        if let Err(message) = started {
+            self.state.dispatch(Action::Fail(run, message));
+        }
+    }
+
+    fn cancel(&self) {
+        if let Some(previous) = self.running.borrow_mut().take() {
+            previous.abort();
+        }
+    }
+
+    /// Starts audit `run` in a local task, with the services the page has now; the caller dispatches the start of
+    /// the audit after this, and the failure when it cannot start.
+    fn start(&self, run: u32, plan: AuditPlan) -> Result<(), String> {
+        self.started.set(true);
+        let settings = self.state.settings.clone();
+        let batcher = Batcher::new(run, self.state.dispatcher());
+        let (abort, registration) = AbortHandle::new_pair();
+        let ready = match self.offline.route() {
+            AuditRoute::Blocked(message) => return Err(message),
+            AuditRoute::Offline(ready) => Some(ready),
+            AuditRoute::Online => None,
+        };
+        let endpoint = services::endpoint(&settings);
+        if ready.is_none() {
+            if let Some(message) = services::endpoint_blocked(&endpoint) {
+                return Err(message);
+            }
+        }
+        *self.running.borrow_mut() = Some(abort);
+        let sent: SentLog = {
+            let batcher = batcher.clone();
+            Rc::new(move |request| batcher.sent(request))
+        };
+        let transport = FetchTransport::new(sent);
+        let timeout_ms = settings.timeout_ms();
+        let cache = Rc::clone(&self.cache);
+        // The cache is skipped when switched off, and for the rest of the session once it failed.
+        let use_cache = settings.cache && cache.broken().is_none();
+        let task = {
+            let batcher = batcher.clone();
+            let cache = Rc::clone(&cache);
+            async move {
+                let mut on_event = |event| batcher.event(event);
+                if let Some(ready) = ready {
+                    // The page shows the audit as running before the matching holds it.
+                    offline_store::yield_now().await;
+                    let off = IndexAccess::<audit::NoIndex>::Off("offline mode asks PyPI for nothing".into());
+                    let (_, unsaved) = audit::run(&ready.database, off, plan, &mut on_event).await;
+                    batcher.flush();
+                    return unsaved;
+                }
+                let osv = OnlineOsv {
+                    transport: &transport,
+                    cache: use_cache.then_some(cache.as_ref()),
+                    settings: LookupSettings {
+                        retry: RetryPolicy { timeout_ms, ..RetryPolicy::default() },
+                        endpoint: Endpoint::new(&endpoint),
+                        ..LookupSettings::default()
+                    },
+                };
+                let index = services::index_base().map(|base| PypiIndex::new(&base, &transport, timeout_ms));
+                let access = match &index {
+                    Some(index) => IndexAccess::On(index),
+                    None => IndexAccess::Off("PyPI lookups are switched off".into()),
+                };
+                let (_, unsaved) = audit::run(&osv, access, plan, &mut on_event).await;
+                batcher.flush();
+                unsaved
+            }
+        };
+        yew::platform::spawn_local(async move {
+            // Saving hundreds of records in IndexedDB takes a while; the report is drawn first, and the saving waits
+            // until the page is idle. It is not part of the audit: an audit started meanwhile does not cancel it.
+            if let Ok(unsaved) = Abortable::new(task, registration).await {
+                clock::when_idle().await;
+                let cache = use_cache.then_some(cache.as_ref());
+                unsaved.save(&cache, &mut |event| batcher.event(event)).await;
+                batcher.flush();
+            }
+        });
+        Ok(())
+    }
+
+    /// Reads how many records the cache keeps, for the settings panel.
+    pub fn count_cache(&self) {
+        let (cache, dispatcher) = (Rc::clone(&self.cache), self.state.dispatcher());
+        yew::platform::spawn_local(async move {
+            match cache.count().await {
+                Ok(count) => dispatcher.dispatch(Action::CacheInfo(Some(count), None)),
+                Err(reason) => {
+                    dispatcher.dispatch(Action::CacheInfo(None, Some(format!("Cannot read the cache: {reason}"))))
+                }
+            }
+        });
+    }
+
+    /// Empties the cache and says how many records it removed.
+    pub fn clear_cache(&self) {
+        self.cache_cleared.set(true);
+        let (cache, dispatcher) = (Rc::clone(&self.cache), self.state.dispatcher());
+        yew::platform::spawn_local(async move {
+            match cache.clear().await {
+                Ok(removed) => dispatcher.dispatch(Action::CacheInfo(
+                    Some(0),
+                    Some(format!("Cleared {}.", counted(removed as usize, "advisory", "advisories"))),
+                )),
+                Err(reason) => dispatcher
+                    .dispatch(Action::CacheInfo(None, Some(format!("The cache could not be cleared: {reason}")))),
+            }
+        });
+    }
+}
+
+/// The audit handle, over the page's state.
+#[hook]
+pub fn use_audit(state: UseReducerHandle<PageState>, offline: UseReducerHandle<OfflineState>) -> UseAuditHandle {
+    let running = use_mut_ref(|| None);
+    let cache = use_memo((), |_| IdbRecordCache::default());
+    {
+        let (cache, wanted) = (Rc::clone(&cache), state.settings.cache);
+        use_effect_with((), move |_| {
+            if wanted {
+                cache.warm();
+            }
+        });
+    }
+    let started = use_memo((), |_| Cell::new(false));
+    let cache_cleared = use_memo((), |_| Cell::new(false));
+    UseAuditHandle {
+        state,
+        offline,
+        running,
+        cache: Rc::clone(&cache),
+        started: Rc::clone(&started),
+        cache_cleared: Rc::clone(&cache_cleared),
+    }
+}
+
+/// Like `use_memo`, but the value is computed once the browser has drawn the frame that follows a change of `deps`
+/// and is idle ([`clock::when_idle`]), so that a costly value holds up neither that frame nor the input that comes
+/// next. `None` until then, and again after each change of `deps` until the new value is there.
+#[hook]
+pub fn use_memo_when_idle<T, D>(deps: D, compute: fn(&D) -> T) -> Option<Rc<T>>
+where
+    T: 'static,
+    D: PartialEq + Clone + 'static,
+{
+    let computed = use_state(|| None::<(D, Rc<T>)>);
+    {
+        let computed = computed.clone();
+        use_effect_with(deps.clone(), move |deps| {
+            let cancelled = Rc::new(Cell::new(false));
+            let (deps, cancelled_meanwhile) = (deps.clone(), Rc::clone(&cancelled));
+            yew::platform::spawn_local(async move {
+                clock::when_idle().await;
+                if !cancelled_meanwhile.get() {
+                    let value = Rc::new(compute(&deps));
+                    computed.set(Some((deps, value)));
+                }
+            });
+            move || cancelled.set(true)
+        });
+    }
+    computed.as_ref().filter(|(computed_for, _)| *computed_for == deps).map(|(_, value)| Rc::clone(value))
+}

@@ -1,0 +1,54 @@
+//! Where the page's services are: the OSV endpoint and the package index, from the address, the meta tags that
+//! `cargo xtask serve` writes, the user's settings and the defaults; and whether the Content Security Policy lets the
+//! page reach them.
+
+use crate::io::location;
+use crate::page::csp::csp_allows_connect;
+use crate::settings::Settings;
+
+/// The OSV endpoint used when the user set none: the one `cargo xtask serve` announces in a meta tag, else
+/// api.osv.dev.
+pub fn default_endpoint() -> String {
+    location::meta_content("osv-lens-endpoint").unwrap_or_else(|| crate::osv::DEFAULT_ENDPOINT.to_string())
+}
+
+/// The endpoint `?osv=` sets for this page load, when the address has one.
+pub fn endpoint_override() -> Option<String> {
+    location::query_parameter("osv")
+}
+
+/// The OSV endpoint: `?osv=` first, then the user's setting, then [`default_endpoint`].
+pub fn endpoint(settings: &Settings) -> String {
+    endpoint_override().or_else(|| settings.endpoint.clone()).unwrap_or_else(default_endpoint)
+}
+
+/// Why the page cannot reach `endpoint`, when its Content Security Policy (`connect-src`) does not allow it.
+pub fn endpoint_blocked(endpoint: &str) -> Option<String> {
+    let policy = location::content_security_policy()?;
+    let page = location::href()?;
+    let probe = format!("{}/v1/querybatch", endpoint.trim_end_matches('/'));
+    (!csp_allows_connect(&policy, &page, &probe)).then(|| {
+        let allowed = policy
+            .split(';')
+            .map(str::trim)
+            .find(|directive| directive.starts_with("connect-src"))
+            .unwrap_or("connect-src")
+            .trim_start_matches("connect-src")
+            .trim()
+            .to_string();
+        format!(
+            "This page's Content Security Policy does not allow connections to {endpoint} (connect-src allows: \
+             {allowed}). Nothing was looked up. Choose an allowed endpoint in Settings, or serve the page with a \
+             policy that lists it."
+        )
+    })
+}
+
+/// The package index whose release lists range audits and fix plans use: `?pypi=` first (`?pypi=off` sends nothing
+/// to it), then the one `cargo xtask serve` announces in a meta tag, then pypi.org. `None` when switched off.
+pub fn index_base() -> Option<String> {
+    let base = location::query_parameter("pypi")
+        .or_else(|| location::meta_content("osv-lens-pypi"))
+        .unwrap_or_else(|| crate::pypi::DEFAULT_PYPI.to_string());
+    (base != "off").then_some(base)
+}
