@@ -89,7 +89,13 @@ fn connection(stream: TcpStream, handler: &Handler) -> std::io::Result<()> {
             None => return Ok(()),
         };
         let keep_alive = !request.header("connection").is_some_and(|value| value.eq_ignore_ascii_case("close"));
-        let response = handler(&request);
+        let mut response = handler(&request);
+        if request.method == "HEAD" {
+            // The headers of the GET answer, without its body.
+            let length = response.body.len();
+            response.body.clear();
+            response.headers.push(("Content-Length".into(), length.to_string()));
+        }
         write_response(&mut writer, &response, keep_alive)?;
         if !keep_alive {
             return Ok(());
@@ -140,7 +146,9 @@ fn write_response(writer: &mut TcpStream, response: &Response, keep_alive: bool)
     for (name, value) in &response.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    head.push_str(&format!("Content-Length: {}\r\n", response.body.len()));
+    if !response.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-length")) {
+        head.push_str(&format!("Content-Length: {}\r\n", response.body.len()));
+    }
     if !keep_alive {
         head.push_str("Connection: close\r\n");
     }
@@ -154,11 +162,15 @@ fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         204 => "No Content",
+        206 => "Partial Content",
+        301 => "Moved Permanently",
+        304 => "Not Modified",
         400 => "Bad Request",
         404 => "Not Found",
         405 => "Method Not Allowed",
         411 => "Length Required",
         413 => "Payload Too Large",
+        416 => "Range Not Satisfiable",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         502 => "Bad Gateway",

@@ -8,6 +8,13 @@
 //! With a folder of PyPI JSON documents (the tests use `tests/fixtures/pypi`), it also answers PyPI's JSON API,
 //! `GET /pypi/<name>/json`, announces itself to the page in `<meta name="osv-lens-pypi">`, logs those requests for
 //! `GET /__pypi-log`, and fails them all with `{"pypi_status": 503}` in the knobs.
+//!
+//! With a recorded package index (see `server_index.rs`), it also answers PyPI's JSON simple API under `/simple/`
+//! and `/files/`, announces it in `<meta name="osv-lens-index">`, and logs those requests for `GET /__index-log`.
+//! Index knobs: `index_latency_ms` delays every index answer, `"core_metadata": false` leaves the `core-metadata`
+//! key out of the pages (as the registry these machines reach does), and a fault whose `path_prefix` starts with
+//! `/simple/` or `/files/` applies to index requests (counted on their own for `every`); faults without such a prefix
+//! never touch the index.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,6 +23,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::http::{self, Request, Response};
+use crate::server_index::{self, Index};
 use osv_lens::osv::database::{Answer, Database};
 use serde::{Deserialize, Serialize};
 
@@ -72,7 +80,7 @@ fn one() -> u64 {
 }
 
 /// The server's knobs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Knobs {
     /// Delay before every API answer.
     #[serde(default)]
@@ -86,6 +94,41 @@ pub struct Knobs {
     /// When set, every request to the PyPI endpoint is answered with this status (PyPI unreachable or failing).
     #[serde(default)]
     pub pypi_status: Option<u16>,
+    /// Delay before every package index answer.
+    #[serde(default)]
+    pub index_latency_ms: u64,
+    /// Whether the package index's pages carry `core-metadata` on wheels that have a metadata file.
+    #[serde(default = "yes")]
+    pub core_metadata: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Knobs {
+    fn default() -> Self {
+        Knobs {
+            latency_ms: 0,
+            page_size: None,
+            faults: Vec::new(),
+            pypi_status: None,
+            index_latency_ms: 0,
+            core_metadata: true,
+        }
+    }
+}
+
+/// One package index request, for `GET /__index-log`.
+#[derive(Debug, Clone, Serialize)]
+struct IndexRequest {
+    method: String,
+    path: String,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    range: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    if_none_match: Option<String>,
 }
 
 /// One API request, for `GET /__log`.
@@ -102,6 +145,9 @@ struct State {
     /// A folder of PyPI JSON documents, `<normalised name>.json`, served at `/pypi/<name>/json`.
     pypi: Option<PathBuf>,
     pypi_log: Mutex<Vec<LoggedRequest>>,
+    index: Option<Index>,
+    index_log: Mutex<Vec<IndexRequest>>,
+    index_counter: AtomicU64,
     knobs: Mutex<(Knobs, Vec<u64>)>,
     counter: AtomicU64,
     log: Mutex<Vec<LoggedRequest>>,
@@ -116,6 +162,19 @@ pub struct Server {
 }
 
 type Body = Response;
+
+/// What a [`Server`] serves besides its knobs.
+#[derive(Default)]
+pub struct Services {
+    /// A `dist/` folder.
+    pub site: Option<PathBuf>,
+    /// The OSV API's records.
+    pub database: Option<Database>,
+    /// A folder of PyPI JSON API documents, `<name>.json`.
+    pub pypi: Option<PathBuf>,
+    /// A recorded package index.
+    pub index: Option<Index>,
+}
 
 impl Server {
     /// Serves `site` (a `dist/` folder) and, with a database, the OSV API, on 127.0.0.1:`port` (0 picks a free port).
@@ -133,6 +192,12 @@ impl Server {
         knobs: Knobs,
         pypi: Option<PathBuf>,
     ) -> Result<Server, String> {
+        Self::start_services(port, Services { site, database, pypi, index: None }, knobs)
+    }
+
+    /// Serves everything in `services` on 127.0.0.1:`port` (0 picks a free port).
+    pub fn start_services(port: u16, services: Services, knobs: Knobs) -> Result<Server, String> {
+        let Services { site, database, pypi, index } = services;
         let listener = std::net::TcpListener::bind(("127.0.0.1", port))
             .map_err(|error| format!("cannot listen on 127.0.0.1:{port}: {error}"))?;
         let port = listener.local_addr().map(|address| address.port()).unwrap_or(port);
@@ -142,6 +207,9 @@ impl Server {
             database,
             pypi,
             pypi_log: Mutex::new(Vec::new()),
+            index,
+            index_log: Mutex::new(Vec::new()),
+            index_counter: AtomicU64::new(0),
             knobs: Mutex::new((knobs, Vec::new())),
             counter: AtomicU64::new(0),
             log: Mutex::new(Vec::new()),
@@ -174,6 +242,13 @@ impl Server {
         log.iter().map(|request| (request.method.clone(), request.path.clone())).collect()
     }
 
+    /// The package index requests received since the last [`Server::control`], as `(method, path, status)`.
+    #[cfg(test)]
+    pub fn index_requests(&self) -> Vec<(String, String, u16)> {
+        let log = self.state.index_log.lock().expect("the log lock is never poisoned");
+        log.iter().map(|request| (request.method.clone(), request.path.clone(), request.status)).collect()
+    }
+
     /// Blocks until the server stops.
     pub fn wait(self) {
         let _ = self.acceptor.join();
@@ -200,6 +275,7 @@ fn handle(state: &State, request: &Request) -> Body {
         return json(400, r#"{"code":3,"message":"The body is not UTF-8."}"#.into());
     };
     match (method, path.as_str()) {
+        ("OPTIONS", index) if is_index_path(index) => index_cors(Response::new(204, Vec::new())),
         ("OPTIONS", _) => cors(Response::new(204, Vec::new())),
         ("POST", "/__control") => control(state, body),
         ("GET", "/__log") => {
@@ -210,6 +286,11 @@ fn handle(state: &State, request: &Request) -> Body {
             let log = state.pypi_log.lock().expect("the log lock is never poisoned").clone();
             json(200, serde_json::to_string(&log).expect("the log serialises"))
         }
+        ("GET", "/__index-log") => {
+            let log = state.index_log.lock().expect("the log lock is never poisoned").clone();
+            json(200, serde_json::to_string(&log).expect("the log serialises"))
+        }
+        ("GET" | "HEAD", index) if is_index_path(index) && state.index.is_some() => index_answer(state, request),
         ("GET", pypi) if pypi.starts_with("/pypi/") && state.pypi.is_some() => pypi_answer(state, pypi),
         (_, api) if api.starts_with("/v1/") => match &state.database {
             Some(database) => api_answer(state, database, method, &path, body),
@@ -236,6 +317,8 @@ fn set_knobs(state: &State, knobs: Knobs) {
     state.counter.store(0, Ordering::SeqCst);
     state.log.lock().expect("the log lock is never poisoned").clear();
     state.pypi_log.lock().expect("the log lock is never poisoned").clear();
+    state.index_log.lock().expect("the log lock is never poisoned").clear();
+    state.index_counter.store(0, Ordering::SeqCst);
 }
 
 fn api_answer(state: &State, database: &Database, method: &str, path: &str, body: &str) -> Body {
@@ -388,6 +471,11 @@ fn static_file(state: &State, path: &str, request: &Request) -> Body {
         let meta = format!("<meta name=\"osv-lens-pypi\" content=\"http://{host}\">\n  <meta charset=\"utf-8\">");
         bytes = String::from_utf8_lossy(&bytes).replacen("<meta charset=\"utf-8\">", &meta, 1).into_bytes();
     }
+    if is_page && state.index.is_some() {
+        let host = host_of(request);
+        let meta = format!("<meta name=\"osv-lens-index\" content=\"http://{host}\">\n  <meta charset=\"utf-8\">");
+        bytes = String::from_utf8_lossy(&bytes).replacen("<meta charset=\"utf-8\">", &meta, 1).into_bytes();
+    }
     if is_page && state.database.is_some() {
         // Points the page at this server's API without touching dist/, which must work from any static server.
         let host = host_of(request);
@@ -409,4 +497,112 @@ fn static_file(state: &State, path: &str, request: &Request) -> Body {
 /// The `Host` header of `request`, for addresses the page should use to reach this server.
 fn host_of(request: &Request) -> String {
     request.header("host").unwrap_or("127.0.0.1").to_string()
+}
+
+fn is_index_path(path: &str) -> bool {
+    path.starts_with("/simple/") || path.starts_with("/files/")
+}
+
+/// CORS for the package index: range and conditional requests, and the headers a client reads.
+fn index_cors(response: Body) -> Body {
+    response
+        .with_header("Access-Control-Allow-Origin", "*")
+        .with_header("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+        .with_header("Access-Control-Allow-Headers", "Accept, Range, If-None-Match, If-Modified-Since")
+        .with_header(
+            "Access-Control-Expose-Headers",
+            "ETag, Content-Range, Accept-Ranges, Content-Length, Cache-Control, Retry-After",
+        )
+        .with_header("Access-Control-Max-Age", "600")
+}
+
+/// Answers a package index request, with the index knobs: latency, `core-metadata`, and faults on index paths.
+fn index_answer(state: &State, request: &Request) -> Body {
+    let path = request.path().to_string();
+    let number = state.index_counter.fetch_add(1, Ordering::SeqCst) + 1;
+    let (latency, options, fault) = {
+        let mut guard = state.knobs.lock().expect("the knobs lock is never poisoned");
+        let (knobs, uses) = &mut *guard;
+        let fault = knobs.faults.iter().enumerate().find(|(index, fault)| {
+            number.is_multiple_of(fault.every.max(1))
+                && fault.path_prefix.as_deref().is_some_and(|prefix| is_index_path(prefix) && path.starts_with(prefix))
+                && fault.times.is_none_or(|times| uses[*index] < times)
+        });
+        let fault = fault.map(|(index, fault)| {
+            uses[index] += 1;
+            fault.kind.clone()
+        });
+        (knobs.index_latency_ms, server_index::Options { core_metadata: knobs.core_metadata }, fault)
+    };
+    if latency > 0 {
+        thread::sleep(Duration::from_millis(latency));
+    }
+    let index = state.index.as_ref().expect("only routed with an index");
+    let origin = format!("http://{}", host_of(request));
+    let answer = || index.answer(request, &origin, options);
+    let response = match fault {
+        None => answer(),
+        Some(FaultKind::Status { status }) => {
+            Response::new(status, r#"{"message":"Injected failure."}"#).with_header("Content-Type", "application/json")
+        }
+        Some(FaultKind::RateLimit { retry_after }) => Response::new(429, r#"{"message":"Too many requests."}"#)
+            .with_header("Content-Type", "application/json")
+            .with_header("Retry-After", &retry_after),
+        Some(FaultKind::Hang { ms }) => {
+            thread::sleep(Duration::from_millis(ms));
+            answer()
+        }
+        Some(FaultKind::Malformed) => Response::new(200, r#"{"meta": {"api-version": "1.1"}, "files": [oops"#)
+            .with_header("Content-Type", server_index::SIMPLE_JSON),
+        Some(FaultKind::Truncated) => {
+            let mut response = answer();
+            let cut = response.body.len() / 2;
+            response.body.truncate(cut);
+            response
+        }
+        Some(kind @ (FaultKind::WrongId | FaultKind::ExtraFields | FaultKind::SchemaV2)) => {
+            let mut response = answer();
+            if response.status == 200 {
+                rewrite_page(&mut response, &kind);
+            }
+            response
+        }
+    };
+    let response = index_cors(response);
+    state.index_log.lock().expect("the log lock is never poisoned").push(IndexRequest {
+        method: request.method.clone(),
+        path: request.target.clone(),
+        status: response.status,
+        range: request.header("range").map(str::to_string),
+        if_none_match: request.header("if-none-match").map(str::to_string),
+    });
+    response
+}
+
+/// A page-level fault on a simple-API page: another project's name, unknown fields, or API version 2.0.
+fn rewrite_page(response: &mut Body, kind: &FaultKind) {
+    let Ok(mut page) = serde_json::from_slice::<serde_json::Value>(&response.body) else { return };
+    let Some(object) = page.as_object_mut() else { return };
+    if !object.contains_key("files") {
+        return;
+    }
+    match kind {
+        FaultKind::WrongId => {
+            let name = object.get("name").and_then(|name| name.as_str()).unwrap_or_default().to_string();
+            object.insert("name".into(), format!("{name}-other").into());
+        }
+        FaultKind::ExtraFields => {
+            object.insert("x-future-field".into(), serde_json::json!({"nested": [1, 2, 3]}));
+            if let Some(files) = object.get_mut("files").and_then(|files| files.as_array_mut()) {
+                for file in files.iter_mut().filter_map(|file| file.as_object_mut()) {
+                    file.insert("x-unknown".into(), "value".into());
+                }
+            }
+        }
+        FaultKind::SchemaV2 => {
+            object.insert("meta".into(), serde_json::json!({"api-version": "2.0"}));
+        }
+        _ => {}
+    }
+    response.body = page.to_string().into_bytes();
 }

@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use osv_lens::osv::database::Database;
 
-use crate::server::{Knobs, Server};
+use crate::server::{Knobs, Server, Services};
+use crate::server_index::{self, Index};
 use crate::{build, osv_data, toolchain};
 
 /// Counts of passed and failed checks, where a check is one test or one whole step (fmt, clippy, build).
@@ -209,8 +210,10 @@ fn browser_tests(dist: &Path, filter: Option<&str>) -> Result<Counts, String> {
     println!("xtask: local OSV API with {} records", records.len());
     // PyPI release lists of the project's own fixture packages, for range audits and fix plans.
     let pypi = Some(toolchain::root().join("tests/fixtures/pypi"));
-    let server =
-        Server::start_with_pypi(0, Some(dist.to_path_buf()), Some(Database::new(records)), Knobs::default(), pypi)?;
+    // The recorded package index (PyPI's JSON simple API), for resolution and index lookups.
+    let index = Some(Index::open(&[toolchain::root().join(server_index::FIXTURE_INDEX)])?);
+    let services = Services { site: Some(dist.to_path_buf()), database: Some(Database::new(records)), pypi, index };
+    let server = Server::start_services(0, services, Knobs::default())?;
     let tap = std::env::temp_dir().join(format!("osv-lens-browser-{}.tap", std::process::id()));
     let mut command = Command::new("node");
     command
