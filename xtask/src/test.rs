@@ -84,6 +84,13 @@ pub fn run() -> Result<(), String> {
     );
 
     section("host tests");
+    let shared = osv_data::shared_data();
+    if !shared.is_dir() {
+        println!(
+            "xtask: {} is absent; the tests that need it will fail (OSV_LENS_SHARED_DATA names another folder)",
+            shared.display()
+        );
+    }
     match cargo_tests(Command::new(&cargo).current_dir(&root).args(["test", "--workspace"])) {
         Ok(counts) => {
             tally.passed += counts.passed;
