@@ -2,8 +2,8 @@
 //!
 //! The reader is this crate's own and covers what advisories use (paragraphs, headings, fenced and indented code,
 //! lists, quotes, tables, emphasis, code spans, links, autolinks and bare URLs, images, escapes and the common
-//! entities). pulldown-cmark (default features off) was measured first: 48.6 KB of brotli-compressed wasm, more
-//! than the report page's own code; this reader costs a few KB. Anything it does not read stays visible as text.
+//! entities). A general CommonMark crate such as pulldown-cmark would weigh more in the page than the report's own
+//! code (see `docs/benchmarks.md`); this reader costs a few KB. Anything it does not read stays visible as text.
 //!
 //! The tree can only hold the elements listed in [`Node`]: raw HTML in the Markdown becomes visible text (the page
 //! renders text as text, never as markup), a link survives only when it is `http:` or `https:` (anything else

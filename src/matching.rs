@@ -124,9 +124,9 @@ impl CompiledRange {
 
 /// A record's `versions` list for one package. Most PyPI versions are plain release numbers (`2.4.1`); two of those
 /// are equal per PEP 440 exactly when their texts agree once trailing `.0` segments are dropped. Those are kept as
-/// text and compared as text; only the others are parsed. A record lists up to thousands of versions, and parsing
-/// and hashing every one of them was most of the cost of reading an advisory; a string each was still most of the
-/// cost of compiling the records of an audit, so the plain ones share one string.
+/// text and compared as text; only the others are parsed. A record lists up to thousands of versions: parsing and
+/// hashing each would be most of the cost of reading an advisory, and even a string each would be most of the cost
+/// of compiling an audit's records, so the plain ones share one string.
 #[derive(Debug, Clone, Default)]
 struct ListedVersions {
     /// Plain release numbers, trailing `.0` segments dropped, each followed by a newline; a newline first.
@@ -189,8 +189,7 @@ impl ListedVersions {
 }
 
 /// Reads a version per PEP 440. A plain release number (`2.4.1`, most versions in OSV records) is built from its
-/// segments rather than run through the full parser: parsing event and listed versions was half the cost of
-/// compiling a record.
+/// segments rather than run through the full parser, which would take about half the time of compiling a record.
 fn read_version(text: &str) -> Result<Version, pep440_rs::VersionParseError> {
     if plain_release_key(text).is_some() {
         let segments: Option<Vec<u64>> = text.split('.').map(|segment| segment.parse().ok()).collect();

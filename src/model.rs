@@ -179,7 +179,7 @@ pub fn normalize_name(name: &str) -> String {
 /// True when `name` is a valid name already in PEP 503 form: lower-case ASCII letters and digits, with single `-`
 /// between them.
 fn is_normalized(name: &str) -> bool {
-    // One pass, without a substring search for `--`: setting one up cost more than the whole check.
+    // One pass, without a substring search for `--`: setting one up costs more than the whole check.
     let bytes = name.as_bytes();
     let alphanumeric = |byte: u8| byte.is_ascii_lowercase() || byte.is_ascii_digit();
     let mut previous = b'-';

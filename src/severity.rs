@@ -156,8 +156,8 @@ impl CvssScore {
         if !required.iter().all(|key| present.contains(key)) {
             return None;
         }
-        // Scored once, not once for the rating and again for the score: scoring took ~17 ms of the main thread in
-        // a cold audit of 401 records, before the page had compiled its code with the optimising tier.
+        // Scored once, not once for the rating and again for the score: in a cold audit, before the browser has
+        // optimised this code, scoring is a noticeable share of the main thread's time.
         let raw = parsed.score();
         let (version, rating) = match &parsed {
             cvss::Cvss::CvssV20(base) => {

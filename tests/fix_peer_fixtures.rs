@@ -46,10 +46,7 @@ fn read(path: &std::path::Path) -> String {
 
 #[test]
 fn their_decisions_written_by_our_rewriter_give_their_manifest() {
-    let Some(root) = common::fixtures("osv-scalibr/guidedremediation/internal/manifest/python/testdata/requirements")
-    else {
-        return;
-    };
+    let root = common::fixtures("osv-scalibr/guidedremediation/internal/manifest/python/testdata/requirements");
     let text = read(&root.join("requirements.txt"));
     // The updates of osv-scalibr's TestWriteRequirements (requirements_test.go).
     let updates = [("docopt", "==0.6.2"), ("requests", ">=2.32.4,<3.0.0"), ("mopidy-dirble", ">=1.3.0,<2.0.0")];
@@ -61,9 +58,7 @@ fn their_decisions_written_by_our_rewriter_give_their_manifest() {
 
 #[test]
 fn their_relax_decisions_written_by_our_rewriter_give_their_file() {
-    let Some(root) = common::fixtures("osv-scalibr/guidedremediation/testdata/python/relax/requirements") else {
-        return;
-    };
+    let root = common::fixtures("osv-scalibr/guidedremediation/testdata/python/relax/requirements");
     let text = read(&root.join("requirements.txt"));
     let result: serde_json::Value = serde_json::from_str(&read(&root.join("result.json"))).expect("valid JSON");
     let mut edits = Vec::new();
@@ -84,7 +79,7 @@ fn our_planner_on_their_relax_fixture_proposes_nothing() {
     // Every advisory of the fixture is about a transitive package (`bad1`, `bad2`, `bad3`, `nofix`); none of the
     // `direct*` packages written in the file is affected. osv-scalibr relaxes the direct requirements so that its
     // resolver can pick fixed transitive versions; osv-lens, with no resolver, finds nothing to change in this file.
-    let Some(root) = common::fixtures("osv-scalibr/guidedremediation/testdata/python") else { return };
+    let root = common::fixtures("osv-scalibr/guidedremediation/testdata/python");
     let text = read(&root.join("relax/requirements/requirements.txt"));
     let records: serde_json::Value = serde_json::from_str(&read(&root.join("vulnerabilities.json"))).expect("JSON");
     let records: Vec<osv_lens::osv::Vulnerability> =
@@ -99,10 +94,7 @@ fn our_planner_on_their_relax_fixture_proposes_nothing() {
 
 #[test]
 fn our_planner_on_their_manifest_differs_only_in_style() {
-    let Some(root) = common::fixtures("osv-scalibr/guidedremediation/internal/manifest/python/testdata/requirements")
-    else {
-        return;
-    };
+    let root = common::fixtures("osv-scalibr/guidedremediation/internal/manifest/python/testdata/requirements");
     let text = read(&root.join("requirements.txt"));
     let want = read(&root.join("want.requirements.txt"));
     // Our own advisories, one per package, fixed at the versions osv-scalibr's test moves to.

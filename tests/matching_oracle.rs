@@ -1,6 +1,8 @@
 //! The core matcher against two oracles: what the real api.osv.dev answered (recorded in `../shared/data`), and
 //! the records' own explicit `versions` lists; and the page's offline database (`all.zip` through the core's archive
-//! loader) against the same recorded answers. All need the real data and skip with a notice without it.
+//! loader) against the same recorded answers. All need the real data and fail, naming the path, without it.
+
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -11,16 +13,6 @@ use osv_lens::matching::CompiledVulnerability;
 use osv_lens::osv::database::Database;
 use osv_lens::osv::Vulnerability;
 use osv_lens::pep440_rs::Version;
-
-fn shared_data() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!("notice: ../shared/data is absent; skipping the matching oracle tests");
-        None
-    }
-}
 
 fn load_records(data: &Path) -> Vec<Vulnerability> {
     let folder = data.join("osv-pypi/records");
@@ -70,7 +62,7 @@ fn recorded_answers(data: &Path) -> BTreeMap<(String, String), BTreeSet<String>>
 
 #[test]
 fn the_matcher_agrees_with_api_osv_dev_on_every_recorded_query() {
-    let Some(data) = shared_data() else { return };
+    let data = common::shared_data();
     let database = Database::new(load_records(&data));
     let answers = recorded_answers(&data);
     assert!(answers.len() >= 30, "the recordings hold the 31 distinct PyPI queries");
@@ -84,7 +76,7 @@ fn the_matcher_agrees_with_api_osv_dev_on_every_recorded_query() {
 
 #[test]
 fn every_version_a_record_lists_is_affected_by_it() {
-    let Some(data) = shared_data() else { return };
+    let data = common::shared_data();
     let mut checked = 0;
     for record in load_records(&data).iter().filter(|record| !record.is_withdrawn()) {
         let compiled = CompiledVulnerability::new(record);
@@ -149,7 +141,7 @@ fn apitester_answers(data: &Path) -> BTreeMap<(String, String), BTreeSet<String>
 
 #[test]
 fn the_offline_database_agrees_with_api_osv_dev_on_every_recorded_query() {
-    let Some(data) = shared_data() else { return };
+    let data = common::shared_data();
     let database = offline_database(&data);
     assert_eq!(database.len(), 7_080);
     assert_eq!(database.report.unreadable, 0);

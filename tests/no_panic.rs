@@ -24,7 +24,7 @@ const FORMATS: [Format; 13] = [
 ];
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|error| panic!("{}: {error}", dir.display()));
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -83,7 +83,7 @@ fn own_fixtures_truncated_and_garbled_never_panic() {
 
 #[test]
 fn peer_fixtures_truncated_and_garbled_never_panic() {
-    let Some(data) = common::shared_data("peer_fixtures_truncated_and_garbled_never_panic") else { return };
+    let data = common::shared_data();
     let mut files = Vec::new();
     for dir in ["poetrylock", "pipfilelock", "pdmlock", "uvlock", "pylock", "pyprojecttoml"] {
         files_under(&data.join("fixtures/osv-scalibr/extractor/filesystem/language/python").join(dir), &mut files);

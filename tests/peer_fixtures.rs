@@ -1,7 +1,7 @@
 //! Other projects' test data, read from `../shared/data` at test time (never copied): osv-scalibr's per-format
 //! testdata, pip-audit's pylock files, and cyclonedx-python's lockfile inputs with the SBOMs it expects. The
-//! expectations here are facts checked by reading each file. Every test prints a notice and passes when the data
-//! is absent.
+//! expectations here are facts checked by reading each file. Every test fails, naming the path, when the data is
+//! absent.
 
 mod common;
 
@@ -38,7 +38,7 @@ const NOT_TOML: &str = "! 1:6 invalid TOML: key with no value, expected `=`";
 
 #[test]
 fn osv_scalibr_poetry_lock() {
-    let Some(data) = shared_data("osv_scalibr_poetry_lock") else { return };
+    let data = shared_data();
     let count = check_dir(
         Format::PoetryLock,
         &data.join(SCALIBR).join("poetrylock/testdata"),
@@ -79,7 +79,7 @@ fn osv_scalibr_poetry_lock() {
 
 #[test]
 fn osv_scalibr_pipfile_lock() {
-    let Some(data) = shared_data("osv_scalibr_pipfile_lock") else { return };
+    let data = shared_data();
     let count = check_dir(
         Format::PipfileLock,
         &data.join(SCALIBR).join("pipfilelock/testdata"),
@@ -116,7 +116,7 @@ fn osv_scalibr_pipfile_lock() {
 
 #[test]
 fn osv_scalibr_pdm_lock() {
-    let Some(data) = shared_data("osv_scalibr_pdm_lock") else { return };
+    let data = shared_data();
     let count = check_dir(
         Format::PdmLock,
         &data.join(SCALIBR).join("pdmlock/testdata"),
@@ -140,7 +140,7 @@ fn osv_scalibr_pdm_lock() {
 
 #[test]
 fn osv_scalibr_uv_lock() {
-    let Some(data) = shared_data("osv_scalibr_uv_lock") else { return };
+    let data = shared_data();
     let own = "uv-lockfiles skip(the project's own package)";
     let count = check_dir(
         Format::UvLock,
@@ -187,7 +187,7 @@ fn osv_scalibr_uv_lock() {
 
 #[test]
 fn osv_scalibr_pylock() {
-    let Some(data) = shared_data("osv_scalibr_pylock") else { return };
+    let data = shared_data();
     let count = check_dir(
         Format::PyLock,
         &data.join(SCALIBR).join("pylock/testdata"),
@@ -242,7 +242,7 @@ fn osv_scalibr_pylock() {
 
 #[test]
 fn osv_scalibr_pyproject_toml() {
-    let Some(data) = shared_data("osv_scalibr_pyproject_toml") else { return };
+    let data = shared_data();
     let dir = data.join(SCALIBR).join("pyprojecttoml/testdata");
     let count = check_dir(
         Format::PyprojectToml,
@@ -276,7 +276,7 @@ fn osv_scalibr_pyproject_toml() {
 
 #[test]
 fn pip_audit_pylock_assets() {
-    let Some(data) = shared_data("pip_audit_pylock_assets") else { return };
+    let data = shared_data();
     let dir = data.join("fixtures/pip-audit/test/assets");
     let count = check_dir(
         Format::PyLock,
@@ -427,7 +427,7 @@ const OPTIONALS_WITHOUT_EXTRA: [&str; 6] = [
 
 #[test]
 fn cyclonedx_python_lockfiles_against_their_sboms() {
-    let Some(data) = shared_data("cyclonedx_python_lockfiles_against_their_sboms") else { return };
+    let data = shared_data();
     let root = data.join(cyclonedx_python::DATA);
     let mut inputs = Vec::new();
     for kind in ["poetry", "pipenv"] {
@@ -523,7 +523,7 @@ fn cyclonedx_python_lockfiles_against_their_sboms() {
 
 #[test]
 fn cyclonedx_python_snapshots_round_trip() {
-    let Some(data) = shared_data("cyclonedx_python_snapshots_round_trip") else { return };
+    let data = shared_data();
     let root = data.join(cyclonedx_python::DATA).join("snapshots");
     let mut count = 0;
     for kind in ["poetry", "pipenv", "requirements"] {

@@ -1,4 +1,4 @@
-//! A small pretty-printing JSON writer for the exports. Building `serde_json::Value` trees with `json!` compiled
+//! A small pretty-printing JSON writer for the exports. Building `serde_json::Value` trees with `json!` compiles
 //! to several times more page weight than writing the text directly.
 
 use std::fmt::Write as _;

@@ -222,17 +222,18 @@ fn markdown_escapes_advisory_text() {
     assert!(first_row.contains("PYSEC-2099-1"));
 }
 
-/// The published schemas in ../shared/data/schemas; `None` (with a notice) when the folder is absent.
+/// A published schema from the shared test data (`schemas/` in `$OSV_LENS_SHARED_DATA`, else in `../shared/data`
+/// beside the repository). Fails the test, naming the path, when it is absent: CI always has it.
 #[cfg(not(target_arch = "wasm32"))]
-fn schema(name: &str) -> Option<Value> {
-    let path = format!("{}/../shared/data/schemas/{name}", env!("CARGO_MANIFEST_DIR"));
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(serde_json::from_str(&text).expect("a schema is JSON")),
-        Err(_) => {
-            eprintln!("notice: {path} is absent; schema validation skipped");
-            None
-        }
-    }
+fn schema(name: &str) -> Value {
+    let root = match std::env::var_os("OSV_LENS_SHARED_DATA") {
+        Some(path) if !path.is_empty() => std::path::PathBuf::from(path),
+        _ => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"),
+    };
+    let path = root.join("schemas").join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}: this test needs the shared test data", path.display()));
+    serde_json::from_str(&text).expect("a schema is JSON")
 }
 
 /// The schemas the CycloneDX schema references, served from the files instead of the network.
@@ -260,7 +261,7 @@ fn assert_valid(schema: &jsonschema::Validator, document: &Value, what: &str) {
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn sarif_validates_against_the_sarif_2_1_0_schema() {
-    let Some(schema) = schema("sarif-schema-2.1.0.json") else { return };
+    let schema = schema("sarif-schema-2.1.0.json");
     let validator = jsonschema::options().should_validate_formats(true).build(&schema).expect("the schema compiles");
     let mut report = sample_report();
     assert_valid(&validator, &json(&ExportFormat::Sarif.render(&report, "")), "SARIF");
@@ -280,10 +281,8 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn cyclonedx_validates_against_the_cyclonedx_1_6_schema() {
-    let Some(bom_schema) = schema("bom-1.6.SNAPSHOT.schema.json") else { return };
-    let (Some(spdx), Some(jsf)) = (schema("spdx.SNAPSHOT.schema.json"), schema("jsf-0.82.SNAPSHOT.schema.json")) else {
-        return;
-    };
+    let bom_schema = schema("bom-1.6.SNAPSHOT.schema.json");
+    let (spdx, jsf) = (schema("spdx.SNAPSHOT.schema.json"), schema("jsf-0.82.SNAPSHOT.schema.json"));
     let retriever = SchemaFiles(vec![
         ("http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json".into(), spdx),
         ("http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json".into(), jsf),

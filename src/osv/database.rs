@@ -22,7 +22,7 @@ use crate::model::normalize_name;
 /// A record added by [`Database::insert`] is compiled for matching the first time a query reaches it; one added by
 /// [`Database::insert_compiled`] is compiled at once, for a database that is loaded in order to be matched against
 /// (the page's offline database), where the first audit should not wait for it. Compiling takes about as much memory
-/// again as the records (35 MB for the 7,080 PyPI records on a 64-bit host, which take 37 MB) and 90 ms natively.
+/// again as the records themselves (figures for the PyPI export in `docs/benchmarks.md`).
 #[derive(Debug, Default)]
 pub struct Database {
     records: Vec<(Arc<Vulnerability>, OnceLock<Arc<CompiledVulnerability>>)>,

@@ -2,8 +2,8 @@
 //! deflated entries, and CRC-32. Deflate is miniz_oxide's, which the share links already use.
 //!
 //! Written here rather than taken from the `zip` crate, which the host tools use: in the page, that crate's reading
-//! path weighed 47.6 KB of the 411 KB of brotli-compressed wasm (the whole page may weigh 450 KB), where the reader
-//! below costs a few KB. Every offset and length comes from the untrusted file, so every read is bounds-checked and
+//! path would take about a tenth of the 450 KB weight budget (see `docs/benchmarks.md`), where the reader below
+//! costs a few KB. Every offset and length comes from the untrusted file, so every read is bounds-checked and
 //! arithmetic saturates; a malformed archive is an error, never a panic.
 
 use std::fmt;

@@ -1,6 +1,6 @@
 //! HTML as text, for the parts of a large report the page draws in one piece (one `innerHTML`) rather than node by
-//! node: a 348-package report has some 9,000 elements, and creating each through the DOM API from wasm took most of
-//! the time between the last answer and the drawn report.
+//! node: a 348-package report has some 9,000 elements, and creating each through the DOM API costs a call out of
+//! the wasm, which would be most of the time between the last answer and the drawn report.
 //!
 //! Tag and attribute names are `&'static str`, so they come from the program, never from data. Every text and every
 //! attribute value goes through [`escape_into`] and every value is double-quoted, so untrusted text (package names,

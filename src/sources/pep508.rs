@@ -25,7 +25,7 @@ use crate::sources::byte_scan::find_byte;
 ///
 /// pep508_rs's default URL type expands `${VAR}` with a regex and resolves relative paths against the current
 /// directory. We only skip URL requirements, so neither is needed; and leaving them out keeps the regex engine, the
-/// URL parser and their Unicode tables (about 60 KB of the page, compressed) out of the wasm, and avoids a
+/// URL parser and their Unicode tables out of the wasm (their weight is in `docs/benchmarks.md`), and avoids a
 /// `current_dir()` call that panics in the browser.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct WrittenUrl(pub String);
@@ -60,7 +60,7 @@ pub(crate) struct Pep508Problem {
 /// The structure (name, extras, specifier or URL, marker) is read here; the parts are read by pep508_rs (names,
 /// extras, markers) and pep440_rs (version specifiers). pep508_rs's own requirement parser is not used: its error
 /// path expands `${VAR}` with the `regex` crate, which would put the regex engine and its Unicode tables in the
-/// page: 174 KB of the 450 KB budget, compressed. It also panics on names that end in punctuation.
+/// page, a large share of its weight budget. It also panics on names that end in punctuation.
 pub(crate) fn parse_requirement(text: &str) -> Result<Requirement<WrittenUrl>, Pep508Problem> {
     let mut cursor = Cursor { text, at: 0 };
     cursor.skip_whitespace();

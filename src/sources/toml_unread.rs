@@ -1,6 +1,6 @@
 //! Lockfiles are mostly values their readers never look at: a `uv.lock` spends four fifths of its bytes on the
-//! `wheels` and `sdist` of its packages. Building the `toml` crate's spanned tree of them was most of the time taken
-//! to read a lockfile, so they are emptied before the `toml` crate reads the document.
+//! `wheels` and `sdist` of its packages. Building the `toml` crate's spanned tree of them would be most of the time
+//! taken to read a lockfile, so they are emptied before the `toml` crate reads the document.
 //!
 //! [`without_unread_values`] finds those values with a scan that only follows strings, comments and brackets, and
 //! empties a value only when it is, byte for byte, a small and plainly valid kind of TOML: arrays and one-line

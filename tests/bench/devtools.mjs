@@ -1,8 +1,8 @@
 // A bare Chromium for the bench's page audits, driven over the DevTools protocol on a pipe, with no domain enabled
 // but what each step needs. Playwright enables DevTools' Network domain on every page it drives: the renderer then
-// records every request and keeps every answer for the inspector, which cost the cold audit's 66 requests about
-// 90 ms (median of 6 runs of each, 2026-11-27) that no user pays. The audits are timed here without it; the other
-// measurements, which make no requests while timed, stay with Playwright.
+// records every request and keeps every answer for the inspector, work on the main thread that no user pays (its
+// cost is in docs/benchmarks.md). The audits are timed here without it; the other measurements, which make no
+// requests while timed, stay with Playwright.
 //
 // The page objects offer the few calls of Playwright's `Page` that the bench uses, with the same shapes:
 // `evaluate(fn, arg)`, `waitForFunction(fn, arg, { timeout, polling })` and `click(selector)`.

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { REAL_DATA, apiLog, audit, control, dependencies, findings, launch, openPage, paste } from './harness.mjs';
+import {
+  apiLog, audit, control, dependencies, findings, launch, needRealData, openPage, paste,
+} from './harness.mjs';
 
 const OWN_PINS = [
   'osv-lens-demo==1.3.2',
@@ -17,14 +19,13 @@ const OWN_PINS = [
   'osv-lens-xss==3.0',
 ];
 
-/** Own fixture pins, and with the real records a slice of the benchmark's real pins, so that drills see many records. */
+/** Own fixture pins and a slice of the benchmark's real pins (real records), so that drills see many records. */
 function drillInput() {
+  needRealData();
   const pins = [...OWN_PINS];
-  if (REAL_DATA) {
-    const bench = readFileSync(join(import.meta.dirname, '../fixtures/bench/requirements.txt'), 'utf8');
-    const real = bench.split('\n').map((line) => line.trim()).filter((line) => /^[A-Za-z0-9._-]+==[^ ;\\]+/.test(line));
-    pins.push(...real.slice(0, 80).map((line) => line.split(/[ ;\\]/)[0]));
-  }
+  const bench = readFileSync(join(import.meta.dirname, '../fixtures/bench/requirements.txt'), 'utf8');
+  const real = bench.split('\n').map((line) => line.trim()).filter((line) => /^[A-Za-z0-9._-]+==[^ ;\\]+/.test(line));
+  pins.push(...real.slice(0, 80).map((line) => line.split(/[ ;\\]/)[0]));
   return `${pins.join('\n')}\n`;
 }
 

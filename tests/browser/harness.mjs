@@ -5,8 +5,21 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const BASE = process.env.OSV_LENS_URL;
+/** True when the local OSV API also serves the real PyPI records of the shared test data. */
 export const REAL_DATA = process.env.OSV_LENS_REAL_DATA === '1';
+/** The shared test data (`../shared/data` beside the repository, or where `OSV_LENS_SHARED_DATA` says). */
 export const SHARED_DATA = process.env.OSV_LENS_SHARED_DATA;
+
+/**
+ * Fails the calling test, naming the missing path, unless the local OSV API serves the real records of the shared
+ * test data. CI always has it; a test that needs it calls this first and never passes without it.
+ */
+export function needRealData() {
+  if (!REAL_DATA) {
+    const path = SHARED_DATA ? join(SHARED_DATA, 'osv-pypi/records') : 'the shared test data (OSV_LENS_SHARED_DATA)';
+    throw new Error(`${path} is absent: this test needs the real OSV records`);
+  }
+}
 
 if (!BASE) {
   throw new Error('OSV_LENS_URL is not set: run the browser tests through `cargo xtask test`');

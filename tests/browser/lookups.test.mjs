@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, test } from 'node:test';
 
 import {
-  BASE, REAL_DATA, apiLog, audit, control, dependencies, findings, launch, openPage, paste, recordedPypiAnswers,
+  BASE, apiLog, audit, control, dependencies, findings, launch, needRealData, openPage, paste, recordedPypiAnswers,
   waitForEnd,
 } from './harness.mjs';
 
@@ -66,9 +66,11 @@ async function cacheCount(page) {
 }
 
 test('paging: one result per page gives the same findings as no paging', async () => {
-  const real = REAL_DATA ? [...recordedPypiAnswers().keys()].slice(0, 12) : [];
+  needRealData();
+  const real = [...recordedPypiAnswers().keys()].slice(0, 12);
   const input = [INPUT, ...real].join('\n');
-  const query = REAL_DATA ? '?pypi=off' : '';
+  // The real packages have no release lists on the local PyPI endpoint.
+  const query = '?pypi=off';
 
   const whole = await openPage(browser, query);
   await paste(whole.page, input);
@@ -304,7 +306,8 @@ test('a new audit cancels the old one: only its results show, and the old reques
   await page.close();
 });
 
-test('real data: a cold audit of 348 packages picks a plan and shows its progress; the warm one sends one request', { skip: !REAL_DATA && 'needs ../shared/data' }, async () => {
+test('real data: a cold audit of 348 packages picks a plan and shows its progress; the warm one sends one request', async () => {
+  needRealData();
   await control({ latency_ms: 40 });
   const { page, problems } = await openPage(browser, '?pypi=off');
   await paste(page, BENCH);

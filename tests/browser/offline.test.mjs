@@ -1,6 +1,6 @@
 // The offline database: an OSV export zip chosen in the page, audits with no request at all, IndexedDB across a
 // reload, the online/offline switch, and archives that are broken, hostile or too large. The zips are written here,
-// at test time, from the project's own fixture records (and, for the measurements, ../shared's all.zip).
+// at test time, from the project's own fixture records (and, for the measurements, the shared test data's all.zip).
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { crc32, deflateRawSync } from 'node:zlib';
 
 import {
-  BASE, REAL_DATA, SHARED_DATA, apiLog, audit, control, dependencies, findings, launch, openPage, paste, pypiLog,
+  BASE, SHARED_DATA, apiLog, audit, control, dependencies, findings, launch, needRealData, openPage, paste, pypiLog,
 } from './harness.mjs';
 
 const OSV_FIXTURES = new URL('../fixtures/osv/', import.meta.url).pathname;
@@ -257,7 +257,8 @@ async function memory(page) {
   return { heap: heap / 1e6, wasm: result.value / 1e6 };
 }
 
-test('real data: the 7,080-record all.zip loads in the page, agrees with the API, and is measured', { skip: !REAL_DATA && 'needs ../shared/data' }, async () => {
+test('real data: the 7,080-record all.zip loads in the page, agrees with the API, and is measured', async () => {
+  needRealData();
   const { page, problems, requests } = await openPage(browser);
   const before = await memory(page);
   // The longest gap between timer ticks while loading: how long the page could not answer.

@@ -7,16 +7,31 @@ use std::path::{Path, PathBuf};
 use osv_lens::model::{Dependency, DependencyVersion, SkipReason};
 use osv_lens::sources::ParsedFile;
 
-/// `../shared/data/fixtures/<repository>` next to the repository, or `None` (with a notice) when the shared test
-/// data is absent.
-pub fn fixtures(repository: &str) -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/fixtures").join(repository);
-    if root.is_dir() {
-        Some(root)
-    } else {
-        eprintln!("notice: {} is absent; skipping this test", root.display());
-        None
+/// The shared test data: `$OSV_LENS_SHARED_DATA` when set, else `../shared/data` beside the repository.
+pub fn shared_data_root() -> PathBuf {
+    match std::env::var_os("OSV_LENS_SHARED_DATA") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"),
     }
+}
+
+/// `relative` below the shared test data. A test that needs it fails here, naming the path, when it is absent: CI
+/// always has the data, so a test that needs it never passes without it.
+pub fn shared_path(relative: &str) -> PathBuf {
+    let root = shared_data_root();
+    let path = if relative.is_empty() { root } else { root.join(relative) };
+    assert!(
+        path.exists(),
+        "{} is absent: this test needs the shared test data (../shared/data beside the repository, or the folder \
+         OSV_LENS_SHARED_DATA names)",
+        path.display()
+    );
+    path
+}
+
+/// `fixtures/<repository>` below the shared test data; fails the test, naming the path, when it is absent.
+pub fn fixtures(repository: &str) -> PathBuf {
+    shared_path(&format!("fixtures/{repository}"))
 }
 
 /// Every file under `root` whose path satisfies `keep`, sorted.
@@ -87,15 +102,9 @@ pub fn own_fixture(folder: &str, file: &str) -> (String, String) {
     (file.to_string(), text)
 }
 
-/// The shared test data folder (`../shared/data`), or `None` with a notice when it is absent.
-pub fn shared_data(test: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!("notice: {test} skipped: {} is absent", path.display());
-        None
-    }
+/// The shared test data folder; fails the test, naming the path, when it is absent.
+pub fn shared_data() -> PathBuf {
+    shared_path("")
 }
 
 /// One line per dependency (`name version @line:column [groups]`, `skip(reason)` for skipped ones), then one per

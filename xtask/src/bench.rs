@@ -55,7 +55,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     let dist = build::build_site()?;
     let inputs = generate_inputs(&out)?;
     let shared = osv_data::shared_records();
-    let all_zip = root.join("../shared/data/osv-pypi/all.zip");
+    let all_zip = osv_data::shared_data().join("osv-pypi/all.zip");
     let records = match &shared {
         Some(path) => osv_data::load(path)?,
         None => {

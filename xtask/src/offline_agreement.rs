@@ -4,8 +4,8 @@
 //! own zip reader and answering over real HTTP; the online side is the core's `OnlineOsv` over a small HTTP/1.1
 //! client. The offline side is the core's archive loader and `offline::lookups`, as in the page. Both must give the
 //! same lookups and the same report, for the benchmark's 348 pins and for about 10,000 pins drawn from the records'
-//! own packages and versions. The records are read at test time from `../shared/data`; without it the tests print a
-//! notice and pass.
+//! own packages and versions. The records are read at test time from the shared test data; without it the tests
+//! fail, naming the missing path.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -25,14 +25,11 @@ use crate::http_client::ThreadTransport;
 use crate::server::{Knobs, Server};
 use crate::{osv_data, toolchain};
 
-fn shared_archive() -> Option<PathBuf> {
-    let path = toolchain::root().join("../shared/data/osv-pypi/all.zip");
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!("notice: {} is absent; skipping the offline agreement tests", path.display());
-        None
-    }
+/// The real PyPI export in the shared test data; fails the test, naming the path, when it is absent.
+fn shared_archive() -> PathBuf {
+    let path = osv_data::shared_data().join("osv-pypi/all.zip");
+    assert!(path.is_file(), "{} is absent: this test needs the shared test data", path.display());
+    path
 }
 
 /// The local OSV API server over the real records, and the offline database loaded from the same archive by the
@@ -43,23 +40,21 @@ struct Fixture {
     offline: OfflineDatabase,
 }
 
-fn fixture() -> Option<&'static Fixture> {
-    static FIXTURE: OnceLock<Option<Fixture>> = OnceLock::new();
-    FIXTURE
-        .get_or_init(|| {
-            let archive = shared_archive()?;
-            let records = osv_data::load(&archive).expect("the server's loader reads all.zip");
-            let server = Server::start(0, None, Some(Database::new(records.clone())), Knobs::default())
-                .expect("the local OSV API starts");
-            let address = server.origin().trim_start_matches("http://").to_string();
-            std::mem::forget(server); // It serves until the test process ends.
-            let bytes = std::fs::read(&archive).expect("all.zip reads");
-            let offline = Loader::open(bytes, &Limits::default())
-                .and_then(Loader::finish)
-                .expect("the core's loader reads all.zip within the limits");
-            Some(Fixture { address, records, offline })
-        })
-        .as_ref()
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let archive = shared_archive();
+        let records = osv_data::load(&archive).expect("the server's loader reads all.zip");
+        let server = Server::start(0, None, Some(Database::new(records.clone())), Knobs::default())
+            .expect("the local OSV API starts");
+        let address = server.origin().trim_start_matches("http://").to_string();
+        std::mem::forget(server); // It serves until the test process ends.
+        let bytes = std::fs::read(&archive).expect("all.zip reads");
+        let offline = Loader::open(bytes, &Limits::default())
+            .and_then(Loader::finish)
+            .expect("the core's loader reads all.zip within the limits");
+        Fixture { address, records, offline }
+    })
 }
 
 /// Audits `text` as a requirements file both ways and checks that the lookups and the reports are the same.
@@ -103,7 +98,7 @@ fn assert_agreement(fixture: &Fixture, text: &str) -> (Lookups, report::Summary)
 
 #[test]
 fn offline_agrees_with_the_local_api_on_the_benchmark_requirements() {
-    let Some(fixture) = fixture() else { return };
+    let fixture = fixture();
     let text = std::fs::read_to_string(toolchain::root().join("tests/fixtures/bench/requirements.txt"))
         .expect("the benchmark requirements read");
     let (lookups, summary) = assert_agreement(fixture, &text);
@@ -158,7 +153,7 @@ fn generated_requirements(records: &[Vulnerability]) -> (String, usize) {
 
 #[test]
 fn offline_agrees_with_the_local_api_on_ten_thousand_generated_pins() {
-    let Some(fixture) = fixture() else { return };
+    let fixture = fixture();
     let (text, lines) = generated_requirements(&fixture.records);
     assert!((9_000..=12_000).contains(&lines), "{lines} lines");
     let (lookups, summary) = assert_agreement(fixture, &text);

@@ -1,7 +1,7 @@
 //! Loading OSV records from a directory of JSON files or from an OSV `all.zip` export.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use osv_lens::osv::Vulnerability;
 
@@ -56,8 +56,16 @@ fn parse(text: &str, name: &str) -> Result<Vulnerability, String> {
     serde_json::from_str(text).map_err(|error| format!("{name}: not an OSV record: {error}"))
 }
 
-/// The real PyPI records beside the repository, when they are there.
-pub fn shared_records() -> Option<std::path::PathBuf> {
-    let path = crate::toolchain::root().join("../shared/data/osv-pypi/records");
+/// The shared test data: `$OSV_LENS_SHARED_DATA` when set, else `../shared/data` beside the repository.
+pub fn shared_data() -> PathBuf {
+    match std::env::var_os("OSV_LENS_SHARED_DATA") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => crate::toolchain::root().join("../shared/data"),
+    }
+}
+
+/// The real PyPI records in the shared test data, when they are there.
+pub fn shared_records() -> Option<PathBuf> {
+    let path = shared_data().join("osv-pypi/records");
     path.is_dir().then_some(path)
 }

@@ -58,10 +58,8 @@ fn audit_once(server: &Server, packages: &[audit::PackageKey], plan: RecordPlan)
 #[test]
 #[ignore = "a measurement: needs ../shared/data and takes a few seconds"]
 fn record_plans() {
-    let Some(path) = crate::osv_data::shared_records() else {
-        println!("record_plans: ../shared/data is absent; nothing measured");
-        return;
-    };
+    let path = crate::osv_data::shared_data().join("osv-pypi/records");
+    assert!(path.is_dir(), "{} is absent: this measurement needs the shared test data", path.display());
     let records = crate::osv_data::load(&path).expect("the shared records load");
     let knobs = Knobs { latency_ms: 40, ..Knobs::default() };
     let server = Server::start(0, None, Some(Database::new(records)), knobs).expect("the server starts");

@@ -85,6 +85,13 @@ pub fn run() -> Result<(), String> {
     );
 
     section("host tests");
+    let shared = osv_data::shared_data();
+    if !shared.is_dir() {
+        println!(
+            "xtask: {} is absent; the tests that need it will fail (OSV_LENS_SHARED_DATA names another folder)",
+            shared.display()
+        );
+    }
     match cargo_tests(Command::new(&cargo).current_dir(&root).args(["test", "--workspace"])) {
         Ok(counts) => {
             tally.passed += counts.passed;
@@ -190,20 +197,22 @@ fn stream_lines(command: &mut Command, mut on_line: impl FnMut(&str)) -> Result<
     Ok(status.success())
 }
 
-/// Serves the built site and the OSV API (the project's own records, plus the real ones when `../shared` is present),
-/// then runs the Playwright tests in `tests/browser` with Node's test runner.
+/// Serves the built site and the OSV API (the project's own records, plus the real ones from the shared test data),
+/// then runs the Playwright tests in `tests/browser` with Node's test runner. Without the shared test data the API
+/// serves the project's records only, and the tests that need the real ones fail, naming the missing path.
 fn browser_tests(dist: &Path, filter: Option<&str>) -> Result<Counts, String> {
     let chromium = toolchain::chromium()?;
     let folder = toolchain::node_modules()?;
-    // The project's own records always; the real ones beside them when `../shared` is there.
+    // The project's own records always; the real ones beside them when the shared test data is there.
     let mut records = osv_data::load(&toolchain::root().join("tests/fixtures/osv"))?;
+    let shared = osv_data::shared_data();
     let real = match osv_data::shared_records() {
         Some(path) => {
             records.extend(osv_data::load(&path)?);
             true
         }
         None => {
-            println!("xtask: ../shared/data is absent; the browser tests that need the real records are skipped");
+            println!("xtask: {} is absent; the browser tests that need it will fail", shared.display());
             false
         }
     };
@@ -225,7 +234,7 @@ fn browser_tests(dist: &Path, filter: Option<&str>) -> Result<Counts, String> {
         .env("OSV_LENS_URL", server.origin())
         .env("OSV_LENS_CHROMIUM", chromium)
         .env("OSV_LENS_REAL_DATA", if real { "1" } else { "0" })
-        .env("OSV_LENS_SHARED_DATA", toolchain::root().join("../shared/data"));
+        .env("OSV_LENS_SHARED_DATA", &shared);
     let mut files: Vec<_> = std::fs::read_dir(&folder)
         .map_err(|error| error.to_string())?
         .filter_map(Result::ok)
