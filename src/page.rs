@@ -6,3 +6,4 @@ pub mod csp;
 pub mod markup;
 pub mod rehearsal;
 pub mod state;
+pub mod worker;

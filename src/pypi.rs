@@ -22,7 +22,7 @@ pub fn json_api_path(name: &str) -> String {
 }
 
 /// One release of a package.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Release {
     /// The release's version.
     pub version: Version,
@@ -45,7 +45,7 @@ impl Release {
 }
 
 /// Every release of a package, ascending by version.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReleaseList {
     /// The PEP 503 name.
     pub name: String,
@@ -89,7 +89,7 @@ impl ReleaseList {
 }
 
 /// What the page learned about a package's release list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ReleaseLookup {
     /// PyPI answered with the list.
     Found(Rc<ReleaseList>),

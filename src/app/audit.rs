@@ -13,8 +13,8 @@ use super::services;
 use crate::audit::{self, AtHand, AuditEvent, AuditPlan, IndexAccess, LookupSettings, MemoryCache, OnlineOsv};
 use crate::http::{Endpoint, RetryPolicy, SentRequest};
 use crate::io::fetch::{FetchTransport, SentLog};
-use crate::io::pypi_client::PypiIndex;
 use crate::io::record_cache::IdbRecordCache;
+use crate::io::worker_client::WorkerIndex;
 use crate::io::{clock, offline_store, storage};
 use crate::page::state::{Action, Inputs, PageState, ParseTiming, Read, Refresh, Scope};
 use crate::report::{counted, package_key};
@@ -234,7 +234,7 @@ impl UseAuditHandle {
             let batcher = batcher.clone();
             Rc::new(move |request| batcher.sent(request))
         };
-        let transport = FetchTransport::new(sent);
+        let transport = FetchTransport::new(Rc::clone(&sent));
         let timeout_ms = settings.timeout_ms();
         let cache = Rc::clone(&self.cache);
         // The cache is skipped when switched off, and for the rest of the session once it failed.
@@ -261,7 +261,7 @@ impl UseAuditHandle {
                         ..LookupSettings::default()
                     },
                 };
-                let index = services::index_base().map(|base| PypiIndex::new(&base, &transport, timeout_ms));
+                let index = services::index_base().map(|base| WorkerIndex::new(&base, timeout_ms, Rc::clone(&sent)));
                 let access = match &index {
                     Some(index) => IndexAccess::On(index),
                     None => IndexAccess::Off("PyPI lookups are switched off".into()),

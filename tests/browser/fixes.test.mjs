@@ -139,3 +139,23 @@ test('lockfiles get the commands of their tool, never a rewritten file', async (
   assert.match(await page.textContent('[data-testid=fix-commands]'), /never rewritten by hand/);
   await page.close();
 });
+
+test('release lists are read in a worker that loads only when an audit needs the package index', async () => {
+  const { page, problems, requests } = await openPage(browser);
+  const worker = () => requests.filter((request) => /\/worker(_bg\.wasm|\.js)$/.test(request.url));
+  await page.waitForTimeout(300);
+  assert.deepEqual(worker(), [], 'the worker is not loaded with the page');
+  // A package without advisories needs no release list.
+  await paste(page, 'osv-lens-demo-clean==2.0\n');
+  assert.equal(await audit(page), 'done');
+  assert.deepEqual(worker(), []);
+  await paste(page, 'osv-lens-demo==1.3.2\n');
+  assert.equal(await audit(page), 'done');
+  assert.equal(await page.getAttribute('[data-testid=status]', 'data-fixes'), 'ready');
+  assert.ok(worker().length >= 2, `the worker's script and module were loaded: ${worker().map((r) => r.url)}`);
+  // The worker's requests are listed with the page's own.
+  const sent = await page.textContent('[data-testid=sent-log]');
+  assert.match(sent, /\/pypi\/osv-lens-demo\/json/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -11,29 +11,38 @@ pub fn build_site() -> Result<PathBuf, String> {
     let wasm_toolchain = toolchain::wasm_toolchain()?;
     let wasm_bindgen = toolchain::wasm_bindgen()?;
     println!("xtask: building the wasm ({wasm_toolchain:?})");
-    toolchain::run(toolchain::wasm_cargo(wasm_toolchain, "build").args(["--bin", "osv-lens"]))?;
+    toolchain::run(toolchain::wasm_cargo(wasm_toolchain, "build").args([
+        "--bin",
+        "osv-lens",
+        "--bin",
+        "osv-lens-worker",
+    ]))?;
 
     let dist = root.join("dist");
     if dist.exists() {
         std::fs::remove_dir_all(&dist).map_err(|error| format!("clearing {}: {error}", dist.display()))?;
     }
-    let wasm = root.join(format!("target/wasm/{WASM_TARGET}/release/osv-lens.wasm"));
-    toolchain::run(
-        Command::new(wasm_bindgen)
-            .args(["--target", "web", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
-            .arg("--out-dir")
-            .arg(&dist)
-            .args(["--out-name", "app"])
-            .arg(&wasm),
-    )?;
+    // The page's module (`app`) and the package-index worker's (`worker`), which loads only when needed.
+    for (bin, name) in [("osv-lens", "app"), ("osv-lens-worker", "worker")] {
+        let wasm = root.join(format!("target/wasm/{WASM_TARGET}/release/{bin}.wasm"));
+        toolchain::run(
+            Command::new(&wasm_bindgen)
+                .args(["--target", "web", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
+                .arg("--out-dir")
+                .arg(&dist)
+                .args(["--out-name", name])
+                .arg(&wasm),
+        )?;
+    }
     copy(&root.join("index.html"), &dist.join("index.html"))?;
     copy_dir(&root.join("www"), &dist.join("www"))?;
     let size = |name: &str| std::fs::metadata(dist.join(name)).map(|meta| meta.len() / 1024).unwrap_or(0);
     println!(
-        "xtask: built {} (app_bg.wasm {} KB, app.js {} KB, uncompressed)",
+        "xtask: built {} (app_bg.wasm {} KB, app.js {} KB; worker_bg.wasm {} KB, loaded when needed; uncompressed)",
         dist.display(),
         size("app_bg.wasm"),
-        size("app.js")
+        size("app.js"),
+        size("worker_bg.wasm")
     );
     Ok(dist)
 }

@@ -447,11 +447,12 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-/// The Content Security Policy sent with the page; the page's meta tag carries the same one.
+/// The Content Security Policy sent with the page and with the package-index worker's script (a worker follows its
+/// own script's policy); the page's meta tag carries the same one.
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-img-src 'self' data:; connect-src 'self' https://api.osv.dev https://pypi.org; object-src 'none'; base-uri 'none'; \
-form-action 'none'";
+img-src 'self' data:; connect-src 'self' https://api.osv.dev https://pypi.org https://files.pythonhosted.org; \
+object-src 'none'; base-uri 'none'; form-action 'none'";
 
 fn static_file(state: &State, path: &str, request: &Request) -> Body {
     let Some(site) = &state.site else { return json(404, r#"{"code":5,"message":"Not Found"}"#.into()) };
@@ -486,7 +487,7 @@ fn static_file(state: &State, path: &str, request: &Request) -> Body {
         .with_header("Content-Type", content_type(&file))
         .with_header("Cache-Control", "no-cache")
         .with_header("X-Content-Type-Options", "nosniff");
-    if is_page {
+    if is_page || relative == Path::new("www/worker-boot.js") {
         response = response
             .with_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
             .with_header("Referrer-Policy", "no-referrer");

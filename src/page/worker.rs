@@ -1,0 +1,102 @@
+//! The messages between the page and its package-index worker, as plain values. They cross into JavaScript with
+//! serde-wasm-bindgen (structured objects, not JSON strings). The worker fetches and reads the index's documents, which
+//! can be megabytes each, so that the page's main thread stays free.
+
+use serde::{Deserialize, Serialize};
+
+use crate::http::SentRequest;
+use crate::pypi::ReleaseLookup;
+
+/// A request from the page to the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ToWorker {
+    /// The release list of one package.
+    ReleaseList {
+        /// The request's number, which its answer carries.
+        id: u32,
+        /// The package index's base URL.
+        index: String,
+        /// The PEP 503 name.
+        name: String,
+        /// How long each request may take.
+        timeout_ms: u32,
+    },
+}
+
+/// A message from the worker to the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FromWorker {
+    /// The answer to request `id`.
+    ReleaseList {
+        /// The request's number.
+        id: u32,
+        /// The list, or why there is none.
+        lookup: ReleaseLookup,
+    },
+    /// The worker sent a request to the index for request `id`: the page lists it in "What was sent".
+    Sent {
+        /// The page's request this serves.
+        id: u32,
+        /// What was sent.
+        request: SentWire,
+    },
+}
+
+/// A [`SentRequest`] as it crosses from the worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentWire {
+    /// `GET`, `HEAD` or `POST`.
+    pub method: String,
+    /// The full URL.
+    pub url: String,
+    /// Bytes in the body.
+    pub body_bytes: usize,
+    /// What it carried.
+    pub contents: Vec<String>,
+}
+
+impl From<&SentRequest> for SentWire {
+    fn from(request: &SentRequest) -> Self {
+        Self {
+            method: request.method.to_string(),
+            url: request.url.clone(),
+            body_bytes: request.body_bytes,
+            contents: request.contents.clone(),
+        }
+    }
+}
+
+impl From<SentWire> for SentRequest {
+    fn from(wire: SentWire) -> Self {
+        let method = match wire.method.as_str() {
+            "HEAD" => "HEAD",
+            "POST" => "POST",
+            _ => "GET",
+        };
+        Self { method, url: wire.url, body_bytes: wire.body_bytes, contents: wire.contents }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::pypi::{Release, ReleaseList};
+
+    #[test]
+    fn messages_round_trip_through_serde() {
+        let version = pep508_rs::pep440_rs::Version::from_str("1.2.3").expect("valid");
+        let list = ReleaseList {
+            name: "demo".into(),
+            releases: vec![Release { version, files: 2, yanked_files: 1 }],
+            unreadable: vec!["not-a-version".into()],
+        };
+        let message = FromWorker::ReleaseList { id: 7, lookup: ReleaseLookup::Found(Rc::new(list)) };
+        let json = serde_json::to_string(&message).expect("serialises");
+        assert_eq!(serde_json::from_str::<FromWorker>(&json).expect("reads"), message);
+        let sent = SentRequest { method: "GET", url: "https://x/".into(), body_bytes: 0, contents: vec!["a".into()] };
+        assert_eq!(SentRequest::from(SentWire::from(&sent)), sent);
+    }
+}
