@@ -177,6 +177,9 @@ pub(crate) async fn resolve<S: PackageSource>(source: &S, request: &Request) -> 
             Err(PubGrubError::ErrorInShouldCancel(missing)) => missing.0,
         };
         fetches.ask(want.clone(), true);
+        if let Want::Metadata(name, version, _) = &want {
+            fetch_older_versions(name, version, &context, &known, &mut fetches);
+        }
         while !is_known(&known, &want) {
             let Some(arrival) = fetches.next().await else { break };
             arrive(arrival, &context, &mut known, &mut fetches);
@@ -193,6 +196,31 @@ pub(crate) async fn resolve<S: PackageSource>(source: &S, request: &Request) -> 
     resolution.stats.unused_answers =
         (resolution.stats.project_requests + resolution.stats.metadata_requests).saturating_sub(2 * used);
     resolution
+}
+
+/// How many older versions to fetch at once when the resolution backtracks through a package's versions.
+const VERSIONS_AHEAD: usize = 20;
+
+/// When a run wants the metadata of a second version of a package, the resolution is backtracking through its
+/// versions, one run per version: fetches the metadata of the next older versions it would try, all at once (as
+/// uv's batch prefetch does).
+fn fetch_older_versions<S: PackageSource>(
+    name: &PackageName,
+    version: &Version,
+    context: &Context,
+    known: &Known,
+    fetches: &mut Fetches<'_, S>,
+) {
+    if !known.metadata.keys().any(|(known_name, known_version)| known_name == name && known_version != version) {
+        return;
+    }
+    let Some(Ok(candidates)) = known.projects.get(name) else { return };
+    let mut older = Ranges::strictly_lower_than(version.clone());
+    for _ in 0..VERSIONS_AHEAD {
+        let Some((next, file)) = context.likely(name, candidates, &older) else { return };
+        older = older.intersection(&Ranges::strictly_lower_than(next.clone()));
+        fetches.ask(Want::Metadata(name.clone(), next, file), false);
+    }
 }
 
 fn is_known(known: &Known, want: &Want) -> bool {
