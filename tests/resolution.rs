@@ -378,3 +378,18 @@ fn the_largest_case_resolves_in_few_round_trips_with_40_ms_per_answer() {
         assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
     }
 }
+
+#[test]
+fn the_default_target_resolves_the_recorded_pyproject_although_the_index_predates_its_python() {
+    // The recorded index keeps wheels for CPython 3.9-3.13 only; for the default target (the newest CPython), the
+    // compiled packages (pydantic-core, orjson, psycopg2-binary, …) have an sdist and wheels for other Pythons, whose
+    // metadata is read, so nothing needs a build.
+    let mut case = cases().into_iter().find(|case| case.name == "pyproject-pins").expect("the pyproject case");
+    case.request.target = TargetEnvironment::default();
+    let resolution = block_on(resolve::resolve(&RecordedIndex::new(None), &case.request));
+    assert!(resolution.not_resolved.is_empty(), "{:?}", resolution.not_resolved);
+    let pins = |text: &str| -> Vec<String> { body(text).into_iter().filter(|line| !line.starts_with(' ')).collect() };
+    // sqlalchemy 2.0.36 requires greenlet only where `python_version < "3.13"`.
+    let expected: Vec<String> = pins(&case.expected).into_iter().filter(|pin| !pin.starts_with("greenlet==")).collect();
+    assert_eq!(pins(&resolution.requirements_txt()), expected);
+}
