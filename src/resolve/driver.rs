@@ -154,6 +154,13 @@ pub(crate) async fn resolve<S: PackageSource>(source: &S, request: &Request) -> 
             arrive(arrival, &context, &mut known, &mut fetches);
         }
         resolution.stats.runs += 1;
+        if resolution.stats.runs > MAX_RUNS {
+            resolution.failure = Some(vec![format!(
+                "The resolution waited for the index more than {MAX_RUNS} times, backtracking through too many \
+                 versions; it was given up."
+            )]);
+            break;
+        }
         let provider = Provider::new(&context, &known);
         let want = match pubgrub::resolve(&provider, Node::Root, root_version()) {
             Ok(solution) => {
@@ -192,11 +199,22 @@ pub(crate) async fn resolve<S: PackageSource>(source: &S, request: &Request) -> 
     }
     let stats = resolution.stats;
     resolution.stats = ResolveStats { runs: stats.runs, ..fetches.stats };
-    let used = resolution.packages.len() as u32;
+    let used_pages =
+        resolution.packages.len() + resolution.not_resolved.iter().filter(|gap| gap.version.is_none()).count();
+    let used_metadata = resolution
+        .packages
+        .iter()
+        .filter(|package| known.metadata.contains_key(&(package.name.clone(), package.version.clone())))
+        .count();
+    let used = u32::try_from(used_pages + used_metadata).unwrap_or(u32::MAX);
     resolution.stats.unused_answers =
-        (resolution.stats.project_requests + resolution.stats.metadata_requests).saturating_sub(2 * used);
+        (resolution.stats.project_requests + resolution.stats.metadata_requests).saturating_sub(used);
     resolution
 }
+
+/// How many runs a resolution may take before it is given up (each waits for at least one answer; the largest
+/// recorded case takes about 25).
+const MAX_RUNS: u32 = 1_000;
 
 /// How many older versions to fetch at once when the resolution backtracks through a package's versions.
 const VERSIONS_AHEAD: usize = 20;
@@ -219,7 +237,7 @@ fn fetch_older_versions<S: PackageSource>(
     for _ in 0..VERSIONS_AHEAD {
         let Some((next, file)) = context.likely(name, candidates, &older) else { return };
         older = older.intersection(&Ranges::strictly_lower_than(next.clone()));
-        fetches.ask(Want::Metadata(name.clone(), next, file), false);
+        fetches.ask(Want::Metadata(name.clone(), next, Box::new(file)), false);
     }
 }
 
@@ -240,7 +258,7 @@ fn arrive<S: PackageSource>(arrival: Arrival, context: &Context, known: &mut Kno
             if let Ok(candidates) = &candidates {
                 let hint = fetches.hints.get(&name).cloned().unwrap_or_else(Ranges::full);
                 if let Some((version, file)) = context.likely(&name, candidates, &hint) {
-                    fetches.ask(Want::Metadata(name.clone(), version, file), false);
+                    fetches.ask(Want::Metadata(name.clone(), version, Box::new(file)), false);
                 }
             }
             known.projects.insert(name, candidates);

@@ -148,6 +148,11 @@ pub struct ResolveStats {
 }
 
 impl Resolution {
+    /// True when a resolution exists and every package's dependencies were resolved: the whole tree is audited.
+    pub fn is_complete(&self) -> bool {
+        self.failure.is_none() && self.not_resolved.is_empty()
+    }
+
     /// The resolved set as a `requirements.txt`, laid out as `uv pip compile` writes it: one `name==version` a line,
     /// by name, each with its `# via` comments (the input's files first, then the packages that require it). The
     /// header says what it was resolved for and what could not be resolved.

@@ -37,7 +37,7 @@ pub(crate) enum Want {
     /// A project's page.
     Project(PackageName),
     /// A version's metadata, read from this file.
-    Metadata(PackageName, Version, DistFile),
+    Metadata(PackageName, Version, Box<DistFile>),
 }
 
 impl Want {
@@ -360,7 +360,7 @@ impl<'a> Provider<'a> {
             }
         };
         let metadata = match self.known.metadata.get(&(name.clone(), version.clone())) {
-            None => return Err(Missing(Want::Metadata(name.clone(), version.clone(), file.clone()))),
+            None => return Err(Missing(Want::Metadata(name.clone(), version.clone(), Box::new(file.clone())))),
             Some(Err(error)) => {
                 let reason = NotResolved::NoMetadata(error.clone());
                 self.gap(Gap { name: name.clone(), version: Some(version.clone()), reason, required_by: None });
@@ -395,6 +395,8 @@ impl<'a> Provider<'a> {
             let written = written.split(';').next().unwrap_or(&written).trim().to_string();
             self.push_edges(&mut edges, Some(name), &requirement.name, &requirement.extras, specifiers, written, None);
         }
+        // An extra that requires itself (`foo[all]` listing `foo[all]`) adds nothing.
+        edges.retain(|edge| edge.node != *node);
         Ok(Ok(edges))
     }
 

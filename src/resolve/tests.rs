@@ -395,3 +395,15 @@ fn a_deep_chain_needs_one_answer_per_package_and_few_runs() {
     // Every answer here arrives at once, so the first run finds everything fetched ahead.
     assert!(resolution.stats.runs <= 3, "{:?}", resolution.stats);
 }
+
+#[test]
+fn an_extra_that_requires_itself_and_its_project_resolves() {
+    let index = MadeUpIndex::default()
+        .wheel("tool", "1.0", &["tool[all] ; extra == 'all'", "tool[cli] ; extra == 'all'", "click ; extra == 'cli'"])
+        .wheel("click", "8.1.8", &[]);
+    let resolution = resolve_on(&index, linux("3.12"), &["tool[all]"]);
+    assert_eq!(pins(&resolution), ["click==8.1.8", "tool==1.0"]);
+    let extras: Vec<String> = resolution.packages[1].extras.iter().map(ToString::to_string).collect();
+    assert_eq!(extras, ["all", "cli"]);
+    assert!(resolution.is_complete());
+}
