@@ -64,8 +64,8 @@ pub struct PythonVersion {
 }
 
 impl PythonVersion {
-    /// The newest CPython 3 minor release: the default target.
-    pub const NEWEST: Self = Self { major: 3, minor: 14 };
+    /// The newest CPython 3 minor release: the default target (3.15.0 was released in October 2026).
+    pub const NEWEST: Self = Self { major: 3, minor: 15 };
     /// The oldest minor release the settings offer.
     pub const OLDEST: Self = Self { major: 3, minor: 8 };
 }

@@ -33,6 +33,7 @@ pub mod page;
 pub mod pypi;
 pub mod ranges;
 pub mod report;
+pub mod resolve;
 pub mod settings;
 pub mod severity;
 pub mod share;

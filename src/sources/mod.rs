@@ -163,6 +163,9 @@ pub struct ParsedFile {
     /// The text that was read ([`parse_files`] keeps it, so that a fix can patch the very text audited; empty
     /// otherwise).
     pub text: Rc<str>,
+    /// True when another file given includes this one with `-c` and none with `-r`: its entries constrain what the
+    /// others require (for the resolver) and install nothing by themselves.
+    pub constraints_only: bool,
 }
 
 impl ParsedFile {
@@ -175,6 +178,7 @@ impl ParsedFile {
             errors: Vec::new(),
             notes: Vec::new(),
             text: Rc::from(""),
+            constraints_only: false,
         }
     }
 }

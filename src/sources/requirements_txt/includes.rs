@@ -31,6 +31,7 @@ pub(crate) fn resolve_includes(inputs: &[InputFile], parsed: &mut ParsedInput, i
         })
         .collect();
     let cycles = find_cycles(&targets);
+    mark_constraints_only(&targets, includes, parsed);
     for (file, file_includes) in includes.iter().enumerate().take(count) {
         if file_includes.is_empty() {
             continue;
@@ -57,6 +58,24 @@ pub(crate) fn resolve_includes(inputs: &[InputFile], parsed: &mut ParsedInput, i
             parsed.files[file].notes.push(SourceNote { origin: include.origin.clone(), level, message });
         }
         parsed.files[file].notes.sort_by_key(|note| (note.origin.line, note.origin.column));
+    }
+}
+
+/// Marks each file that some file includes with `-c` and none with `-r`.
+fn mark_constraints_only(targets: &[Vec<Option<usize>>], includes: &[Vec<Include>], parsed: &mut ParsedInput) {
+    let mut by_constraint = vec![false; parsed.files.len()];
+    let mut by_requirement = vec![false; parsed.files.len()];
+    for (file_targets, file_includes) in targets.iter().zip(includes) {
+        for (target, include) in file_targets.iter().zip(file_includes) {
+            let Some(target) = target.filter(|_| !is_remote(&include.target)) else { continue };
+            let marks = if include.constraint { &mut by_constraint } else { &mut by_requirement };
+            if let Some(mark) = marks.get_mut(target) {
+                *mark = true;
+            }
+        }
+    }
+    for (file, parsed_file) in parsed.files.iter_mut().enumerate() {
+        parsed_file.constraints_only = by_constraint[file] && !by_requirement[file];
     }
 }
 
