@@ -4,7 +4,7 @@
 pub mod audit;
 pub mod components;
 mod handlers;
-pub mod offline;
+pub mod offline_loader;
 mod persist;
 pub mod rehearsal;
 pub mod services;
@@ -23,7 +23,7 @@ use self::components::sent_panel::SentPanel;
 use self::components::settings_panel::SettingsPanel;
 use self::components::shared_banner::SharedBanner;
 use self::components::status_bar::StatusBar;
-use self::offline::OfflineState;
+use self::offline_loader::OfflineState;
 use crate::page::state::Phase;
 
 /// Mounts the app into `#app`, replacing the static placeholder.

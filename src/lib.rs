@@ -1,10 +1,12 @@
 //! Core logic of osv-lens: an auditor of Python dependencies that runs in the browser.
 //!
-//! Everything in this crate except [`io`] and [`app`] is pure Rust that builds and is tested on the host:
-//! parsing dependency files ([`sources`]), the OSV data model ([`osv`]), version matching ([`matching`]),
-//! the audit's lookup plan ([`audit`]), range audits ([`ranges`], with PyPI release lists from [`pypi`]), fix plans
-//! ([`fix`]), the offline database ([`offline`]) and the report ([`report`]). The browser shell ([`io`] for fetch, storage and
-//! files, [`app`] for the Yew UI) is compiled only for `wasm32`.
+//! Everything in this crate except `io` and `app` is pure Rust that builds and is tested on the host: reading
+//! dependency files ([`sources`]), the OSV data model ([`osv`]), version matching ([`matching`]), the audit pipeline
+//! and its services ([`audit`], over [`http`]), the package index and the resolver ([`index`], [`resolve`], for a
+//! target [`environment`]), range audits ([`ranges`]), fix plans ([`fix`]), the offline database
+//! ([`offline_database`]), the report ([`report`], [`severity`], [`triage`]) and its exports ([`export`]), and the
+//! page's own pure parts ([`page`]: its state machine, the CSP check, the HTML builder). The browser shell (`io` for
+//! fetch, storage and files, `app` for the Yew UI) is compiled only for `wasm32`.
 //!
 //! ```
 //! use osv_lens::sources::{parse_files, InputFile};
@@ -18,16 +20,17 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod advisory_markdown;
 pub mod audit;
 pub mod environment;
 pub mod export;
 pub mod fix;
 pub mod http;
+pub mod ignore_rule;
 pub mod index;
-pub mod markdown;
 pub mod matching;
 pub mod model;
-pub mod offline;
+pub mod offline_database;
 pub mod osv;
 pub mod page;
 pub mod pypi;

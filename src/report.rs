@@ -10,13 +10,13 @@ use pep508_rs::pep440_rs::Version;
 
 use crate::audit::{Lookups, PackageKey, OSV_API};
 use crate::fix::FixPlan;
+use crate::ignore_rule::Ignore;
 use crate::matching::MatchReason;
 use crate::model::{Dependency, DependencyVersion};
 use crate::osv::{Reference, Vulnerability};
 use crate::ranges::RangeVerdict;
 use crate::severity::{Rating, Severity};
 use crate::sources::{Format, ParsedInput, SourceError, SourceNote};
-use crate::triage::Ignore;
 
 /// The state of one dependency. There is no other: a dependency is never "clean" unless it was checked.
 #[derive(Debug, Clone, PartialEq, Eq)]

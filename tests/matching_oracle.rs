@@ -94,10 +94,10 @@ fn every_version_a_record_lists_is_affected_by_it() {
 }
 
 /// The offline database as the page loads it: `all.zip` through the core's archive loader.
-fn offline_database(data: &Path) -> osv_lens::offline::OfflineDatabase {
+fn offline_database(data: &Path) -> osv_lens::offline_database::OfflineDatabase {
     let bytes = std::fs::read(data.join("osv-pypi/all.zip")).expect("all.zip reads");
-    osv_lens::offline::Loader::open(bytes, &osv_lens::osv::export::Limits::default())
-        .and_then(osv_lens::offline::Loader::finish)
+    osv_lens::offline_database::Loader::open(bytes, &osv_lens::osv::archive::Limits::default())
+        .and_then(osv_lens::offline_database::Loader::finish)
         .expect("all.zip loads within the limits")
 }
 
@@ -180,7 +180,7 @@ fn the_offline_database_agrees_with_api_osv_dev_on_every_recorded_query() {
             version: version.clone(),
         })
         .collect();
-    let lookups = osv_lens::offline::lookups(&database, &keys);
+    let lookups = osv_lens::offline_database::lookups(&database, &keys);
     let mut vulnerable = 0;
     for (((name, version), expected), key) in answers.iter().zip(&keys) {
         let found: BTreeSet<String> =

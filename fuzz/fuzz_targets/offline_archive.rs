@@ -4,8 +4,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use osv_lens::audit::PackageKey;
-use osv_lens::offline::{self, Loader};
-use osv_lens::osv::export::Limits;
+use osv_lens::offline_database::{self, Loader};
+use osv_lens::osv::archive::Limits;
 
 fuzz_target!(|data: &[u8]| {
     // Small limits, so that a bomb is found by its shape rather than by running out of memory.
@@ -27,5 +27,5 @@ fuzz_target!(|data: &[u8]| {
             ["", "1.0", "0.0.0.dev0"].map(|version| PackageKey { name: name.clone(), version: version.into() })
         })
         .collect();
-    let _ = offline::lookups(&database, &keys);
+    let _ = offline_database::lookups(&database, &keys);
 });

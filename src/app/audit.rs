@@ -8,14 +8,14 @@ use std::rc::Rc;
 use futures::future::{AbortHandle, Abortable};
 use yew::prelude::*;
 
-use super::offline::{AuditRoute, OfflineState};
+use super::offline_loader::{AuditRoute, OfflineState};
 use super::services;
 use crate::audit::{self, AtHand, AuditEvent, AuditPlan, IndexAccess, LookupSettings, MemoryCache, OnlineOsv};
 use crate::http::{Endpoint, RetryPolicy, SentRequest};
 use crate::io::fetch::{FetchTransport, SentLog};
 use crate::io::record_cache::IdbRecordCache;
 use crate::io::worker_client::WorkerIndex;
-use crate::io::{clock, offline_store, storage};
+use crate::io::{clock, storage};
 use crate::page::state::{Action, Inputs, PageState, ParseTiming, Read, Refresh, Scope};
 use crate::report::{counted, package_key};
 use crate::sources::parse_files;
@@ -246,7 +246,7 @@ impl UseAuditHandle {
                 let mut on_event = |event| batcher.event(event);
                 if let Some(ready) = ready {
                     // The page shows the audit as running before the matching holds it.
-                    offline_store::yield_now().await;
+                    clock::yield_now().await;
                     let off = IndexAccess::<audit::NoIndex>::Off("offline mode asks PyPI for nothing".into());
                     let (_, unsaved) = audit::run(&ready.database, off, plan, &mut on_event).await;
                     batcher.flush();

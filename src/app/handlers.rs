@@ -6,7 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::audit::UseAuditHandle;
-use super::offline::{self, OfflineAction, OfflineState, Source};
+use super::offline_loader::{self, OfflineAction, OfflineState, Source};
 use crate::export::ExportFormat;
 use crate::io::{clock, download, files, location};
 use crate::page::state::{Action, Inputs, PageState};
@@ -25,15 +25,15 @@ pub struct OfflineLoader {
 impl OfflineLoader {
     /// Loads the archive kept from an earlier visit, if there is one.
     pub fn restore(&self) {
-        offline::restore(self.state.clone(), Rc::clone(&self.generation));
+        offline_loader::restore(self.state.clone(), Rc::clone(&self.generation));
     }
 
     fn load(&self, file: web_sys::File) {
-        offline::load(self.state.clone(), Rc::clone(&self.generation), Source::Chosen(file));
+        offline_loader::load(self.state.clone(), Rc::clone(&self.generation), Source::Chosen(file));
     }
 
     fn remove(&self) {
-        offline::remove(self.state.clone(), Rc::clone(&self.generation));
+        offline_loader::remove(self.state.clone(), Rc::clone(&self.generation));
     }
 }
 

@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use super::offline::OfflineState;
+use super::offline_loader::OfflineState;
 use super::store::{SavedTriage, INPUT_KEY, SETTINGS_KEY, SET_ASIDE_KEY, TRIAGE_KEY};
 use crate::io::storage;
 use crate::page::state::PageState;

@@ -12,7 +12,7 @@ use yew::prelude::*;
 use super::audit::UseAuditHandle;
 use super::components::fix_view::FixesPanel;
 use super::components::report_view::ReportView;
-use crate::io::{clock, offline_store};
+use crate::io::clock;
 use crate::page::rehearsal::{Rehearsal, WARM_UP_STEPS};
 use crate::report::Report;
 use crate::sources::ParsedInput;
@@ -31,7 +31,7 @@ pub async fn warm_up(audit: UseAuditHandle) -> bool {
     let given_up = || audit.has_started();
     clock::when_idle().await;
     for step in WARM_UP_STEPS {
-        offline_store::yield_now().await;
+        clock::yield_now().await;
         if given_up() {
             return false;
         }
@@ -39,7 +39,7 @@ pub async fn warm_up(audit: UseAuditHandle) -> bool {
     }
     let mut rehearsal = Rehearsal::new(REHEARSAL_PACKAGES, REHEARSAL_RECORDS);
     loop {
-        offline_store::yield_now().await;
+        clock::yield_now().await;
         if given_up() {
             return false;
         }

@@ -1,7 +1,7 @@
 //! CycloneDX 1.6 JSON: the pinned dependencies as components (with purls), and one vulnerability per primary ID,
 //! with its aliases as references, its CVSS ratings, and the components it affects.
 
-use super::json::JsonWriter;
+use super::json_writer::JsonWriter;
 use super::{dependencies, description, open_findings, osv_url, pinned, purl, TOOL_NAME, TOOL_VERSION};
 use crate::report::{Finding, FindingDetail, Report};
 use crate::severity::{Rating, SeveritySource};
@@ -91,7 +91,8 @@ fn vulnerability(json: &mut JsonWriter, finding: &Finding, affects: &[String]) {
         json.field("recommendation", &format!("Upgrade to {}", finding.fixed_versions.join(" or ")));
     }
     json.key("advisories").array();
-    for reference in finding.references.iter().filter(|reference| crate::markdown::is_web_url(&reference.url)) {
+    for reference in finding.references.iter().filter(|reference| crate::advisory_markdown::is_web_url(&reference.url))
+    {
         json.object().field("url", &reference.url).end_object();
     }
     json.end_array();

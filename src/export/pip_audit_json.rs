@@ -5,7 +5,7 @@
 //! A dependency appears once per (name, version) even when several files list it. A dependency that could not be
 //! checked is a skipped one with the reason: an empty `vulns` list would claim it clean.
 
-use super::json::JsonWriter;
+use super::json_writer::JsonWriter;
 use super::{dependencies, description, not_checked_reason, open_findings, pinned};
 use crate::report::{Finding, Report};
 

@@ -2,7 +2,7 @@
 //! and column where the dependency is written. Ignored findings are results with an external suppression that
 //! carries the reason, so that code-scanning tools show them as dismissed.
 
-use super::json::JsonWriter;
+use super::json_writer::JsonWriter;
 use super::{dependencies, description, osv_url, pinned, PATH_SEGMENT, TOOL_NAME, TOOL_VERSION};
 use crate::report::{Finding, Report};
 use crate::severity::Rating;

@@ -1,6 +1,13 @@
-//! The browser's clock, for link creation times, export timestamps and the expiry of ignore rules, and its frames.
+//! The browser's clock, for link creation times, export timestamps and the expiry of ignore rules; its frames and idle
+//! periods; and yielding to the event loop between slices of long work.
 
-use wasm_bindgen::JsCast;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 /// Now, as RFC 3339 in UTC with seconds: `2026-11-25T12:00:00Z`.
 pub fn now_rfc3339() -> String {
@@ -116,3 +123,58 @@ const IDLE_WAIT_LIMIT_MS: u32 = 1_000;
 
 /// The longest [`after_next_frame`] waits for a frame.
 const FRAME_WAIT_LIMIT_MS: i32 = 250;
+
+/// Posts messages to itself to end a task: unlike `setTimeout(0)`, whose nested calls the browser delays by at least
+/// 4 ms each, a message is handled as soon as the browser has handled input and painted. Long work (loading an
+/// offline database) yields hundreds of times.
+struct Yielder {
+    sender: web_sys::MessagePort,
+    _receiver: web_sys::MessagePort,
+    waiting: Rc<RefCell<VecDeque<js_sys::Function>>>,
+    _on_message: Closure<dyn FnMut()>,
+}
+
+impl Yielder {
+    fn new() -> Option<Self> {
+        let channel = web_sys::MessageChannel::new().ok()?;
+        let waiting: Rc<RefCell<VecDeque<js_sys::Function>>> = Rc::default();
+        let on_message = {
+            let waiting = Rc::clone(&waiting);
+            Closure::<dyn FnMut()>::new(move || {
+                let next = waiting.borrow_mut().pop_front();
+                if let Some(resolve) = next {
+                    let _ = resolve.call0(&JsValue::UNDEFINED);
+                }
+            })
+        };
+        let receiver = channel.port1();
+        receiver.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        Some(Self { sender: channel.port2(), _receiver: receiver, waiting, _on_message: on_message })
+    }
+
+    /// Queues `resolve` to be called in a task of its own; false when the message could not be posted.
+    fn post(&self, resolve: js_sys::Function) -> bool {
+        self.waiting.borrow_mut().push_back(resolve);
+        if self.sender.post_message(&JsValue::NULL).is_ok() {
+            return true;
+        }
+        self.waiting.borrow_mut().pop_back();
+        false
+    }
+}
+
+thread_local! {
+    static YIELDER: Option<Yielder> = Yielder::new();
+}
+
+/// Lets the browser handle input and paint before the next slice of work.
+pub async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if !YIELDER.with(|yielder| yielder.as_ref().is_some_and(|yielder| yielder.post(resolve.clone()))) {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback(&resolve);
+            }
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}

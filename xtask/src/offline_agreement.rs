@@ -2,7 +2,7 @@
 //!
 //! The server is the one `cargo xtask serve --osv-data ../shared/data/osv-pypi/all.zip` runs, loaded by this crate's
 //! own zip reader and answering over real HTTP; the online side is the core's `OnlineOsv` over a small HTTP/1.1
-//! client. The offline side is the core's archive loader and `offline::lookups`, as in the page. Both must give the
+//! client. The offline side is the core's archive loader and `offline_database::lookups`, as in the page. Both must give the
 //! same lookups and the same report, for the benchmark's 348 pins and for about 10,000 pins drawn from the records'
 //! own packages and versions. The records are read at test time from the shared test data; without it the tests
 //! fail, naming the missing path.
@@ -14,9 +14,9 @@ use std::sync::OnceLock;
 use futures::executor::block_on;
 use osv_lens::audit::{AtHand, LookupSettings, Lookups, NoCache, OnlineOsv, OsvService};
 use osv_lens::http::Endpoint;
-use osv_lens::offline::{self, Loader, OfflineDatabase};
+use osv_lens::offline_database::{self, Loader, OfflineDatabase};
+use osv_lens::osv::archive::Limits;
 use osv_lens::osv::database::Database;
-use osv_lens::osv::export::Limits;
 use osv_lens::osv::{Event, Vulnerability};
 use osv_lens::report::{self, package_key, DependencyState};
 use osv_lens::sources::{parse_files, InputFile};
@@ -66,7 +66,7 @@ fn assert_agreement(fixture: &Fixture, text: &str) -> (Lookups, report::Summary)
         LookupSettings { endpoint: Endpoint::new(&format!("http://{}", fixture.address)), ..LookupSettings::default() };
     let osv = OnlineOsv { transport: &ThreadTransport, cache: None::<&NoCache>, settings };
     let (online, _) = block_on(osv.look_up(&packages, &AtHand::default(), &mut |_| {}));
-    let offline = offline::lookups(&fixture.offline, &packages);
+    let offline = offline_database::lookups(&fixture.offline, &packages);
 
     assert_eq!(online.queries.len(), offline.queries.len());
     for (key, answer) in &online.queries {

@@ -24,7 +24,8 @@ use std::time::Duration;
 
 use crate::http::{self, Request, Response};
 use crate::server_index::{self, Index};
-use osv_lens::osv::database::{Answer, Database};
+use osv_lens::osv::api_server::Answer;
+use osv_lens::osv::database::Database;
 use serde::{Deserialize, Serialize};
 
 /// A fault the API injects.

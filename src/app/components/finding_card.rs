@@ -8,8 +8,8 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::{markdown_view, same};
+use crate::advisory_markdown::is_web_url;
 use crate::export::osv_url;
-use crate::markdown::is_web_url;
 use crate::page::markup::Markup;
 use crate::report::{DependencyReport, Finding, FindingDetail, Report};
 use crate::severity::SeveritySource;
@@ -220,7 +220,7 @@ fn details(finding: &Finding) -> Html {
             { for finding.details.iter().map(|(id, details)| html! {
                 <div class="markdown" data-testid="advisory-details" data-record={id.clone()}>
                     if several { <p class="muted record-label">{ format!("From {id}:") }</p> }
-                    { markdown_view::render(&crate::markdown::render(details)) }
+                    { markdown_view::render(&crate::advisory_markdown::render(details)) }
                 </div>
             }) }
             if !by_type.is_empty() {

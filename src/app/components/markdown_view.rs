@@ -1,8 +1,8 @@
-//! Renders the safe Markdown tree of [`crate::markdown`] as Yew nodes. Text stays text: nothing here parses HTML.
+//! Renders the safe Markdown tree of [`crate::advisory_markdown`] as Yew nodes. Text stays text: nothing here parses HTML.
 
 use yew::prelude::*;
 
-use crate::markdown::{Element, Node};
+use crate::advisory_markdown::{Element, Node};
 
 /// The nodes as Yew HTML.
 pub fn render(nodes: &[Node]) -> Html {

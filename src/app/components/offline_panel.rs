@@ -3,7 +3,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::app::offline::{DatabaseState, OfflineState};
+use crate::app::offline_loader::{DatabaseState, OfflineState};
 use crate::report::counted;
 
 /// Props of [`OfflinePanel`].

@@ -6,7 +6,7 @@
 
 pub mod csv;
 pub mod cyclonedx;
-pub mod json;
+pub mod json_writer;
 pub mod markdown;
 pub mod pip_audit_json;
 pub mod sarif;

@@ -1,5 +1,6 @@
 //! The browser's side effects: fetch, storage, files and the address bar. Nothing else in the crate touches them.
 
+pub mod archive_store;
 pub mod clock;
 pub mod download;
 pub mod fetch;
@@ -7,7 +8,6 @@ pub mod files;
 pub mod idb;
 pub mod index_worker;
 pub mod location;
-pub mod offline_store;
 pub mod pypi_client;
 pub mod record_cache;
 pub mod storage;

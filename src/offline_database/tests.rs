@@ -1,5 +1,5 @@
 use super::*;
-use crate::osv::export::tests::zip_of;
+use crate::osv::archive::tests::zip_of;
 
 fn record(id: &str, modified: &str, ecosystem: &str, name: &str, extra: &str) -> String {
     format!(

@@ -4,8 +4,10 @@
 pub const DEFAULT_ENDPOINT: &str = "https://api.osv.dev";
 
 pub mod api;
+#[cfg(any(test, feature = "api-server"))]
+pub mod api_server;
+pub mod archive;
 pub mod database;
-pub mod export;
 pub mod schema;
 pub mod zip;
 

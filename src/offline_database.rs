@@ -13,8 +13,8 @@ use pep508_rs::pep440_rs::Version;
 
 use crate::audit::{AtHand, AuditEvent, Lookups, OsvService, PackageKey, Unsaved};
 use crate::osv::api::VulnRef;
+use crate::osv::archive::{Entry, ExportError, ExportReader, Limits};
 use crate::osv::database::Database;
-use crate::osv::export::{Entry, ExportError, ExportReader, Limits};
 use crate::osv::PYPI;
 
 /// How many unreadable entries are described by name; the rest are only counted.

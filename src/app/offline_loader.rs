@@ -10,9 +10,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::io::{clock, offline_store, storage};
-use crate::offline::{days_between, Loader, OfflineDatabase};
-use crate::osv::export::{check_archive_size, Limits};
+use crate::io::{archive_store, clock, storage};
+use crate::offline_database::{days_between, Loader, OfflineDatabase};
+use crate::osv::archive::{check_archive_size, Limits};
 
 /// How long one slice of loading may hold the page before it yields to the event loop, in milliseconds.
 const SLICE_MS: f64 = 12.0;
@@ -251,7 +251,7 @@ pub fn load(state: UseReducerHandle<OfflineState>, current: Rc<Cell<u32>>, sourc
         }
         match result {
             Ok(database) => {
-                let not_stored = if chosen { offline_store::save(&blob, &name).await.err() } else { None };
+                let not_stored = if chosen { archive_store::save(&blob, &name).await.err() } else { None };
                 if still_current() {
                     let ready = ReadyDatabase { database, name, not_stored };
                     dispatcher.dispatch(OfflineAction::Loaded(generation, Rc::new(ready)));
@@ -260,7 +260,7 @@ pub fn load(state: UseReducerHandle<OfflineState>, current: Rc<Cell<u32>>, sourc
             Err(message) => {
                 if !chosen {
                     // A kept archive that no longer loads is of no use; the next visit starts empty.
-                    let _ = offline_store::remove().await;
+                    let _ = archive_store::remove().await;
                 }
                 dispatcher.dispatch(OfflineAction::Failed(generation, message));
             }
@@ -279,9 +279,9 @@ async fn read_archive(
     // Refused by its size alone, before a byte is read into the page.
     check_archive_size(blob.size() as u64, &limits).map_err(|error| format!("`{name}`: {error}."))?;
     let bytes =
-        offline_store::read_bytes(blob).await.map_err(|error| format!("`{name}` could not be read: {error}"))?;
+        archive_store::read_bytes(blob).await.map_err(|error| format!("`{name}` could not be read: {error}"))?;
     let mut loader = Loader::open(bytes, &limits).map_err(|error| format!("`{name}`: {error}."))?;
-    offline_store::yield_now().await;
+    clock::yield_now().await;
     while !loader.is_finished() {
         let started = js_sys::Date::now();
         while !loader.is_finished() && js_sys::Date::now() - started < SLICE_MS {
@@ -290,7 +290,7 @@ async fn read_archive(
         if !progress(loader.done(), loader.total(), loader.records()) {
             return Err("replaced by another load".into());
         }
-        offline_store::yield_now().await;
+        clock::yield_now().await;
     }
     let database = loader.finish().map_err(|error| format!("`{name}`: {error}."))?;
     if database.is_empty() {
@@ -304,7 +304,7 @@ pub fn remove(state: UseReducerHandle<OfflineState>, current: Rc<Cell<u32>>) {
     current.set(current.get().wrapping_add(1));
     state.dispatch(OfflineAction::Removed);
     yew::platform::spawn_local(async move {
-        let _ = offline_store::remove().await;
+        let _ = archive_store::remove().await;
     });
 }
 
@@ -312,7 +312,7 @@ pub fn remove(state: UseReducerHandle<OfflineState>, current: Rc<Cell<u32>>) {
 pub fn restore(state: UseReducerHandle<OfflineState>, current: Rc<Cell<u32>>) {
     let generation = current.get();
     yew::platform::spawn_local(async move {
-        if let Ok(Some((blob, name))) = offline_store::load().await {
+        if let Ok(Some((blob, name))) = archive_store::load().await {
             // A file chosen meanwhile wins over the kept one.
             if current.get() == generation {
                 load(state, current, Source::Stored(blob, name));
