@@ -10,12 +10,16 @@ use yew::prelude::*;
 
 use super::offline_loader::{AuditRoute, OfflineState};
 use super::services;
-use crate::audit::{self, AtHand, AuditEvent, AuditPlan, IndexAccess, LookupSettings, MemoryCache, OnlineOsv};
+use crate::audit::{
+    self, AtHand, AuditEvent, AuditPlan, IndexAccess, LookupSettings, Lookups, MemoryCache, OnlineOsv, OsvService,
+    PackageKey, Unsaved,
+};
 use crate::http::{Endpoint, RetryPolicy, SentRequest};
 use crate::io::fetch::{FetchTransport, SentLog};
 use crate::io::record_cache::IdbRecordCache;
 use crate::io::worker_client::WorkerIndex;
 use crate::io::{clock, storage};
+use crate::offline_database::OfflineDatabase;
 use crate::page::state::{Action, Inputs, PageState, ParseTiming, Read, Refresh, Scope};
 use crate::report::{counted, package_key};
 use crate::sources::parse_files;
@@ -91,6 +95,27 @@ impl Batcher {
             Refresh::Later
         };
         self.dispatcher.dispatch(Action::Events(self.run, events, refresh));
+    }
+}
+
+/// The OSV service of one audit: the API, or the offline database. One type, so that the page holds one copy of the
+/// pipeline's code.
+enum PageOsv<'a> {
+    Online(OnlineOsv<'a, FetchTransport, IdbRecordCache>),
+    Offline(&'a OfflineDatabase),
+}
+
+impl OsvService for PageOsv<'_> {
+    async fn look_up(
+        &self,
+        packages: &[PackageKey],
+        at_hand: &AtHand,
+        on_event: &mut dyn FnMut(AuditEvent),
+    ) -> (Lookups, Unsaved) {
+        match self {
+            Self::Online(osv) => osv.look_up(packages, at_hand, on_event).await,
+            Self::Offline(database) => database.look_up(packages, at_hand, on_event).await,
+        }
     }
 }
 
@@ -244,27 +269,30 @@ impl UseAuditHandle {
             let cache = Rc::clone(&cache);
             async move {
                 let mut on_event = |event| batcher.event(event);
-                if let Some(ready) = ready {
-                    // The page shows the audit as running before the matching holds it.
-                    clock::yield_now().await;
-                    let off = IndexAccess::<audit::NoIndex>::Off("offline mode asks PyPI for nothing".into());
-                    let (_, unsaved) = audit::run(&ready.database, off, plan, &mut on_event).await;
-                    batcher.flush();
-                    return unsaved;
-                }
-                let osv = OnlineOsv {
-                    transport: &transport,
-                    cache: use_cache.then_some(cache.as_ref()),
-                    settings: LookupSettings {
-                        retry: RetryPolicy { timeout_ms, ..RetryPolicy::default() },
-                        endpoint: Endpoint::new(&endpoint),
-                        ..LookupSettings::default()
-                    },
+                let osv = match &ready {
+                    Some(ready) => {
+                        // The page shows the audit as running before the matching holds it.
+                        clock::yield_now().await;
+                        PageOsv::Offline(&ready.database)
+                    }
+                    None => PageOsv::Online(OnlineOsv {
+                        transport: &transport,
+                        cache: use_cache.then_some(cache.as_ref()),
+                        settings: LookupSettings {
+                            retry: RetryPolicy { timeout_ms, ..RetryPolicy::default() },
+                            endpoint: Endpoint::new(&endpoint),
+                            ..LookupSettings::default()
+                        },
+                    }),
                 };
-                let index = services::index_base().map(|base| WorkerIndex::new(&base, timeout_ms, Rc::clone(&sent)));
+                let index = match (&ready, services::index_base()) {
+                    (Some(_), _) => Err("offline mode asks PyPI for nothing"),
+                    (None, Some(base)) => Ok(WorkerIndex::new(&base, timeout_ms, Rc::clone(&sent))),
+                    (None, None) => Err("PyPI lookups are switched off"),
+                };
                 let access = match &index {
-                    Some(index) => IndexAccess::On(index),
-                    None => IndexAccess::Off("PyPI lookups are switched off".into()),
+                    Ok(index) => IndexAccess::On(index),
+                    Err(reason) => IndexAccess::Off((*reason).to_string()),
                 };
                 let (_, unsaved) = audit::run(&osv, access, plan, &mut on_event).await;
                 batcher.flush();

@@ -5,7 +5,7 @@ use std::str::FromStr;
 use pep508_rs::pep440_rs::{Operator, Version, VersionSpecifiers};
 use pep508_rs::VersionOrUrl;
 
-use super::pep508::{parse_requirement, written_specifier, Pep508Problem};
+use super::pep508::{parse_requirement, written_marker, written_specifier, Pep508Problem};
 use crate::model::{Dependency, DependencyVersion, Origin, SkipReason};
 
 /// A dependency with the name normalised.
@@ -91,7 +91,11 @@ pub(crate) fn requirement(text: &str, origin: Origin, groups: Vec<String>) -> Pa
             };
             let mut dependency = dependency(requirement.name.as_ref(), version, origin, groups);
             dependency.extras = requirement.extras.iter().map(ToString::to_string).collect();
-            dependency.marker = requirement.marker.contents().map(|marker| marker.to_string());
+            // As written: turning the parsed marker back into text needs its normal form, whose size grows fast
+            // with a hostile marker, and the report shows the marker the file has.
+            if !requirement.marker.is_true() {
+                dependency.marker = written_marker(text).map(str::to_string);
+            }
             if matches!(dependency.version, DependencyVersion::Range(_)) {
                 dependency.written_specifier = written_specifier(text);
             }

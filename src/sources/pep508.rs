@@ -390,6 +390,19 @@ pub(crate) fn specifier_span(requirement: &str) -> Option<(usize, usize)> {
     }
 }
 
+/// The environment marker of a requirement string as written, trimmed (`requests ; python_version > "3"` gives
+/// `python_version > "3"`); `None` without one. The requirement must have been read by [`parse_requirement`], so
+/// its first `;` outside a URL starts the marker.
+pub(crate) fn written_marker(requirement: &str) -> Option<&str> {
+    let head_end = match requirement.find('@') {
+        // A URL may hold `;` only where it has no whitespace before it: the marker's `;` follows whitespace.
+        Some(at) => requirement[at..].find(|c: char| c.is_whitespace()).map_or(requirement.len(), |end| at + end),
+        None => 0,
+    };
+    let semicolon = head_end + requirement[head_end..].find(';')?;
+    Some(requirement[semicolon + 1..].trim()).filter(|marker| !marker.is_empty())
+}
+
 /// The version specifier of a requirement string as written (`requests [socks] >= 2.8 ; python_version > "3"`
 /// gives `>= 2.8`); `None` for a `name @ url` requirement.
 pub(crate) fn written_specifier(requirement: &str) -> Option<String> {
@@ -460,6 +473,15 @@ mod tests {
             let problem = specifiers(text, 0, text.len()).expect_err(text);
             assert_eq!(problem.start, at, "{text}: {}", problem.message);
         }
+    }
+
+    #[test]
+    fn markers_are_found_as_written() {
+        assert_eq!(written_marker("requests ; python_version > \"3\""), Some("python_version > \"3\""));
+        assert_eq!(written_marker("a>=1;extra=='x'"), Some("extra=='x'"));
+        assert_eq!(written_marker("a @ https://e.org/a;b.whl ; os_name == 'nt'"), Some("os_name == 'nt'"));
+        assert_eq!(written_marker("a>=1"), None);
+        assert_eq!(written_marker("a>=1 ; "), None);
     }
 
     #[test]
