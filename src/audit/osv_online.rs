@@ -232,9 +232,18 @@ async fn query_chunk<T: Transport>(
                         next.push((*index, Some(token)));
                     }
                 }
-                if next.is_empty() {
-                    let results =
-                        chunk.into_iter().zip(collected).map(|(key, vulns)| (key, Ok(dedup(vulns)))).collect();
+                if next.is_empty() || pages >= MAX_PAGES {
+                    // A query still paging after the cap is unchecked: a partial list is not an answer.
+                    let unfinished: Vec<usize> = next.iter().map(|(index, _)| *index).collect();
+                    let results = chunk
+                        .into_iter()
+                        .zip(collected)
+                        .enumerate()
+                        .map(|(index, (key, vulns))| match unfinished.contains(&index) {
+                            true => (key, Err(too_many_pages())),
+                            false => (key, Ok(dedup(vulns))),
+                        })
+                        .collect();
                     return (results, pages);
                 }
                 pending = next;
@@ -247,6 +256,14 @@ async fn query_chunk<T: Transport>(
             }
         }
     }
+}
+
+/// The most extra pages followed for one query: an API that always sends another `next_page_token` is stopped.
+pub const MAX_PAGES: usize = 100;
+
+/// Why a query that kept paging past [`MAX_PAGES`] has no answer.
+pub(crate) fn too_many_pages() -> LookupError {
+    LookupError::Malformed(format!("the answer went on past {MAX_PAGES} pages, so it was not followed further"))
 }
 
 /// What queries carry, in words: `name version`, or `name, every version`, and whether a page follows.

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use futures::stream::{self, StreamExt};
 
 use super::cache::CachedRecord;
-use super::osv_online::queries_in_words;
+use super::osv_online::{queries_in_words, too_many_pages};
 use super::{AuditEvent, LookupError, LookupSettings, PackageKey};
 use crate::http::{encode_path_segment, read_json, send_with_retries, HttpRequest, Transport};
 use crate::osv::api::Query;
@@ -263,6 +263,7 @@ async fn query_package<T: Transport>(
                 .map_err(|error| (error, pages))?;
         records.extend(page);
         match next.filter(|token| !token.is_empty()) {
+            Some(_) if pages >= super::osv_online::MAX_PAGES => return Err((too_many_pages(), pages)),
             Some(next) => {
                 token = Some(next);
                 pages += 1;

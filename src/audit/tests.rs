@@ -677,3 +677,58 @@ fn records_of_the_last_report_and_of_a_retry_are_served_from_memory() {
     assert_eq!(transport.sent.borrow().len() - sent_before, 1);
     assert!(again.records.values().all(Result::is_ok));
 }
+
+/// An API that always says another page follows (querybatch too, unless `batch_ends`).
+#[derive(Default)]
+struct EndlessPages {
+    sent: RefCell<usize>,
+    batch_ends: bool,
+}
+
+impl Transport for EndlessPages {
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        *self.sent.borrow_mut() += 1;
+        let body = if request.url.ends_with("/v1/querybatch") && self.batch_ends {
+            r#"{"results":[{"vulns":[{"id":"T-1","modified":"m1"}]}]}"#
+        } else if request.url.ends_with("/v1/querybatch") {
+            r#"{"results":[{"vulns":[{"id":"T-1","modified":"m1"}],"next_page_token":"again"}]}"#
+        } else {
+            r#"{"vulns":[],"next_page_token":"again"}"#
+        };
+        Ok(HttpResponse::new(200, body))
+    }
+
+    async fn sleep(&self, _millis: u32) {}
+
+    fn random(&self) -> f64 {
+        0.5
+    }
+}
+
+#[test]
+fn paging_stops_after_the_cap_and_the_package_is_unchecked() {
+    let transport = EndlessPages::default();
+    for plan in [RecordPlan::ById, RecordPlan::ByPackage] {
+        *transport.sent.borrow_mut() = 0;
+        let settings = LookupSettings { record_plan: Some(plan), ..LookupSettings::default() };
+        let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings };
+        let (lookups, _) = block_on(osv.look_up(&[key("alpha", "1.0")], &AtHand::default(), &mut |_| {}));
+        let result = &lookups.queries[&key("alpha", "1.0")];
+        assert!(
+            matches!(result, Err(LookupError::Malformed(message)) if message.contains("past 100 pages")),
+            "{result:?}"
+        );
+        assert_eq!(*transport.sent.borrow(), 1 + osv_online::MAX_PAGES, "{plan:?}: no record is fetched after it");
+    }
+    // A package query that keeps paging is stopped too; its record is then asked for by ID.
+    let transport = EndlessPages { batch_ends: true, ..EndlessPages::default() };
+    let settings = LookupSettings {
+        record_plan: Some(RecordPlan::ByPackage),
+        retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() },
+        ..LookupSettings::default()
+    };
+    let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings };
+    let (lookups, _) = block_on(osv.look_up(&[key("alpha", "1.0")], &AtHand::default(), &mut |_| {}));
+    assert!(lookups.records["T-1"].is_err());
+    assert_eq!(*transport.sent.borrow(), 1 + (1 + osv_online::MAX_PAGES) + 1);
+}

@@ -395,8 +395,11 @@ pub(crate) fn specifier_span(requirement: &str) -> Option<(usize, usize)> {
 /// its first `;` outside a URL starts the marker.
 pub(crate) fn written_marker(requirement: &str) -> Option<&str> {
     let head_end = match requirement.find('@') {
-        // A URL may hold `;` only where it has no whitespace before it: the marker's `;` follows whitespace.
-        Some(at) => requirement[at..].find(|c: char| c.is_whitespace()).map_or(requirement.len(), |end| at + end),
+        // A URL has no whitespace and may hold `;`: the marker's `;` comes after the URL's end.
+        Some(at) => {
+            let url = at + 1 + (requirement[at + 1..].len() - requirement[at + 1..].trim_start().len());
+            requirement[url..].find(char::is_whitespace).map_or(requirement.len(), |end| url + end)
+        }
         None => 0,
     };
     let semicolon = head_end + requirement[head_end..].find(';')?;

@@ -57,6 +57,8 @@ pub enum FaultKind {
     ExtraFields,
     /// Mark every record as `schema_version` 2.0.0.
     SchemaV2,
+    /// Answer normally, but always say another page follows (`next_page_token` on every query's answer).
+    EndlessPages,
 }
 
 /// When a fault applies.
@@ -376,7 +378,43 @@ fn api_answer(state: &State, database: &Database, method: &str, path: &str, body
             let Answer { status, body } = answer();
             json(status, rewrite_records(&body, &kind))
         }
+        Some(FaultKind::EndlessPages) => {
+            // The first page again, with another token on it, whatever token was sent.
+            let Answer { status, body } = database.handle_with_page_size(method, path, &without_tokens(body), None);
+            json(status, endless(&body))
+        }
     }
+}
+
+/// A query (or batch of queries) without its page tokens.
+fn without_tokens(body: &str) -> String {
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else { return body.to_string() };
+    if let Some(object) = value.as_object_mut() {
+        object.remove("page_token");
+    }
+    if let Some(queries) = value.get_mut("queries").and_then(|queries| queries.as_array_mut()) {
+        queries.iter_mut().filter_map(|query| query.as_object_mut()).for_each(|query| {
+            query.remove("page_token");
+        });
+    }
+    value.to_string()
+}
+
+/// The answer with a `next_page_token` on it (a `/v1/query` answer) or on each of its results (querybatch's).
+fn endless(body: &str) -> String {
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else { return body.to_string() };
+    let token = serde_json::Value::from("endless");
+    match value.get_mut("results").and_then(|results| results.as_array_mut()) {
+        Some(results) => results.iter_mut().filter_map(|result| result.as_object_mut()).for_each(|result| {
+            result.insert("next_page_token".into(), token.clone());
+        }),
+        None => {
+            if let Some(object) = value.as_object_mut() {
+                object.insert("next_page_token".into(), token);
+            }
+        }
+    }
+    value.to_string()
 }
 
 /// Answers `GET /pypi/<name>/json` from the PyPI folder, as PyPI's JSON API does: the document, or 404.
@@ -569,6 +607,8 @@ fn index_answer(state: &State, request: &Request) -> Body {
             }
             response
         }
+        // The simple API does not page.
+        Some(FaultKind::EndlessPages) => answer(),
     };
     let response = index_cors(response);
     state.index_log.lock().expect("the log lock is never poisoned").push(IndexRequest {
