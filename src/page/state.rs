@@ -341,7 +341,7 @@ pub enum Action {
     /// A share link was opened: its input (`.1`, read from it) is shown and audited, its ignore rules apply to its
     /// report only.
     OpenShared(Box<Shared>, Rc<Inputs>),
-    /// The ignore rules of the opened share link become the user's own.
+    /// The ignore rules of the opened share link join the user's own.
     KeepSharedIgnores,
     /// The user's own input comes back in place of the opened link's.
     LeaveSharedLink,
@@ -511,9 +511,12 @@ impl PageState {
             Action::SetView(view) => self.view = view,
             Action::OpenShared(shared, inputs) => self.open_shared(*shared, inputs),
             Action::KeepSharedIgnores => {
-                if let Some(link) = &mut self.opened_link {
-                    self.ignores = link.ignores.clone();
-                    self.opened_link = None;
+                // The link's rules join the user's; a rule for the same ID is replaced by the link's.
+                if let Some(link) = self.opened_link.take() {
+                    for rule in link.ignores {
+                        self.ignores.retain(|existing| existing.id != rule.id);
+                        self.ignores.push(rule);
+                    }
                 }
             }
             Action::LeaveSharedLink => {

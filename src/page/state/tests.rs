@@ -169,6 +169,7 @@ fn a_share_link_shows_its_input_and_its_ignore_rules_apply_to_its_report_only() 
 #[test]
 fn keeping_a_links_ignore_rules_and_editing_its_input_make_them_the_users() {
     let mut state = typed("mine==1.0\n");
+    state.ignores = vec![Ignore::new("MY-1", "mine", None).expect("valid")];
     let shared = Shared {
         created: "2026-12-01T00:00:00Z".into(),
         files: Vec::new(),
@@ -181,7 +182,8 @@ fn keeping_a_links_ignore_rules_and_editing_its_input_make_them_the_users() {
     state.apply(Action::SetPasted("theirs==2.0\nmore==1.0\n".into()));
     assert_eq!(state.inputs_to_keep().pasted, "theirs==2.0\nmore==1.0\n", "an edited input is the user's");
     state.apply(Action::KeepSharedIgnores);
-    assert_eq!(state.ignores[0].id, "THEIR-1");
+    let ids: Vec<&str> = state.ignores.iter().map(|rule| rule.id.as_str()).collect();
+    assert_eq!(ids, ["MY-1", "THEIR-1"], "the link's rules join the user's");
     assert!(state.opened_link.is_none());
 }
 
