@@ -5,7 +5,27 @@
 //! the range audits and fix plans (release lists), the supply-chain flags (yanked pins, project status, names that
 //! are not on the index) and the dependency graph (parents' requirements). Everything here is pure and reaches the
 //! index through [`crate::http::Transport`]; the page runs it in a Web Worker.
+//!
+//! - [`simple`] reads a project's page (and writes the trimmed copy the caches keep);
+//! - [`filename`] reads wheel and sdist file names;
+//! - [`metadata`] reads a core metadata file (`METADATA`, `PKG-INFO`);
+//! - [`wheel`] reads a wheel's `METADATA` with HTTP range requests when the index serves no metadata file;
+//! - [`cache`] keeps pages and metadata, with their freshness and validators;
+//! - [`client`] is [`IndexClient`], which fetches through all of the above;
+//! - [`flags`] answers issue 22's questions (yanked pin, project status, not on the index) from a lookup.
 
+mod bounded;
+pub mod cache;
+pub mod client;
+pub mod filename;
+pub mod flags;
+pub mod metadata;
+pub mod simple;
+mod time;
+mod url;
+pub mod wheel;
+
+use std::fmt;
 use std::rc::Rc;
 
 use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
@@ -13,6 +33,14 @@ use pep508_rs::{ExtraName, PackageName, Requirement};
 
 use crate::http::FetchError;
 use crate::sources::pep508::WrittenUrl;
+
+pub use cache::{CachedPage, MemoryCache, PageCache};
+pub use client::{IndexClient, IndexOptions, IndexStats};
+pub use filename::{parse_filename, BuildTag, WheelName};
+pub use flags::{index_flags, pinned_yank, IndexFlag};
+pub use metadata::{parse_metadata, MetadataFile, MetadataProblem};
+pub use time::{format_rfc3339, parse_rfc3339};
+pub use url::{project_url, resolve_url, IndexUrl};
 
 /// The index used when nothing else is configured.
 pub const DEFAULT_INDEX: &str = "https://pypi.org";
@@ -22,12 +50,27 @@ pub const DEFAULT_INDEX: &str = "https://pypi.org";
 pub struct Project {
     /// The PEP 503 name.
     pub name: PackageName,
-    /// Every release with at least one file, ascending by version.
+    /// Every release the index lists, ascending by version: each version with files, and each version PEP 700's
+    /// `versions` lists without any (all its files were deleted, or none is of a kind installers use); then its
+    /// `files` is empty.
     pub releases: Vec<Release>,
     /// Versions the index lists (PEP 700 `versions`) that PEP 440 cannot read; left out of `releases`.
     pub unreadable_versions: Vec<String>,
     /// The project's status (PEP 792), when the index gives one other than `active`.
     pub status: Option<ProjectStatus>,
+}
+
+impl Project {
+    /// The release with exactly this version (PEP 440 equality: `1.0` is `1.0.0`).
+    pub fn find(&self, version: &Version) -> Option<&Release> {
+        self.releases.binary_search_by(|release| release.version.cmp(version)).ok().map(|index| &self.releases[index])
+    }
+
+    /// The versions an installer may choose without a pin naming them exactly: releases with a file that is not
+    /// yanked, ascending.
+    pub fn installable_versions(&self) -> impl Iterator<Item = &Version> {
+        self.releases.iter().filter(|release| release.is_installable()).map(|release| &release.version)
+    }
 }
 
 /// One release: a version and its files.
@@ -40,17 +83,30 @@ pub struct Release {
 }
 
 impl Release {
-    /// The yanked reason when every file is yanked (PEP 592: installers skip it unless a pin names it exactly); an
-    /// empty string when the index gave no reason.
+    /// The yanked reason when every file is yanked (PEP 592: installers skip it unless a pin names it exactly): the
+    /// first reason the index gave, or an empty string when it gave none.
     pub fn yanked(&self) -> Option<&str> {
         if self.files.is_empty() {
             return None;
         }
-        let mut reason = None;
+        let mut reason = "";
         for file in &self.files {
-            reason = Some(file.yanked.as_deref()?);
+            let given = file.yanked.as_deref()?;
+            if reason.is_empty() {
+                reason = given;
+            }
         }
-        reason
+        Some(reason)
+    }
+
+    /// True when every file is yanked (PEP 592).
+    pub fn is_yanked(&self) -> bool {
+        self.yanked().is_some()
+    }
+
+    /// True when a file of the release can be installed: it has files and not all of them are yanked.
+    pub fn is_installable(&self) -> bool {
+        self.files.iter().any(|file| file.yanked.is_none())
     }
 
     /// The earliest upload time of its files, in seconds since the Unix epoch, when the index gives upload times.
@@ -90,7 +146,7 @@ pub enum FileKind {
 }
 
 /// The compatibility tags of a wheel's file name (`{python tag}-{abi tag}-{platform tag}`, each possibly a
-/// `.`-separated set).
+/// `.`-separated set). The rest of the name (project, version, build tag) is read by [`parse_filename`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WheelTags {
     /// Python tags (`py3`, `cp312`).
@@ -99,6 +155,8 @@ pub struct WheelTags {
     pub abi: Vec<String>,
     /// Platform tags (`any`, `manylinux_2_17_x86_64`, `win_amd64`).
     pub platform: Vec<String>,
+    /// The build tag (`-1-` before the Python tag), which orders wheels of one version with the same tags.
+    pub build: Option<BuildTag>,
 }
 
 /// A project's status on the index (PEP 792), other than `active`.
@@ -150,7 +208,7 @@ pub struct CoreMetadata {
 /// Why the index gave no answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IndexError {
-    /// The index does not know the project (404).
+    /// The index does not know the project (404), or has no such file.
     NotFound,
     /// The request failed, after its retries.
     Fetch(FetchError),
@@ -159,7 +217,32 @@ pub enum IndexError {
     /// A release has no file whose metadata can be read without building it (only an sdist, or no file for the
     /// target), so its dependencies are unknown.
     NoMetadata(String),
+    /// The index was not asked, for this reason (lookups switched off, offline mode).
+    NotAsked(String),
+}
+
+impl fmt::Display for IndexError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotFound => f.write_str("the package index does not know this project"),
+            Self::Fetch(error) => f.write_str(&error.describe("the package index")),
+            Self::Malformed(message) => write!(f, "the package index sent an unreadable answer ({message})"),
+            Self::NoMetadata(reason) | Self::NotAsked(reason) => f.write_str(reason),
+        }
+    }
+}
+
+impl From<FetchError> for IndexError {
+    fn from(error: FetchError) -> Self {
+        match error {
+            FetchError::NotFound => Self::NotFound,
+            other => Self::Fetch(other),
+        }
+    }
 }
 
 /// What the audit learned from the index about one project, shared between the parts that use it.
 pub type ProjectLookup = Result<Rc<Project>, IndexError>;
+
+#[cfg(test)]
+mod tests;

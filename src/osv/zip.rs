@@ -119,16 +119,22 @@ pub fn entries(bytes: &[u8]) -> Result<Vec<ZipEntry>, ZipError> {
     let directory = find_directory(bytes)?;
     let start = index(directory.offset).ok_or_else(|| ZipError("bad central directory offset".into()))?;
     let end = start.checked_add(index(directory.size).unwrap_or(usize::MAX));
-    if end.is_none_or(|end| end > bytes.len()) {
-        return error("the central directory lies outside the file");
+    match end.and_then(|end| bytes.get(start..end)) {
+        Some(listing) => directory_entries(listing, directory.entries),
+        None => error("the central directory lies outside the file"),
     }
+}
+
+/// The `count` entries of a central directory from its bytes alone (`bytes`), as a client that reads an archive in
+/// ranges has them.
+pub fn directory_entries(bytes: &[u8], count: u64) -> Result<Vec<ZipEntry>, ZipError> {
     // Each entry takes at least 46 bytes, which bounds what a lying count can make us reserve.
-    let count = index(directory.entries).unwrap_or(usize::MAX);
+    let count = index(count).unwrap_or(usize::MAX);
     if count > bytes.len() / 46 {
         return error("the archive lists more entries than it can hold");
     }
     let mut entries = Vec::with_capacity(count);
-    let mut at = start;
+    let mut at = 0;
     for number in 1..=count {
         let header = |offset| u32_at(bytes, at + offset).map(u64::from);
         let short = |offset| u16_at(bytes, at + offset);
@@ -187,9 +193,6 @@ fn zip64_fields(extra: &[u8]) -> Vec<u64> {
 /// header lied), and checked against its CRC-32.
 pub fn read(bytes: &[u8], entry: &ZipEntry) -> Result<Vec<u8>, Option<ZipError>> {
     let fail = |message: String| Err(Some(ZipError(message)));
-    if entry.flags & 1 != 0 {
-        return fail("it is encrypted".into());
-    }
     let Some(start) = index(entry.local_header_offset) else { return fail("bad local header offset".into()) };
     if u32_at(bytes, start) != Some(LOCAL_SIGNATURE) {
         return fail("its local header is damaged".into());
@@ -201,6 +204,16 @@ pub fn read(bytes: &[u8], entry: &ZipEntry) -> Result<Vec<u8>, Option<ZipError>>
     let data = index(entry.compressed_size)
         .and_then(|length| bytes.get(data_start..data_start.checked_add(length)?))
         .ok_or_else(|| Some(ZipError("its data lies outside the file".into())))?;
+    inflate(entry, data)
+}
+
+/// The uncompressed data of `entry` from its stored or deflated `data`: never more than its declared size
+/// (`Err(None)` when the data holds more), and checked against its CRC-32. Encrypted entries are refused.
+pub fn inflate(entry: &ZipEntry, data: &[u8]) -> Result<Vec<u8>, Option<ZipError>> {
+    let fail = |message: String| Err(Some(ZipError(message)));
+    if entry.flags & 1 != 0 {
+        return fail("it is encrypted".into());
+    }
     let Some(limit) = index(entry.size) else { return Err(None) };
     let inflated = match entry.method {
         0 if data.len() > limit => return Err(None),
