@@ -29,10 +29,12 @@ use std::fmt;
 use std::rc::Rc;
 
 use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
-use pep508_rs::{ExtraName, PackageName, Requirement};
+use pep508_rs::{ExtraName, Requirement};
 
 use crate::http::FetchError;
 use crate::sources::pep508::WrittenUrl;
+
+pub use pep508_rs::PackageName;
 
 pub use cache::{CachedPage, MemoryCache, PageCache};
 pub use client::{IndexClient, IndexOptions, IndexStats};

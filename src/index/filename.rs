@@ -84,7 +84,9 @@ fn build_tag(text: &str) -> Option<BuildTag> {
 
 /// `cp311.cp312` → `["cp311", "cp312"]`; an empty member makes the set empty (the name is not read).
 fn tag_set(text: &str) -> Vec<String> {
-    let tags: Vec<String> = text.split('.').map(str::to_string).collect();
+    // Sized first: a collected `Vec` would reserve room for four tags, and a page holds thousands of these.
+    let mut tags = Vec::with_capacity(text.split('.').count());
+    tags.extend(text.split('.').map(str::to_string));
     if tags.iter().any(String::is_empty) {
         return Vec::new();
     }

@@ -10,6 +10,7 @@
 //! read is left out (pip ignores such a constraint too).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -172,12 +173,12 @@ enum StatusKey {
     Other,
 }
 
-/// What the page said, before releases are grouped.
+/// What the page said: its files already grouped into releases, in the order met.
 #[derive(Default)]
 struct RawPage {
     api_version: Option<String>,
     name: Option<String>,
-    files: Vec<(Version, DistFile)>,
+    files: Files,
     versions: Vec<Version>,
     unreadable_versions: Vec<String>,
     status: Option<ProjectStatus>,
@@ -197,28 +198,15 @@ impl RawPage {
                 return Err(IndexError::Malformed(format!("the page asked for `{name}` is the page of `{said}`")));
             }
         }
-        let mut files = self.files;
-        // Stable: the files of one version keep the index's order.
-        files.sort_by(|(a, _), (b, _)| a.cmp(b));
-        let mut releases: Vec<Release> = Vec::new();
-        for (version, file) in files {
-            match releases.last_mut() {
-                Some(release) if release.version == version => release.files.push(file),
-                _ => releases.push(Release { version, files: vec![file] }),
+        let Files { mut releases, mut by_version, .. } = self.files;
+        for version in self.versions {
+            if !by_version.contains_key(&version) {
+                by_version.insert(version.clone(), releases.len());
+                releases.push(Release { version, files: Vec::new() });
             }
         }
-        let mut listed = self.versions;
-        listed.sort();
-        listed.dedup();
-        let missing: Vec<Release> = listed
-            .into_iter()
-            .filter(|version| releases.binary_search_by(|release| release.version.cmp(version)).is_err())
-            .map(|version| Release { version, files: Vec::new() })
-            .collect();
-        if !missing.is_empty() {
-            releases.extend(missing);
-            releases.sort_by(|a, b| a.version.cmp(&b.version));
-        }
+        drop(by_version);
+        releases.sort_by(|a, b| a.version.cmp(&b.version));
         Ok(Project { name: name.clone(), releases, unreadable_versions: self.unreadable_versions, status: self.status })
     }
 }
@@ -250,7 +238,7 @@ impl<'de> Visitor<'de> for PageSeed<'_> {
                 PageKey::Meta => page.api_version = map.next_value_seed(MetaSeed)?,
                 PageKey::Name => page.name = map.next_value::<Loose<'de>>()?.into_str().map(Cow::into_owned),
                 PageKey::Files => {
-                    page.files = map.next_value_seed(FilesSeed { name: self.name, page_url: self.page_url })?
+                    map.next_value_seed(FilesSeed { name: self.name, page_url: self.page_url, files: &mut page.files })?
                 }
                 PageKey::Versions => {
                     let (versions, unreadable) = map.next_value_seed(VersionsSeed)?;
@@ -376,14 +364,53 @@ impl<'de> Visitor<'de> for StatusSeed {
     }
 }
 
+/// The files read so far, grouped by version as they come (PyPI lists them by file name, so a version's files are
+/// usually together), and the `requires-python` texts already read: most files of a project share a few.
+#[derive(Default)]
+struct Files {
+    releases: Vec<Release>,
+    by_version: HashMap<Version, usize>,
+    requires_python: HashMap<String, Option<VersionSpecifiers>>,
+}
+
+impl Files {
+    fn add(&mut self, version: Version, file: DistFile) {
+        if let Some(release) = self.releases.last_mut().filter(|release| release.version == version) {
+            release.files.push(file);
+            return;
+        }
+        match self.by_version.get(&version) {
+            Some(&index) => self.releases[index].files.push(file),
+            None => {
+                self.by_version.insert(version.clone(), self.releases.len());
+                self.releases.push(Release { version, files: vec![file] });
+            }
+        }
+    }
+
+    /// A file's `requires-python`, read once per distinct text; an unreadable one is left out.
+    fn requires_python(&mut self, text: &str) -> Option<VersionSpecifiers> {
+        if text.trim().is_empty() {
+            return None;
+        }
+        if let Some(read) = self.requires_python.get(text) {
+            return read.clone();
+        }
+        let read = VersionSpecifiers::from_str(text).ok();
+        self.requires_python.insert(text.to_string(), read.clone());
+        read
+    }
+}
+
 /// `files`: each file read as it ends; unreadable ones skipped.
 struct FilesSeed<'a> {
     name: &'a PackageName,
     page_url: &'a str,
+    files: &'a mut Files,
 }
 
 impl<'de> DeserializeSeed<'de> for FilesSeed<'_> {
-    type Value = Vec<(Version, DistFile)>;
+    type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_seq(self)
@@ -391,25 +418,28 @@ impl<'de> DeserializeSeed<'de> for FilesSeed<'_> {
 }
 
 impl<'de> Visitor<'de> for FilesSeed<'_> {
-    type Value = Vec<(Version, DistFile)>;
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("the page's `files` list")
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        // Each file takes at least `{}` in the page; the hint bounds what a lying length could reserve.
-        let mut files = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(file) = seq.next_element_seed(FileSeed { name: self.name, page_url: self.page_url })? {
-            files.extend(file);
+        loop {
+            let seed = FileSeed { name: self.name, page_url: self.page_url, files: &mut *self.files };
+            match seq.next_element_seed(seed)? {
+                Some(Some((version, file))) => self.files.add(version, file),
+                Some(None) => {}
+                None => return Ok(()),
+            }
         }
-        Ok(files)
     }
 }
 
 struct FileSeed<'a> {
     name: &'a PackageName,
     page_url: &'a str,
+    files: &'a mut Files,
 }
 
 impl<'de> DeserializeSeed<'de> for FileSeed<'_> {
@@ -460,9 +490,7 @@ impl<'de> Visitor<'de> for FileSeed<'_> {
         let (Some(filename), Some(url)) = (filename, url) else { return Ok(None) };
         let Some((version, kind)) = parse_filename(self.name, &filename) else { return Ok(None) };
         let Some(url) = resolve_url(self.page_url, &url) else { return Ok(None) };
-        let requires_python = requires_python
-            .filter(|text| !text.trim().is_empty())
-            .and_then(|text| VersionSpecifiers::from_str(&text).ok());
+        let requires_python = requires_python.and_then(|text| self.files.requires_python(&text));
         let file = DistFile {
             filename: filename.into_owned(),
             url,

@@ -54,6 +54,15 @@ pub fn resolve_url(base: &str, reference: &str) -> Option<String> {
     }
     let reference = reference.split('#').next().unwrap_or("");
     let base = base.split('#').next().unwrap_or("");
+    // The usual case (PyPI's file URLs): already absolute and clean, kept as it is.
+    if let Some(rest) = reference.strip_prefix("https://").or_else(|| reference.strip_prefix("http://")) {
+        let (host, path) = split_authority(rest);
+        let path = path.split('?').next().unwrap_or("");
+        let dotted = path.split('/').any(|segment| segment == "." || segment == "..");
+        if !host.is_empty() && !host.starts_with('@') && !dotted {
+            return Some(reference.to_string());
+        }
+    }
     let resolved = if let Some(scheme) = scheme(reference) {
         let rest = &reference[scheme.len() + 1..];
         match rest.strip_prefix("//") {
