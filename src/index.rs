@@ -13,6 +13,24 @@
 //! - [`cache`] keeps pages and metadata, with their freshness and validators;
 //! - [`client`] is [`IndexClient`], which fetches through all of the above;
 //! - [`flags`] answers issue 22's questions (yanked pin, project status, not on the index) from a lookup.
+//!
+//! One [`IndexClient`] is made per page (or Web Worker) and shared: `IndexClient::new(transport, cache, options,
+//! clock)`, then [`IndexClient::project`] (or [`IndexClient::projects`] for many, each answer as it arrives) and
+//! [`IndexClient::metadata`] for a file of a release. Pages are parsed like this:
+//!
+//! ```
+//! use osv_lens::index::{index_flags, simple::read_project, IndexFlag, PackageName};
+//!
+//! let page = br#"{"meta": {"api-version": "1.1"}, "name": "demo", "versions": ["1.0", "1.1"], "files": [
+//!     {"filename": "demo-1.0-py3-none-any.whl", "url": "../../files/demo-1.0-py3-none-any.whl", "yanked": false},
+//!     {"filename": "demo-1.1.tar.gz", "url": "https://files.example/demo-1.1.tar.gz", "yanked": "broken"}]}"#;
+//! let name: PackageName = "Demo".parse().unwrap();
+//! let project = read_project(&name, "https://pypi.org/simple/demo/", page).unwrap();
+//! assert_eq!(project.releases[0].files[0].url, "https://pypi.org/files/demo-1.0-py3-none-any.whl");
+//! assert_eq!(project.releases[1].yanked(), Some("broken"));
+//! let pinned = "1.1".parse().unwrap();
+//! assert_eq!(index_flags(&Ok(project.into()), Some(&pinned)), [IndexFlag::Yanked(Some("broken".into()))]);
+//! ```
 
 mod bounded;
 pub mod cache;
