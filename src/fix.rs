@@ -178,8 +178,10 @@ fn candidate_versions(
                 .collect(),
             CandidateSource::ReleaseList,
         ),
-        Some(ReleaseLookup::Unavailable(why)) => (record_versions, CandidateSource::RecordVersions(why.clone())),
-        None => (record_versions, CandidateSource::RecordVersions("not fetched".into())),
+        other => {
+            let why = other.and_then(ReleaseLookup::reason).unwrap_or_else(|| "not fetched".into());
+            (record_versions, CandidateSource::RecordVersions(why))
+        }
     }
 }
 

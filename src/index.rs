@@ -20,6 +20,7 @@
 //!
 //! ```
 //! use osv_lens::index::{index_flags, simple::read_project, IndexFlag, PackageName};
+//! use osv_lens::pypi::ReleaseLookup;
 //!
 //! let page = br#"{"meta": {"api-version": "1.1"}, "name": "demo", "versions": ["1.0", "1.1"], "files": [
 //!     {"filename": "demo-1.0-py3-none-any.whl", "url": "../../files/demo-1.0-py3-none-any.whl", "yanked": false},
@@ -29,7 +30,8 @@
 //! assert_eq!(project.releases[0].files[0].url, "https://pypi.org/files/demo-1.0-py3-none-any.whl");
 //! assert_eq!(project.releases[1].yanked(), Some("broken"));
 //! let pinned = "1.1".parse().unwrap();
-//! assert_eq!(index_flags(&Ok(project.into()), Some(&pinned)), [IndexFlag::Yanked(Some("broken".into()))]);
+//! let list = ReleaseLookup::from(&Ok(project.into()));
+//! assert_eq!(index_flags(&list, Some(&pinned)), [IndexFlag::Yanked(Some("broken".into()))]);
 //! ```
 
 mod bounded;
@@ -180,7 +182,7 @@ pub struct WheelTags {
 }
 
 /// A project's status on the index (PEP 792), other than `active`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectStatus {
     /// The status.
     pub kind: StatusKind,
@@ -189,7 +191,8 @@ pub struct ProjectStatus {
 }
 
 /// The PEP 792 statuses worth a flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum StatusKind {
     /// No longer maintained; no new releases are expected.
     Archived,
@@ -241,12 +244,15 @@ pub enum IndexError {
     NotAsked(String),
 }
 
+/// The index's name in the report: PyPI, the default, as the settings and the report call it.
+const INDEX_NAME: &str = "PyPI";
+
 impl fmt::Display for IndexError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NotFound => f.write_str("the package index does not know this project"),
-            Self::Fetch(error) => f.write_str(&error.describe("the package index")),
-            Self::Malformed(message) => write!(f, "the package index sent an unreadable answer ({message})"),
+            Self::NotFound => write!(f, "{INDEX_NAME} does not know this package"),
+            Self::Fetch(error) => f.write_str(&error.describe(INDEX_NAME)),
+            Self::Malformed(message) => write!(f, "{INDEX_NAME} sent an unreadable answer ({message})"),
             Self::NoMetadata(reason) | Self::NotAsked(reason) => f.write_str(reason),
         }
     }

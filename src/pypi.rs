@@ -1,28 +1,34 @@
-//! A package's release list, as PyPI's JSON API gives it (`GET https://pypi.org/pypi/<name>/json`).
+//! A package's release list as the page reads it: the summary of its project page on the package index (the JSON
+//! simple API, read by [`crate::index`] into a [`Project`]) that range audits, fix plans and the supply-chain flags
+//! need, small enough to cross from the package-index worker to the page.
 //!
-//! Only what the range audit and the fix plans need is read: each release's version, how many files it has and how
-//! many of them are yanked (PEP 592). PyPI's JSON API sends CORS headers, so the page can read it directly; the
-//! browser side lives in `io::pypi_client`. Everything here is pure and tested on the host.
+//! Each release keeps its version, how many files it has, how many of them are yanked (PEP 592) and the yank's
+//! reason; the list keeps the project's status (PEP 792). Everything here is pure and tested on the host.
+//!
+//! [`ReleaseList::from_json`] still reads PyPI's legacy JSON API (`/pypi/<name>/json`) for the page's shell, until
+//! it asks [`crate::index::IndexClient`] (an [`crate::audit::PackageIndex`]) instead.
 
 use std::rc::Rc;
 use std::str::FromStr;
 
 use pep508_rs::pep440_rs::Version;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::index::{IndexError, Project, ProjectLookup, ProjectStatus};
 use crate::model::normalize_name;
 
-/// The PyPI used when nothing else is configured.
-pub const DEFAULT_PYPI: &str = "https://pypi.org";
+/// The package index used when nothing else is configured.
+pub const DEFAULT_PYPI: &str = crate::index::DEFAULT_INDEX;
 
-/// The path of a package's JSON document below the PyPI base URL. Normalised names hold only `a-z0-9-`, so the
-/// path needs no escaping.
+/// The path of a package's legacy JSON document below the PyPI base URL. Normalised names hold only `a-z0-9-`, so
+/// the path needs no escaping.
 pub fn json_api_path(name: &str) -> String {
     format!("/pypi/{}/json", normalize_name(name))
 }
 
 /// One release of a package.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Release {
     /// The release's version.
     pub version: Version,
@@ -30,6 +36,9 @@ pub struct Release {
     pub files: usize,
     /// Files of it that are yanked.
     pub yanked_files: usize,
+    /// The yank's reason when every file is yanked (empty when the index gave none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yanked_reason: Option<String>,
 }
 
 impl Release {
@@ -44,19 +53,42 @@ impl Release {
     }
 }
 
-/// Every release of a package, ascending by version.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Every release of a package, ascending by version, and the project's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseList {
     /// The PEP 503 name.
     pub name: String,
     /// The releases, ascending.
     pub releases: Vec<Release>,
-    /// Release keys PEP 440 cannot read (legacy versions); left out.
+    /// Versions the index lists that PEP 440 cannot read; left out.
     pub unreadable: Vec<String>,
+    /// The project's status (PEP 792), when it is not `active`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ProjectStatus>,
 }
 
 impl ReleaseList {
-    /// Reads PyPI's JSON document for `name`. Fails when the body is not JSON or has no `releases` table.
+    /// The release list of `project`.
+    pub fn from_project(project: &Project) -> Self {
+        let releases = project
+            .releases
+            .iter()
+            .map(|release| Release {
+                version: release.version.clone(),
+                files: release.files.len(),
+                yanked_files: release.files.iter().filter(|file| file.yanked.is_some()).count(),
+                yanked_reason: release.yanked().map(str::to_string),
+            })
+            .collect();
+        Self {
+            name: project.name.to_string(),
+            releases,
+            unreadable: project.unreadable_versions.clone(),
+            status: project.status.clone(),
+        }
+    }
+
+    /// Reads PyPI's legacy JSON document for `name`. Fails when the body is not JSON or has no `releases` table.
     pub fn from_json(name: &str, body: &str) -> Result<Self, String> {
         // A generic JSON value, rather than derived types: the page already carries serde_json's `Value` reader,
         // and PyPI's documents are read once each.
@@ -65,19 +97,28 @@ impl ReleaseList {
         let releases =
             document.get("releases").and_then(Value::as_object).ok_or("PyPI's answer has no release list")?;
         let name = document.pointer("/info/name").and_then(Value::as_str).unwrap_or(name);
-        let mut list =
-            Self { name: normalize_name(name), releases: Vec::with_capacity(releases.len()), unreadable: Vec::new() };
+        let mut list = Self {
+            name: normalize_name(name),
+            releases: Vec::with_capacity(releases.len()),
+            unreadable: Vec::new(),
+            status: None,
+        };
         for (key, files) in releases {
             let Ok(version) = Version::from_str(key) else {
                 list.unreadable.push(key.clone());
                 continue;
             };
             let files = files.as_array().map_or(&[][..], Vec::as_slice);
-            let yanked_files =
-                files.iter().filter(|file| file.get("yanked").and_then(Value::as_bool) == Some(true)).count();
+            let yanked: Vec<&Value> =
+                files.iter().filter(|file| file.get("yanked").and_then(Value::as_bool) == Some(true)).collect();
+            let yanked_reason = (!files.is_empty() && yanked.len() == files.len()).then(|| {
+                let reasons = yanked.iter().filter_map(|file| file.get("yanked_reason").and_then(Value::as_str));
+                reasons.into_iter().find(|reason| !reason.is_empty()).unwrap_or_default().to_string()
+            });
             // The keys come sorted as text; inserting in place sorts them by version without another sort routine.
             let at = list.releases.partition_point(|release| release.version < version);
-            list.releases.insert(at, Release { version, files: files.len(), yanked_files });
+            list.releases
+                .insert(at, Release { version, files: files.len(), yanked_files: yanked.len(), yanked_reason });
         }
         Ok(list)
     }
@@ -89,11 +130,13 @@ impl ReleaseList {
 }
 
 /// What the page learned about a package's release list.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReleaseLookup {
-    /// PyPI answered with the list.
+    /// The index answered with the list.
     Found(Rc<ReleaseList>),
-    /// No list, and why (PyPI unreachable, unknown package, PyPI lookups switched off, …).
+    /// The index does not know the package (404): a private name or a typo.
+    NotOnIndex,
+    /// No list, and why (the index unreachable, lookups switched off, …).
     Unavailable(String),
 }
 
@@ -102,7 +145,26 @@ impl ReleaseLookup {
     pub fn list(&self) -> Option<&ReleaseList> {
         match self {
             Self::Found(list) => Some(list),
-            Self::Unavailable(_) => None,
+            Self::NotOnIndex | Self::Unavailable(_) => None,
+        }
+    }
+
+    /// Why there is no list, in words for the report; `None` when there is one.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Self::Found(_) => None,
+            Self::NotOnIndex => Some(IndexError::NotFound.to_string()),
+            Self::Unavailable(why) => Some(why.clone()),
+        }
+    }
+}
+
+impl From<&ProjectLookup> for ReleaseLookup {
+    fn from(lookup: &ProjectLookup) -> Self {
+        match lookup {
+            Ok(project) => Self::Found(Rc::new(ReleaseList::from_project(project))),
+            Err(IndexError::NotFound) => Self::NotOnIndex,
+            Err(error) => Self::Unavailable(error.to_string()),
         }
     }
 }
@@ -110,13 +172,49 @@ impl ReleaseLookup {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::FetchError;
+    use crate::index::simple::read_project;
+    use crate::index::{PackageName, StatusKind};
 
     fn version(text: &str) -> Version {
         Version::from_str(text).expect("test versions are valid")
     }
 
+    const PAGE: &str = r#"{"meta": {"api-version": "1.4"}, "name": "demo-pkg",
+        "versions": ["1.2", "1.9", "1.10", "2.0", "not a version!"],
+        "files": [
+            {"filename": "demo_pkg-2.0-py3-none-any.whl", "url": "a.whl", "yanked": false},
+            {"filename": "demo_pkg-2.0.tar.gz", "url": "a.tar.gz", "yanked": false},
+            {"filename": "demo_pkg-1.10.tar.gz", "url": "b.tar.gz", "yanked": "broken"},
+            {"filename": "demo_pkg-1.9-py3-none-any.whl", "url": "c.whl", "yanked": true},
+            {"filename": "demo_pkg-1.9.tar.gz", "url": "c.tar.gz", "yanked": false}],
+        "project-status": {"status": "archived", "reason": "made-up: moved"}}"#;
+
+    fn lookup() -> ProjectLookup {
+        let name = PackageName::from_str("demo-pkg").expect("valid");
+        Ok(Rc::new(read_project(&name, "https://index.example/simple/demo-pkg/", PAGE.as_bytes()).expect("reads")))
+    }
+
     #[test]
-    fn reads_releases_files_and_yanks() {
+    fn a_page_becomes_its_release_list() {
+        let ReleaseLookup::Found(list) = ReleaseLookup::from(&lookup()) else { panic!("a list") };
+        assert_eq!(list.name, "demo-pkg");
+        let versions: Vec<String> = list.releases.iter().map(|release| release.version.to_string()).collect();
+        assert_eq!(versions, ["1.2", "1.9", "1.10", "2.0"]);
+        let release = |text: &str| list.find(&version(text)).expect("listed");
+        assert!(release("1.10").is_yanked() && !release("1.10").is_installable());
+        assert_eq!(release("1.10").yanked_reason.as_deref(), Some("broken"));
+        assert!(!release("1.9").is_yanked() && release("1.9").is_installable(), "one file is still available");
+        assert_eq!(release("1.9").yanked_reason, None);
+        assert!(!release("1.2").is_yanked() && !release("1.2").is_installable(), "no files to install");
+        assert!(release("2.0").is_installable());
+        assert_eq!(list.unreadable, ["not a version!"]);
+        assert_eq!(list.status.as_ref().map(|status| status.kind), Some(StatusKind::Archived));
+        assert!(list.find(&version("3.0")).is_none());
+    }
+
+    #[test]
+    fn the_legacy_document_reads_into_the_same_list() {
         let body = r#"{
             "info": {"name": "Demo_Pkg", "version": "2.0"},
             "releases": {
@@ -128,27 +226,31 @@ mod tests {
             },
             "urls": [], "vulnerabilities": []
         }"#;
-        let list = ReleaseList::from_json("demo-pkg", body).expect("reads");
-        assert_eq!(list.name, "demo-pkg");
-        let versions: Vec<String> = list.releases.iter().map(|release| release.version.to_string()).collect();
-        assert_eq!(versions, ["1.2", "1.9", "1.10", "2.0"]);
-        let release = |text: &str| list.find(&version(text)).expect("listed");
-        assert!(release("1.10").is_yanked() && !release("1.10").is_installable());
-        assert!(!release("1.9").is_yanked() && release("1.9").is_installable(), "one file is still available");
-        assert!(!release("1.2").is_yanked() && !release("1.2").is_installable(), "no files to install");
-        assert!(release("2.0").is_installable());
-        assert_eq!(list.unreadable, ["not a version!"]);
-        assert!(list.find(&version("3.0")).is_none());
-    }
-
-    #[test]
-    fn a_document_without_releases_or_json_is_an_error() {
+        let legacy = ReleaseList::from_json("demo-pkg", body).expect("reads");
+        let ReleaseLookup::Found(simple) = ReleaseLookup::from(&lookup()) else { panic!("a list") };
+        assert_eq!(legacy, ReleaseList { status: None, ..(*simple).clone() });
         assert!(ReleaseList::from_json("x", r#"{"info": {"name": "x"}}"#).unwrap_err().contains("no release list"));
         assert!(ReleaseList::from_json("x", "<html>").unwrap_err().contains("unreadable"));
+        assert_eq!(json_api_path("Zope.Interface"), "/pypi/zope-interface/json");
     }
 
     #[test]
-    fn the_path_uses_the_normalised_name() {
-        assert_eq!(json_api_path("Zope.Interface"), "/pypi/zope-interface/json");
+    fn a_missing_project_and_a_failed_lookup_stay_apart() {
+        assert_eq!(ReleaseLookup::from(&Err(IndexError::NotFound)), ReleaseLookup::NotOnIndex);
+        assert_eq!(ReleaseLookup::NotOnIndex.reason().as_deref(), Some("PyPI does not know this package"));
+        let failed = ReleaseLookup::from(&Err(IndexError::Fetch(FetchError::Status(503))));
+        assert_eq!(failed, ReleaseLookup::Unavailable("PyPI answered HTTP 503".into()));
+        assert_eq!(failed.reason().as_deref(), Some("PyPI answered HTTP 503"));
+    }
+
+    #[test]
+    fn the_list_crosses_to_the_page_and_back() {
+        let list = ReleaseLookup::from(&lookup());
+        let json = serde_json::to_string(&list).expect("serialises");
+        assert_eq!(serde_json::from_str::<ReleaseLookup>(&json).expect("reads"), list);
+        // A list written before the reasons and statuses were kept still reads.
+        let older =
+            r#"{"Found":{"name":"x","releases":[{"version":"1.0","files":1,"yanked_files":0}],"unreadable":[]}}"#;
+        assert!(serde_json::from_str::<ReleaseLookup>(older).is_ok());
     }
 }

@@ -2,10 +2,11 @@
 //! any release the specifier allows, so it is checked against every advisory of the package, not one version.
 //!
 //! The lookup asks OSV for the package without a version, which returns every advisory for it. The versions the
-//! range can install come from PyPI's release list when the page could read it: installable releases only, since
-//! installers skip yanked ones (PEP 592) unless nothing else is allowed. Without a release list, the versions are
-//! the ones the advisories name (their `versions` lists and range events) and the specifier's own versions; the
-//! report says so, since a release between two named versions is then not seen.
+//! range can install come from PyPI's release list (its project page in the JSON simple API, [`crate::pypi`]) when
+//! the page could read it: installable releases only, since installers skip yanked ones (PEP 592) unless nothing
+//! else is allowed. Without a release list, the versions are the ones the advisories name (their `versions` lists
+//! and range events) and the specifier's own versions; the report says so, since a release between two named
+//! versions is then not seen.
 //!
 //! Pre-releases are left out unless the specifier names one, or unless nothing but pre-releases is allowed
 //! (the rule of pip and `packaging`).
@@ -168,10 +169,7 @@ impl KnownVersions {
                 Self { installable, yanked, source: VersionSource::ReleaseList }
             }
             other => {
-                let why = match other {
-                    Some(ReleaseLookup::Unavailable(why)) => why.clone(),
-                    _ => "not fetched".to_string(),
-                };
+                let why = other.and_then(ReleaseLookup::reason).unwrap_or_else(|| "not fetched".to_string());
                 let mut versions: Vec<Version> =
                     records.iter().flat_map(|record| record.mentioned_versions(name)).collect();
                 versions.extend(specifiers.iter().map(|specifier| specifier.version().clone()));

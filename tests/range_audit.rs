@@ -1,16 +1,18 @@
 //! Range audits and fix plans through the whole core: parsing, the lookups against the in-memory OSV database (the
-//! same code the local OSV API server runs), release lists, the report and the patched file.
+//! same code the local OSV API server runs), release lists from the index's JSON simple API through
+//! [`IndexClient`] (the made-up projects of `tests/fixtures/index/made-up`, served as the local index serves them),
+//! the report and the patched file.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::executor::block_on;
-use osv_lens::audit::{self, AuditPlan, IndexAccess, LookupSettings, Lookups, NoCache, OnlineOsv, PackageIndex};
+use osv_lens::audit::{self, AuditPlan, IndexAccess, LookupSettings, Lookups, NoCache, OnlineOsv};
 use osv_lens::fix::{self, FileFix};
 use osv_lens::http::{HttpRequest, HttpResponse, Transport, TransportError};
+use osv_lens::index::{IndexClient, IndexOptions, IndexUrl, MemoryCache};
 use osv_lens::osv::database::Database;
 use osv_lens::osv::Vulnerability;
-use osv_lens::pypi::{ReleaseList, ReleaseLookup};
 use osv_lens::ranges::RangeState;
 use osv_lens::report::{self, package_key, DependencyState, Report};
 use osv_lens::sources::{parse_files, InputFile, ParsedInput};
@@ -46,19 +48,37 @@ fn fixture_records() -> Vec<Vulnerability> {
     records
 }
 
-fn release_list(name: &str) -> ReleaseLookup {
-    let path = format!("{}/tests/fixtures/pypi/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(path).expect("the fixture release list exists");
-    ReleaseLookup::Found(Rc::new(ReleaseList::from_json(name, &text).expect("the fixture release list reads")))
+/// The made-up projects' pages, as the local index serves them at `/simple/<name>/` (it writes each file's URL).
+struct MadeUpIndex {
+    asked: RefCell<Vec<String>>,
 }
 
-/// The fixture release lists as a package index.
-struct FixtureIndex;
-
-impl PackageIndex for FixtureIndex {
-    async fn release_list(&self, name: &str) -> ReleaseLookup {
-        release_list(name)
+impl Transport for MadeUpIndex {
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.asked.borrow_mut().push(request.url.clone());
+        let name = request.url.strip_prefix("https://pypi.org/simple/").and_then(|rest| rest.strip_suffix('/'));
+        let path = format!("{}/tests/fixtures/index/made-up/{}.json", env!("CARGO_MANIFEST_DIR"), name.unwrap_or(""));
+        let Ok(text) = std::fs::read_to_string(path) else { return Ok(HttpResponse::new(404, "Not Found")) };
+        let mut bundle: serde_json::Value = serde_json::from_str(&text).expect("a bundle");
+        for file in bundle["page"]["files"].as_array_mut().expect("files") {
+            let url = format!("https://pypi.org/files/{}", file["filename"].as_str().expect("a name"));
+            file["url"] = serde_json::Value::String(url);
+        }
+        Ok(HttpResponse::new(200, serde_json::to_vec(&bundle["page"]).expect("serialises")))
     }
+
+    async fn sleep(&self, _millis: u32) {}
+
+    fn random(&self) -> f64 {
+        0.5
+    }
+}
+
+type FixtureIndex = IndexClient<MadeUpIndex, MemoryCache>;
+
+fn fixture_index() -> FixtureIndex {
+    let options = IndexOptions { index: IndexUrl::new("https://pypi.org"), ..IndexOptions::default() };
+    IndexClient::new(MadeUpIndex { asked: RefCell::default() }, MemoryCache::new(), options, Rc::new(|| 0))
 }
 
 /// Runs the whole audit over the in-memory OSV database.
@@ -73,7 +93,8 @@ fn run_audit(parsed: &ParsedInput, index: IndexAccess<'_, FixtureIndex>) -> (Loo
 /// Audits `text` as a requirements file; with `pypi`, the fixture release lists are known.
 fn audit(text: &str, pypi: bool) -> (ParsedInput, Report, Vec<HttpRequest>) {
     let parsed = parse_files(&[InputFile::new("requirements.txt", text)]);
-    let index = if pypi { IndexAccess::On(&FixtureIndex) } else { IndexAccess::Off("PyPI is off".into()) };
+    let client = fixture_index();
+    let index = if pypi { IndexAccess::On(&client) } else { IndexAccess::Off("PyPI is off".into()) };
     let (lookups, sent) = run_audit(&parsed, index);
     let report = report::build(&parsed, &lookups);
     (parsed, report, sent)
@@ -115,7 +136,7 @@ fn a_range_is_queried_without_a_version_and_judged_on_every_advisory() {
 #[test]
 fn a_missing_advisory_keeps_a_range_unchecked_not_clean() {
     let parsed = parse_files(&[InputFile::new("requirements.txt", "osv-lens-demo>=1.4.1\n")]);
-    let (mut lookups, _) = run_audit(&parsed, IndexAccess::On(&FixtureIndex));
+    let (mut lookups, _) = run_audit(&parsed, IndexAccess::On(&fixture_index()));
     assert_eq!(report::build(&parsed, &lookups).files[0].dependencies[0].state, DependencyState::Clean);
     lookups.records.insert("OSVLENS-TEST-2".into(), Err(audit::LookupError::Timeout));
     let state = report::build(&parsed, &lookups).files[0].dependencies[0].state.clone();
@@ -149,4 +170,32 @@ fn without_release_lists_the_plans_use_the_advisories_versions() {
         .map(|row| row.fix.as_ref().and_then(|plan| plan.target.as_ref()).map(ToString::to_string))
         .collect();
     assert_eq!(targets, [Some("1.4.0".to_string()), None]);
+}
+
+#[test]
+fn the_index_is_asked_once_per_package_with_advisories_and_its_answers_give_the_flags() {
+    use osv_lens::audit::PackageIndex;
+    use osv_lens::index::{index_flags, IndexFlag};
+    let client = fixture_index();
+    let parsed = parse_files(&[InputFile::new("requirements.txt", "osv-lens-demo==1.3.2\nosv-lens-demo-clean\n")]);
+    let (lookups, _) = run_audit(&parsed, IndexAccess::On(&client));
+    let listed: Vec<&String> = lookups.releases.keys().collect();
+    assert_eq!(listed, ["osv-lens-demo"], "only the package with advisories");
+    assert_eq!(client.stats().requests, 1);
+    let demo = &lookups.releases["osv-lens-demo"];
+    assert!(index_flags(demo, Some(&"1.3.2".parse().expect("a version"))).is_empty());
+    let flags = index_flags(demo, Some(&"1.4.0".parse().expect("a version")));
+    assert_eq!(flags, [IndexFlag::Yanked(Some("made-up: broken upload".into()))]);
+    for (name, flag) in [
+        ("osv-lens-archived", "archived"),
+        ("osv-lens-quarantined", "quarantined"),
+        ("osv-lens-deprecated", "deprecated"),
+    ] {
+        let lookup = block_on(client.release_list(name));
+        let flags: Vec<&str> = index_flags(&lookup, None).iter().map(IndexFlag::as_str).collect();
+        assert_eq!(flags, [flag], "{name}");
+    }
+    assert!(index_flags(&block_on(client.release_list("osv-lens-active")), None).is_empty());
+    let missing = block_on(client.release_list("osv-lens-typo"));
+    assert_eq!(index_flags(&missing, None), [IndexFlag::NotOnIndex]);
 }

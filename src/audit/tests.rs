@@ -588,8 +588,12 @@ impl PackageIndex for FakeIndex {
     async fn release_list(&self, name: &str) -> ReleaseLookup {
         self.asked.borrow_mut().push(name.to_string());
         if self.known.contains(&name) {
-            let list =
-                crate::pypi::ReleaseList { name: name.to_string(), releases: Vec::new(), unreadable: Vec::new() };
+            let list = crate::pypi::ReleaseList {
+                name: name.to_string(),
+                releases: Vec::new(),
+                unreadable: Vec::new(),
+                status: None,
+            };
             ReleaseLookup::Found(Rc::new(list))
         } else {
             ReleaseLookup::Unavailable("unknown here".into())

@@ -1,8 +1,7 @@
-use std::rc::Rc;
 use std::str::FromStr;
 
 use super::*;
-use crate::pypi::{Release, ReleaseList};
+use crate::index::simple::test_page;
 use crate::ranges::evaluate;
 
 /// A compiled record of `demo` with the ECOSYSTEM ranges `ranges`, each a list of `kind:version` events.
@@ -27,16 +26,9 @@ fn record(ranges: &[&[&str]]) -> CompiledVulnerability {
     CompiledVulnerability::new(&serde_json::from_str(&json).expect("test records are valid"))
 }
 
+/// The release list of `demo`, read from its simple-API page; `!yanked` marks a yanked release.
 fn releases(entries: &[&str]) -> ReleaseLookup {
-    let releases = entries
-        .iter()
-        .map(|entry| {
-            let (version, flag) = entry.split_once('!').unwrap_or((entry, ""));
-            let (files, yanked_files) = if flag == "yanked" { (1, 1) } else { (1, 0) };
-            Release { version: v(version), files, yanked_files }
-        })
-        .collect();
-    ReleaseLookup::Found(Rc::new(ReleaseList { name: "demo".into(), releases, unreadable: Vec::new() }))
+    ReleaseLookup::from(&test_page("demo", entries))
 }
 
 fn v(text: &str) -> Version {

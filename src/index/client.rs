@@ -344,6 +344,13 @@ impl<T: Transport, C: PageCache> IndexClient<T, C> {
     }
 }
 
+/// The index as the audit asks it: each project's page, summarised as the release list the page keeps.
+impl<T: Transport, C: PageCache> crate::audit::PackageIndex for IndexClient<T, C> {
+    async fn release_list(&self, name: &str) -> crate::pypi::ReleaseLookup {
+        crate::pypi::ReleaseLookup::from(&self.project(name).await)
+    }
+}
+
 /// The headers of a metadata file: everything before the first blank line.
 fn header_block(text: &[u8]) -> &[u8] {
     let mut at = 0;

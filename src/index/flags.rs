@@ -1,10 +1,12 @@
 //! What the index says about a dependency beyond its advisories (issue 22): a pin on a yanked release (PEP 592),
-//! the project's status (PEP 792), and a name the index does not know. Pure functions over a [`ProjectLookup`];
-//! a lookup that failed, or was never made, says nothing (no flag, rather than a wrong one).
+//! the project's status (PEP 792), and a name the index does not know. Pure functions over the release list the
+//! page holds ([`ReleaseLookup`]; a [`super::ProjectLookup`] converts with `ReleaseLookup::from`). A lookup that
+//! failed, or was never made, says nothing: no flag, rather than a wrong one.
 
 use pep508_rs::pep440_rs::Version;
 
-use super::{IndexError, Project, ProjectLookup, ProjectStatus, StatusKind};
+use super::{ProjectStatus, StatusKind};
+use crate::pypi::{ReleaseList, ReleaseLookup};
 
 /// One flag on a dependency's row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,25 +59,26 @@ impl IndexFlag {
     }
 }
 
-/// The yanked reason of `version` of `project` when that release is yanked (every file of it; an empty string when
-/// no reason was given). A version the index does not list is not yanked.
-pub fn pinned_yank<'a>(project: &'a Project, version: &Version) -> Option<&'a str> {
-    project.find(version)?.yanked()
+/// The yanked reason of `version` in `list` when that release is yanked (every file of it; an empty string when no
+/// reason was given). A version the index does not list is not yanked.
+pub fn pinned_yank<'a>(list: &'a ReleaseList, version: &Version) -> Option<&'a str> {
+    let release = list.find(version)?;
+    release.is_yanked().then(|| release.yanked_reason.as_deref().unwrap_or(""))
 }
 
 /// Every flag the index gives a dependency on `lookup`'s project, pinned at `pinned` when it is: not on the index;
 /// else the project's status, then a yanked pin.
-pub fn index_flags(lookup: &ProjectLookup, pinned: Option<&Version>) -> Vec<IndexFlag> {
-    let project = match lookup {
-        Ok(project) => project,
-        Err(IndexError::NotFound) => return vec![IndexFlag::NotOnIndex],
-        Err(_) => return Vec::new(),
+pub fn index_flags(lookup: &ReleaseLookup, pinned: Option<&Version>) -> Vec<IndexFlag> {
+    let list = match lookup {
+        ReleaseLookup::Found(list) => list,
+        ReleaseLookup::NotOnIndex => return vec![IndexFlag::NotOnIndex],
+        ReleaseLookup::Unavailable(_) => return Vec::new(),
     };
     let mut flags = Vec::new();
-    if let Some(status) = &project.status {
+    if let Some(status) = &list.status {
         flags.push(IndexFlag::Status(status.clone()));
     }
-    if let Some(reason) = pinned.and_then(|version| pinned_yank(project, version)) {
+    if let Some(reason) = pinned.and_then(|version| pinned_yank(list, version)) {
         flags.push(IndexFlag::Yanked((!reason.is_empty()).then(|| reason.to_string())));
     }
     flags
@@ -90,10 +93,17 @@ mod tests {
     use super::*;
     use crate::http::FetchError;
     use crate::index::simple::read_project;
+    use crate::index::{IndexError, ProjectLookup};
 
-    fn page(name: &str, json: &str) -> ProjectLookup {
+    /// The release list the page would hold for this simple-API page.
+    fn page(name: &str, json: &str) -> ReleaseLookup {
         let name = PackageName::new(name.into()).expect("valid");
-        Ok(Rc::new(read_project(&name, "https://index.example/simple/x/", json.as_bytes()).expect("reads")))
+        let project = read_project(&name, "https://index.example/simple/x/", json.as_bytes()).expect("reads");
+        ReleaseLookup::from(&Ok(Rc::new(project)))
+    }
+
+    fn failed(error: IndexError) -> ReleaseLookup {
+        ReleaseLookup::from(&ProjectLookup::Err(error))
     }
 
     fn v(text: &str) -> Version {
@@ -151,7 +161,7 @@ mod tests {
 
     #[test]
     fn a_name_the_index_does_not_know_is_flagged_and_a_failed_lookup_says_nothing() {
-        let flags = index_flags(&Err(IndexError::NotFound), Some(&v("1.0")));
+        let flags = index_flags(&failed(IndexError::NotFound), Some(&v("1.0")));
         assert_eq!(names(&flags), ["not-on-pypi"]);
         assert!(flags[0].describe("reqeusts", None).contains("dependency confusion"));
         for failed in [
@@ -159,7 +169,7 @@ mod tests {
             IndexError::Malformed("x".into()),
             IndexError::NotAsked("PyPI lookups are switched off".into()),
         ] {
-            assert!(index_flags(&Err(failed), None).is_empty());
+            assert!(index_flags(&self::failed(failed), None).is_empty());
         }
     }
 }

@@ -57,8 +57,9 @@ fn a_project_finds_releases_by_pep_440_equality() {
 
 #[test]
 fn errors_say_what_happened() {
-    assert_eq!(IndexError::NotFound.to_string(), "the package index does not know this project");
-    assert_eq!(IndexError::Fetch(FetchError::Status(503)).to_string(), "the package index answered HTTP 503");
+    assert_eq!(IndexError::NotFound.to_string(), "PyPI does not know this package");
+    assert_eq!(IndexError::Fetch(FetchError::Status(503)).to_string(), "PyPI answered HTTP 503");
+    assert_eq!(IndexError::Malformed("truncated".into()).to_string(), "PyPI sent an unreadable answer (truncated)");
     assert_eq!(IndexError::from(FetchError::NotFound), IndexError::NotFound);
     assert_eq!(
         IndexError::NotAsked("PyPI lookups are switched off".into()).to_string(),

@@ -42,6 +42,7 @@ impl<T: Transport> PackageIndex for PypiIndex<'_, T> {
             |response: &HttpResponse| ReleaseList::from_json(name, &response.text()).map_err(FetchError::Malformed);
         match send_with_retries(self.transport, &self.policy, &request, read).await {
             Ok(list) => ReleaseLookup::Found(Rc::new(list)),
+            Err(FetchError::NotFound) => ReleaseLookup::NotOnIndex,
             Err(error) => ReleaseLookup::Unavailable(reason(error)),
         }
     }

@@ -1,8 +1,7 @@
-use std::rc::Rc;
 use std::str::FromStr;
 
 use super::*;
-use crate::pypi::{Release, ReleaseList};
+use crate::index::simple::test_page;
 
 /// A compiled record of `demo` with one ECOSYSTEM range of `events` (`introduced:0`, `fixed:1.2`, …).
 fn record(events: &[&str]) -> CompiledVulnerability {
@@ -20,22 +19,10 @@ fn record(events: &[&str]) -> CompiledVulnerability {
     CompiledVulnerability::new(&serde_json::from_str(&json).expect("test records are valid"))
 }
 
-/// A release list of `demo`: each entry is a version, `!yanked` for a yanked release, `!nofiles` for one without
-/// files.
+/// The release list of `demo`, read from its simple-API page: each entry is a version, `!yanked` for a yanked
+/// release, `!nofiles` for one without files.
 fn releases(entries: &[&str]) -> ReleaseLookup {
-    let releases = entries
-        .iter()
-        .map(|entry| {
-            let (version, flag) = entry.split_once('!').unwrap_or((entry, ""));
-            let (files, yanked_files) = match flag {
-                "yanked" => (1, 1),
-                "nofiles" => (0, 0),
-                _ => (2, 0),
-            };
-            Release { version: v(version), files, yanked_files }
-        })
-        .collect();
-    ReleaseLookup::Found(Rc::new(ReleaseList { name: "demo".into(), releases, unreadable: Vec::new() }))
+    ReleaseLookup::from(&test_page("demo", entries))
 }
 
 fn v(text: &str) -> Version {

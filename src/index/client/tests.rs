@@ -269,7 +269,7 @@ fn a_404_is_not_on_the_index_and_is_kept_while_an_unreachable_index_is_not() {
     }
     let failed = block_on(client.project("demo-pkg"));
     assert_eq!(failed, Err(IndexError::Fetch(FetchError::Network("connection refused".into()))));
-    assert_eq!(failed.expect_err("failed").to_string(), "the package index could not be reached (connection refused)");
+    assert_eq!(failed.expect_err("failed").to_string(), "PyPI could not be reached (connection refused)");
     assert_eq!(index.sent.borrow().len(), 5, "3 tries");
     assert!(block_on(client.project("demo-pkg")).is_ok(), "a failure is not kept");
 }

@@ -68,7 +68,8 @@ fn an_audit_runs_from_start_through_its_events_to_done_then_fixes_ready() {
     state.apply(Action::Events(1, vec![AuditEvent::OsvComplete, AuditEvent::IndexPlanned(1)], Refresh::Later));
     assert_eq!((state.audit.phase.as_str(), state.audit.fixes.as_str()), ("done", "pending"));
     assert_eq!(states(&state), [("alpha".into(), "vulnerable"), ("beta".into(), "clean")]);
-    let list = crate::pypi::ReleaseList { name: "alpha".into(), releases: Vec::new(), unreadable: Vec::new() };
+    let list =
+        crate::pypi::ReleaseList { name: "alpha".into(), releases: Vec::new(), unreadable: Vec::new(), status: None };
     let events = vec![
         AuditEvent::ReleaseList("alpha".into(), crate::pypi::ReleaseLookup::Found(Rc::new(list))),
         AuditEvent::IndexComplete,
