@@ -10,6 +10,8 @@ mod http;
 #[cfg(test)]
 mod http_client;
 #[cfg(test)]
+mod index_client_tests;
+#[cfg(test)]
 mod offline_agreement;
 mod osv_data;
 #[cfg(test)]

@@ -1,0 +1,84 @@
+//! The core's package-index client ([`osv_lens::index::IndexClient`]) against the local index over real HTTP, on the
+//! recorded fixtures of `tests/fixtures/index`: pages, 304 revalidation, 404s, metadata files, and the real small
+//! wheels served whole, whose METADATA is read with range requests.
+
+use std::cell::Cell;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use futures::executor::block_on;
+use osv_lens::http::Transport;
+use osv_lens::index::{IndexClient, IndexError, IndexOptions, IndexUrl, MemoryCache, PackageName};
+
+use crate::http_client::ThreadTransport;
+use crate::server::{Knobs, Server, Services};
+use crate::server_index::{Index, FIXTURE_INDEX};
+
+fn start(knobs: Knobs) -> Server {
+    let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(FIXTURE_INDEX);
+    let index = Index::open(&[folder]).expect("the recorded index opens");
+    Server::start_services(0, Services { index: Some(index), ..Services::default() }, knobs).expect("the server starts")
+}
+
+fn client<T: Transport>(server: &Server, transport: T, now: &Rc<Cell<u64>>) -> IndexClient<T, MemoryCache> {
+    let options = IndexOptions { index: IndexUrl::new(&server.origin()), ..IndexOptions::default() };
+    let now = Rc::clone(now);
+    IndexClient::new(transport, MemoryCache::new(), options, Rc::new(move || now.get()))
+}
+
+fn paths(server: &Server) -> Vec<(String, u16)> {
+    server.index_requests().into_iter().map(|(_, path, status)| (path, status)).collect()
+}
+
+#[test]
+fn pages_are_read_kept_and_revalidated_with_a_304() {
+    let server = start(Knobs::default());
+    let now = Rc::new(Cell::new(1_000_000));
+    let client = client(&server, ThreadTransport, &now);
+    let requests = block_on(client.project("Requests")).expect("recorded");
+    let release = requests.find(&"2.32.0".parse().expect("a version")).expect("listed");
+    assert_eq!(release.yanked(), Some("Yanked due to conflicts with CVE-2024-35195 mitigation"));
+    assert!(release.files.iter().all(|file| file.url.starts_with(&format!("{}/files/", server.origin()))));
+    assert_eq!(block_on(client.project("osv-lens-typo")), Err(IndexError::NotFound));
+    block_on(client.project("requests")).expect("kept");
+    assert_eq!(paths(&server), [("/simple/requests/".into(), 200), ("/simple/osv-lens-typo/".into(), 404)]);
+    // Stale: one conditional request, answered 304, and the same page.
+    now.set(now.get() + 3_600_000);
+    let again = block_on(client.project("requests")).expect("revalidated");
+    assert!(Rc::ptr_eq(&requests, &again));
+    assert_eq!(paths(&server).last(), Some(&("/simple/requests/".into(), 304)));
+    assert_eq!(client.stats().not_modified, 1);
+}
+
+#[test]
+fn metadata_comes_from_metadata_files_or_from_the_wheel_in_ranges() {
+    // As the registry these machines reach: no `core-metadata` key in the pages.
+    let server = start(Knobs { core_metadata: false, ..Knobs::default() });
+    let now = Rc::new(Cell::new(0));
+    let client = client(&server, ThreadTransport, &now);
+    let name = PackageName::new("requests".into()).expect("valid");
+    let requests = block_on(client.project("requests")).expect("recorded");
+    let release = requests.find(&"2.32.3".parse().expect("a version")).expect("listed");
+    let wheel = release.files.iter().find(|file| file.filename.ends_with(".whl")).expect("a wheel");
+    assert!(!wheel.core_metadata, "the page does not announce it");
+    let metadata = block_on(client.metadata(&name, wheel)).expect("the metadata file is served");
+    let requirements: Vec<String> = metadata.core.requires_dist.iter().map(|r| r.name.to_string()).collect();
+    assert!(requirements.contains(&"urllib3".to_string()) && requirements.contains(&"idna".to_string()));
+
+    // six 1.17.0's wheel is served whole and has no metadata file: read from the end of the wheel in ranges.
+    let six = PackageName::new("six".into()).expect("valid");
+    let project = block_on(client.project("six")).expect("recorded");
+    let release = project.find(&"1.17.0".parse().expect("a version")).expect("listed");
+    let wheel = release.files.iter().find(|file| file.filename.ends_with(".whl")).expect("a wheel");
+    let before = server.index_requests().len();
+    let metadata = block_on(client.metadata(&six, wheel)).expect("read from the wheel");
+    assert_eq!((metadata.core.name.to_string(), metadata.core.version.to_string()), ("six".into(), "1.17.0".into()));
+    assert_eq!(
+        metadata.core.requires_python.as_ref().map(ToString::to_string).as_deref(),
+        Some(">=2.7, !=3.0.*, !=3.1.*, !=3.2.*")
+    );
+    let asked: Vec<(String, u16)> = paths(&server)[before..].to_vec();
+    let file = format!("/files/{}", wheel.filename);
+    assert_eq!(asked, [(format!("{file}.metadata"), 404), (file.clone(), 206)], "one range read of a small wheel");
+    assert!(client.stats().range_requests >= 1);
+}
