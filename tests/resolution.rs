@@ -183,7 +183,7 @@ fn read_filename(filename: &str) -> Option<(Version, FileKind)> {
         let parts: Vec<&str> = stem.split('-').collect();
         let [_, version, .., python, abi, platform] = parts.as_slice() else { return None };
         let set = |tags: &str| tags.split('.').map(String::from).collect();
-        let tags = WheelTags { python: set(python), abi: set(abi), platform: set(platform) };
+        let tags = WheelTags { python: set(python), abi: set(abi), platform: set(platform), build: None };
         return Some((Version::from_str(version).ok()?, FileKind::Wheel(tags)));
     }
     let stem = filename.strip_suffix(".tar.gz").or_else(|| filename.strip_suffix(".zip"))?;

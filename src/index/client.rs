@@ -19,6 +19,7 @@ use pep508_rs::PackageName;
 
 use super::bounded::{InFlight, Limiter};
 use super::cache::{freshness_ms, CachedPage, PageCache, DEFAULT_MAX_AGE_MS};
+use super::filename::{parse_filename, WheelName};
 use super::metadata::{parse_metadata, MetadataFile, MAX_METADATA_BYTES};
 use super::simple::{read_project, SIMPLE_JSON};
 use super::url::IndexUrl;
@@ -269,17 +270,17 @@ impl<T: Transport, C: PageCache> IndexClient<T, C> {
         project.ok_or(IndexError::NotFound)
     }
 
-    /// The core metadata of `file`, a file of `project`: from the cache, `<file URL>.metadata`, or (for a wheel
-    /// without a metadata file) the wheel itself read in ranges. An sdist whose dependencies cannot be known without
-    /// a build is [`IndexError::NoMetadata`].
-    pub async fn metadata(&self, project: &PackageName, file: &DistFile) -> Result<Rc<MetadataFile>, IndexError> {
-        self.metadata.once(&file.url, || self.fetch_metadata(project, file)).await
+    /// The core metadata of `file`: from the cache, `<file URL>.metadata`, or (for a wheel without a metadata file)
+    /// the wheel itself read in ranges. It must be the metadata of the project and version the file's name says. An
+    /// sdist whose dependencies cannot be known without a build is [`IndexError::NoMetadata`].
+    pub async fn metadata(&self, file: &DistFile) -> Result<Rc<MetadataFile>, IndexError> {
+        self.metadata.once(&file.url, || self.fetch_metadata(file)).await
     }
 
-    async fn fetch_metadata(&self, project: &PackageName, file: &DistFile) -> Result<Rc<MetadataFile>, IndexError> {
+    async fn fetch_metadata(&self, file: &DistFile) -> Result<Rc<MetadataFile>, IndexError> {
         let sdist = file.kind == FileKind::Sdist;
         if let Some(text) = self.cache.metadata(&file.url).await {
-            if let Ok(read) = self.check_metadata(project, file, &text) {
+            if let Ok(read) = self.check_metadata(file, &text) {
                 self.count(|stats| stats.metadata_hits += 1);
                 return Ok(read);
             }
@@ -291,29 +292,26 @@ impl<T: Transport, C: PageCache> IndexClient<T, C> {
             .carrying(vec![file.filename.clone()]);
         let text = match self.send(&request, |response| Ok(response.body.clone())).await {
             Ok(text) => text,
-            Err(FetchError::NotFound) if !sdist => self.wheel_metadata(project, file).await?,
+            Err(FetchError::NotFound) if !sdist => self.wheel_metadata(file).await?,
             Err(FetchError::NotFound) => return Err(no_build_metadata(file, "its metadata file is missing")),
             Err(error) => return Err(IndexError::Fetch(error)),
         };
         // Only the headers are kept: the description after them is never read.
         let headers = header_block(&text);
-        let read = self.check_metadata(project, file, headers)?;
+        let read = self.check_metadata(file, headers)?;
         self.cache.store_metadata(&file.url, Rc::from(headers)).await;
         Ok(read)
     }
 
-    /// Reads `text` as the metadata of `file`: it must name the project, and an sdist's must be final.
-    fn check_metadata(
-        &self,
-        project: &PackageName,
-        file: &DistFile,
-        text: &[u8],
-    ) -> Result<Rc<MetadataFile>, IndexError> {
+    /// Reads `text` as the metadata of `file`: it must name the project and version of the file's name, and an
+    /// sdist's must be final.
+    fn check_metadata(&self, file: &DistFile, text: &[u8]) -> Result<Rc<MetadataFile>, IndexError> {
         let read = parse_metadata(text)?;
-        if &read.core.name != project {
+        let (name, version) = (&read.core.name, &read.core.version);
+        if parse_filename(name, &file.filename).is_none_or(|(named, _)| &named != version) {
             return Err(IndexError::Malformed(format!(
-                "the metadata of `{}` names `{}`, not `{project}`",
-                file.filename, read.core.name
+                "the metadata of `{}` is the metadata of `{name} {version}`",
+                file.filename
             )));
         }
         if file.kind == FileKind::Sdist && !read.dependencies_are_static() {
@@ -323,7 +321,10 @@ impl<T: Transport, C: PageCache> IndexClient<T, C> {
     }
 
     /// The `METADATA` of a wheel read out of the wheel itself.
-    async fn wheel_metadata(&self, project: &PackageName, file: &DistFile) -> Result<Vec<u8>, IndexError> {
+    async fn wheel_metadata(&self, file: &DistFile) -> Result<Vec<u8>, IndexError> {
+        let project = WheelName::parse(&file.filename)
+            .ok_or_else(|| IndexError::NoMetadata(format!("`{}` is not a wheel's name", file.filename)))?
+            .name;
         let size = match file.size {
             Some(size) => size,
             None => {
@@ -340,7 +341,18 @@ impl<T: Transport, C: PageCache> IndexClient<T, C> {
             }
         };
         let remote = RemoteFile { client: self, file, size, whole: RefCell::default() };
-        read_wheel_metadata(&remote, size, project).await
+        read_wheel_metadata(&remote, size, &project).await
+    }
+}
+
+/// The index as the resolver reads it: pages and the metadata of the files it chooses.
+impl<T: Transport, C: PageCache> crate::resolve::PackageSource for IndexClient<T, C> {
+    async fn project(&self, name: &PackageName) -> ProjectLookup {
+        IndexClient::project(self, name.as_ref()).await
+    }
+
+    async fn metadata(&self, file: &DistFile) -> Result<Rc<super::CoreMetadata>, IndexError> {
+        IndexClient::metadata(self, file).await.map(|read| Rc::clone(&read.core))
     }
 }
 

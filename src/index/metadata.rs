@@ -7,6 +7,7 @@
 //! line and column and left out; only a file without a readable `Name` and `Version` is refused.
 
 use std::fmt;
+use std::rc::Rc;
 use std::str::FromStr;
 
 use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
@@ -39,7 +40,7 @@ impl fmt::Display for MetadataProblem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetadataFile {
     /// What it says about the distribution's dependencies.
-    pub core: CoreMetadata,
+    pub core: Rc<CoreMetadata>,
     /// `Metadata-Version`, as written.
     pub metadata_version: Option<String>,
     /// `Dynamic` fields (PEP 643), lower case: fields an sdist's build may still change.
@@ -152,13 +153,13 @@ pub fn parse_metadata(bytes: &[u8]) -> Result<MetadataFile, IndexError> {
     }
     let missing = |field: &str| IndexError::Malformed(format!("the metadata file has no readable `{field}`"));
     Ok(MetadataFile {
-        core: CoreMetadata {
+        core: Rc::new(CoreMetadata {
             name: name.ok_or_else(|| missing("Name"))?,
             version: version.ok_or_else(|| missing("Version"))?,
             requires_dist,
             requires_python,
             provides_extra,
-        },
+        }),
         metadata_version,
         dynamic,
         problems,

@@ -90,8 +90,9 @@ mod tests {
         let version = pep508_rs::pep440_rs::Version::from_str("1.2.3").expect("valid");
         let list = ReleaseList {
             name: "demo".into(),
-            releases: vec![Release { version, files: 2, yanked_files: 1 }],
+            releases: vec![Release { version, files: 2, yanked_files: 1, yanked_reason: Some("broken".into()) }],
             unreadable: vec!["not-a-version".into()],
+            status: None,
         };
         let message = FromWorker::ReleaseList { id: 7, lookup: ReleaseLookup::Found(Rc::new(list)) };
         let json = serde_json::to_string(&message).expect("serialises");

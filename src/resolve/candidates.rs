@@ -34,8 +34,8 @@ pub(crate) struct Candidate {
 pub(crate) enum Availability {
     /// It installs; its dependencies are read from this wheel's metadata: the best wheel for the target or, when
     /// only the sdist installs here, a wheel for another platform (the metadata of a version's files is the same,
-    /// as uv assumes).
-    Wheel(DistFile),
+    /// as uv assumes). Boxed: a file is far larger than the other answers.
+    Wheel(Box<DistFile>),
     /// Only an sdist installs: its dependencies are known only from a build.
     NeedsBuild,
     /// No file installs on the target (wheels for other platforms only).
@@ -98,13 +98,13 @@ fn availability(files: &[&DistFile], tags: &TagRanks, python: PythonVersion) -> 
         })
         .min_by_key(|(rank, _)| *rank);
     if let Some((_, wheel)) = best {
-        return Availability::Wheel(wheel.clone());
+        return Availability::Wheel(Box::new(wheel.clone()));
     }
     if !fitting.iter().any(|file| file.kind == FileKind::Sdist) {
         return Availability::NoCompatibleFile;
     }
     match fitting.iter().find(|file| matches!(file.kind, FileKind::Wheel(_))) {
-        Some(other_platform) => Availability::Wheel((*other_platform).clone()),
+        Some(other_platform) => Availability::Wheel(Box::new((*other_platform).clone())),
         None => Availability::NeedsBuild,
     }
 }

@@ -130,7 +130,7 @@ fn index_error(error: &IndexError) -> String {
         IndexError::NotFound => "not found".into(),
         IndexError::Fetch(error) => error.describe("the index"),
         IndexError::Malformed(message) => format!("unreadable answer: {message}"),
-        IndexError::NoMetadata(message) => message.clone(),
+        IndexError::NoMetadata(message) | IndexError::NotAsked(message) => message.clone(),
     }
 }
 

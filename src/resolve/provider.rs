@@ -206,7 +206,7 @@ impl Context {
             let candidate = candidates.get(&version)?;
             let allowed = candidate.yanked.is_none() || self.allowed_yanks.contains(&(name.clone(), version.clone()));
             match &candidate.availability {
-                Availability::Wheel(file) if allowed => return Some((version, file.clone())),
+                Availability::Wheel(file) if allowed => return Some((version, (**file).clone())),
                 Availability::NeedsBuild if allowed => return None,
                 _ => range = range.intersection(&Ranges::singleton(version).complement()),
             }
@@ -360,7 +360,7 @@ impl<'a> Provider<'a> {
             }
         };
         let metadata = match self.known.metadata.get(&(name.clone(), version.clone())) {
-            None => return Err(Missing(Want::Metadata(name.clone(), version.clone(), Box::new(file.clone())))),
+            None => return Err(Missing(Want::Metadata(name.clone(), version.clone(), file.clone()))),
             Some(Err(error)) => {
                 let reason = NotResolved::NoMetadata(error.clone());
                 self.gap(Gap { name: name.clone(), version: Some(version.clone()), reason, required_by: None });

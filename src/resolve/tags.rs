@@ -126,7 +126,7 @@ mod tests {
     fn tags(text: &str) -> WheelTags {
         let mut parts = text.split('-');
         let mut set = || parts.next().unwrap().split('.').map(String::from).collect::<Vec<_>>();
-        WheelTags { python: set(), abi: set(), platform: set() }
+        WheelTags { python: set(), abi: set(), platform: set(), build: None }
     }
 
     fn target(python: &str, platform: Platform) -> TargetEnvironment {

@@ -43,8 +43,12 @@ impl MadeUpIndex {
     ) -> &mut DistFile {
         let filename = format!("{}-{version}-{tags}.whl", name.replace('-', "_"));
         let mut parts = tags.split('-').map(|part| part.split('.').map(String::from).collect::<Vec<_>>());
-        let wheel =
-            WheelTags { python: parts.next().unwrap(), abi: parts.next().unwrap(), platform: parts.next().unwrap() };
+        let wheel = WheelTags {
+            python: parts.next().unwrap(),
+            abi: parts.next().unwrap(),
+            platform: parts.next().unwrap(),
+            build: None,
+        };
         let requires_python = requires_python.map(|text| VersionSpecifiers::from_str(text).unwrap());
         let extras = requires
             .iter()

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use futures::executor::block_on;
 use osv_lens::http::Transport;
-use osv_lens::index::{IndexClient, IndexError, IndexOptions, IndexUrl, MemoryCache, PackageName};
+use osv_lens::index::{IndexClient, IndexError, IndexOptions, IndexUrl, MemoryCache};
 
 use crate::http_client::ThreadTransport;
 use crate::server::{Knobs, Server, Services};
@@ -21,7 +21,7 @@ fn start(knobs: Knobs) -> Server {
 }
 
 fn client<T: Transport>(server: &Server, transport: T, now: &Rc<Cell<u64>>) -> IndexClient<T, MemoryCache> {
-    let options = IndexOptions { index: IndexUrl::new(&server.origin()), ..IndexOptions::default() };
+    let options = IndexOptions { index: IndexUrl::new(server.origin()), ..IndexOptions::default() };
     let now = Rc::clone(now);
     IndexClient::new(transport, MemoryCache::new(), options, Rc::new(move || now.get()))
 }
@@ -56,22 +56,20 @@ fn metadata_comes_from_metadata_files_or_from_the_wheel_in_ranges() {
     let server = start(Knobs { core_metadata: false, ..Knobs::default() });
     let now = Rc::new(Cell::new(0));
     let client = client(&server, ThreadTransport, &now);
-    let name = PackageName::new("requests".into()).expect("valid");
     let requests = block_on(client.project("requests")).expect("recorded");
     let release = requests.find(&"2.32.3".parse().expect("a version")).expect("listed");
     let wheel = release.files.iter().find(|file| file.filename.ends_with(".whl")).expect("a wheel");
     assert!(!wheel.core_metadata, "the page does not announce it");
-    let metadata = block_on(client.metadata(&name, wheel)).expect("the metadata file is served");
+    let metadata = block_on(client.metadata(wheel)).expect("the metadata file is served");
     let requirements: Vec<String> = metadata.core.requires_dist.iter().map(|r| r.name.to_string()).collect();
     assert!(requirements.contains(&"urllib3".to_string()) && requirements.contains(&"idna".to_string()));
 
     // six 1.17.0's wheel is served whole and has no metadata file: read from the end of the wheel in ranges.
-    let six = PackageName::new("six".into()).expect("valid");
     let project = block_on(client.project("six")).expect("recorded");
     let release = project.find(&"1.17.0".parse().expect("a version")).expect("listed");
     let wheel = release.files.iter().find(|file| file.filename.ends_with(".whl")).expect("a wheel");
     let before = server.index_requests().len();
-    let metadata = block_on(client.metadata(&six, wheel)).expect("read from the wheel");
+    let metadata = block_on(client.metadata(wheel)).expect("read from the wheel");
     assert_eq!((metadata.core.name.to_string(), metadata.core.version.to_string()), ("six".into(), "1.17.0".into()));
     assert_eq!(
         metadata.core.requires_python.as_ref().map(ToString::to_string).as_deref(),
@@ -81,4 +79,34 @@ fn metadata_comes_from_metadata_files_or_from_the_wheel_in_ranges() {
     let file = format!("/files/{}", wheel.filename);
     assert_eq!(asked, [(format!("{file}.metadata"), 404), (file.clone(), 206)], "one range read of a small wheel");
     assert!(client.stats().range_requests >= 1);
+}
+
+/// The lines of a `requirements.txt` below its header comments.
+fn body(text: &str) -> Vec<String> {
+    text.lines().filter(|line| !line.starts_with('#') && !line.trim().is_empty()).map(String::from).collect()
+}
+
+/// The resolver over the client over HTTP gives uv's pins for cases of `tests/fixtures/resolution` (their inputs,
+/// targets and dates written here as their `case.toml` gives them).
+#[test]
+fn the_resolver_over_the_client_gives_uvs_pins() {
+    use osv_lens::environment::{Platform, TargetEnvironment};
+    use osv_lens::resolve;
+    use osv_lens::sources::{parse_files, InputFile};
+
+    let server = start(Knobs { core_metadata: false, ..Knobs::default() });
+    let now = Rc::new(Cell::new(0));
+    let client = client(&server, ThreadTransport, &now);
+    let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/resolution");
+    for (case, python, as_of) in [("ranges", "3.12", "2025-06-01"), ("extras", "3.11", "2025-03-01")] {
+        let input = std::fs::read_to_string(folder.join(case).join("requirements.in")).expect("the case's input");
+        let parsed = parse_files(&[InputFile::new("requirements.in", input)]);
+        let target = TargetEnvironment { python: python.parse().expect("a version"), platform: Platform::Linux };
+        let mut request = resolve::from_input(&parsed, target);
+        request.as_of = Some(as_of.parse().expect("a date"));
+        let resolution = block_on(resolve::resolve(&client, &request));
+        let expected = std::fs::read_to_string(folder.join(case).join("expected.txt")).expect("uv's answer");
+        assert_eq!(body(&resolution.requirements_txt()), body(&expected), "{case}");
+    }
+    assert!(client.stats().requests > 20, "pages and metadata files were fetched: {:?}", client.stats());
 }

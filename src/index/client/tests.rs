@@ -350,10 +350,10 @@ Provides-Extra: socks\nRequires-Dist: pysocks; extra == 'socks'\n\nA long descri
 const WHEEL: &str = "https://index.example/files/demo_pkg-1.0-py3-none-any.whl";
 const SDIST: &str = "https://index.example/files/demo_pkg-1.0.tar.gz";
 
-fn demo_files(setup: &Setup) -> (PackageName, DistFile, DistFile) {
+fn demo_files(setup: &Setup) -> (DistFile, DistFile) {
     let project = block_on(setup.client.project("demo-pkg")).expect("found");
     let files = &project.releases[0].files;
-    (project.name.clone(), files[0].clone(), files[1].clone())
+    (files[0].clone(), files[1].clone())
 }
 
 #[test]
@@ -361,12 +361,12 @@ fn a_wheels_metadata_file_is_fetched_even_unannounced_and_kept() {
     let index = demo_index();
     index.files.borrow_mut().insert(format!("{WHEEL}.metadata"), WHEEL_METADATA.as_bytes().to_vec());
     let setup = setup(index, 4);
-    let (name, wheel, _) = demo_files(&setup);
+    let (wheel, _) = demo_files(&setup);
     assert!(!wheel.core_metadata, "the page does not announce it");
-    let read = block_on(setup.client.metadata(&name, &wheel)).expect("read");
+    let read = block_on(setup.client.metadata(&wheel)).expect("read");
     let requirements: Vec<String> = read.core.requires_dist.iter().map(ToString::to_string).collect();
     assert_eq!(requirements, ["idna>=3", "pysocks ; extra == 'socks'"]);
-    let again = block_on(setup.client.metadata(&name, &wheel)).expect("read");
+    let again = block_on(setup.client.metadata(&wheel)).expect("read");
     assert_eq!(again.core, read.core);
     let sent = setup.index.sent.borrow();
     assert_eq!(sent.len(), 2, "the page, then the metadata file once");
@@ -384,8 +384,8 @@ fn without_a_metadata_file_the_wheel_is_read_in_ranges() {
     let size = bytes.len();
     index.files.borrow_mut().insert(WHEEL.into(), bytes);
     let setup = setup(index, 4);
-    let (name, wheel, _) = demo_files(&setup);
-    let read = block_on(setup.client.metadata(&name, &wheel)).expect("read from the wheel");
+    let (wheel, _) = demo_files(&setup);
+    let read = block_on(setup.client.metadata(&wheel)).expect("read from the wheel");
     assert_eq!(read.core.version.to_string(), "1.0");
     assert_eq!(read.core.provides_extra.len(), 1);
     let sent = setup.index.sent.borrow();
@@ -404,9 +404,9 @@ fn a_server_that_ignores_ranges_sends_the_wheel_whole() {
     index.files.borrow_mut().insert(WHEEL.into(), wheel_bytes(WHEEL_METADATA));
     index.ignore_ranges.set(true);
     let setup = setup(index, 4);
-    let (name, mut wheel, _) = demo_files(&setup);
+    let (mut wheel, _) = demo_files(&setup);
     wheel.size = Some(setup.index.files.borrow()[WHEEL].len() as u64);
-    let read = block_on(setup.client.metadata(&name, &wheel)).expect("read from the whole wheel");
+    let read = block_on(setup.client.metadata(&wheel)).expect("read from the whole wheel");
     assert_eq!(read.core.requires_dist.len(), 2);
     assert_eq!(setup.index.sent.borrow().len(), 3, "the page, the missing metadata file, the whole wheel once");
     // A size that does not match what the index said is an error, not a misread.
@@ -415,7 +415,7 @@ fn a_server_that_ignores_ranges_sends_the_wheel_whole() {
     index.ignore_ranges.set(true);
     let said = wheel.size.expect("set above") + 1;
     wheel.size = Some(said);
-    let error = block_on(client.metadata(&name, &wheel)).expect_err("wrong size");
+    let error = block_on(client.metadata(&wheel)).expect_err("wrong size");
     assert!(error.to_string().contains(&format!("not the {said} the index said")), "{error}");
 }
 
@@ -423,8 +423,8 @@ fn a_server_that_ignores_ranges_sends_the_wheel_whole() {
 fn an_sdist_gives_its_dependencies_only_from_final_metadata() {
     let index = demo_index();
     let setup = setup(index, 4);
-    let (name, _, sdist) = demo_files(&setup);
-    let error = block_on(setup.client.metadata(&name, &sdist)).expect_err("an sdist without metadata");
+    let (_, sdist) = demo_files(&setup);
+    let error = block_on(setup.client.metadata(&sdist)).expect_err("an sdist without metadata");
     assert!(
         matches!(&error, IndexError::NoMetadata(why) if why.contains("demo_pkg-1.0.tar.gz") && why.contains("building")),
         "{error:?}"
@@ -437,7 +437,7 @@ fn an_sdist_gives_its_dependencies_only_from_final_metadata() {
         .files
         .borrow_mut()
         .insert(format!("{SDIST}.metadata"), b"Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\n".to_vec());
-    let error = block_on(setup.client.metadata(&name, &announced)).expect_err("metadata 2.1 is not final");
+    let error = block_on(setup.client.metadata(&announced)).expect_err("metadata 2.1 is not final");
     assert!(matches!(&error, IndexError::NoMetadata(why) if why.contains("PEP 643")), "{error:?}");
 
     let index = demo_index();
@@ -446,7 +446,7 @@ fn an_sdist_gives_its_dependencies_only_from_final_metadata() {
         b"Metadata-Version: 2.2\nName: demo-pkg\nVersion: 1.0\nRequires-Dist: idna\n".to_vec(),
     );
     let setup = self::setup(index, 4);
-    let read = block_on(setup.client.metadata(&name, &announced)).expect("final metadata");
+    let read = block_on(setup.client.metadata(&announced)).expect("final metadata");
     assert_eq!(read.core.requires_dist.len(), 1);
 }
 
@@ -455,9 +455,15 @@ fn metadata_that_names_another_project_is_refused() {
     let index = demo_index();
     index.files.borrow_mut().insert(format!("{WHEEL}.metadata"), b"Name: other\nVersion: 1.0\n".to_vec());
     let setup = setup(index, 4);
-    let (name, wheel, _) = demo_files(&setup);
-    let error = block_on(setup.client.metadata(&name, &wheel)).expect_err("another project");
-    assert!(error.to_string().contains("names `other`, not `demo-pkg`"), "{error}");
+    let (wheel, _) = demo_files(&setup);
+    let error = block_on(setup.client.metadata(&wheel)).expect_err("another project");
+    assert!(error.to_string().contains("is the metadata of `other 1.0`"), "{error}");
+    let index = demo_index();
+    index.files.borrow_mut().insert(format!("{WHEEL}.metadata"), b"Name: demo-pkg\nVersion: 2.0\n".to_vec());
+    let setup = self::setup(index, 4);
+    let (wheel, _) = demo_files(&setup);
+    let error = block_on(setup.client.metadata(&wheel)).expect_err("another version");
+    assert!(error.to_string().contains("is the metadata of `demo-pkg 2.0`"), "{error}");
     assert_eq!(setup.client.cache().len().1, 0, "not kept");
 }
 
