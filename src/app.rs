@@ -19,6 +19,7 @@ use self::components::fix_view::FixesPanel;
 use self::components::input_panel::InputPanel;
 use self::components::offline_panel::OfflinePanel;
 use self::components::report_view::ReportView;
+use self::components::resolution_panel::ResolutionPanel;
 use self::components::sent_panel::SentPanel;
 use self::components::settings_panel::SettingsPanel;
 use self::components::shared_banner::SharedBanner;
@@ -109,6 +110,7 @@ pub fn app() -> Html {
                 cache_broken={state.cache.broken.clone().map(AttrValue::from)} blocked={state.blocked.clone()}
                 can_retry={state.can_retry()} parse_timing={run.read.as_ref().map(|read| read.timing)}
                 run={run.run} on_retry={on.retry} />
+            <ResolutionPanel resolution={run.resolution.clone()} on_download={on.resolved_download} />
             if let Some(link) = &state.opened_link {
                 <SharedBanner created={AttrValue::from(link.created.clone())} rules={link.ignores.len()}
                     own_input={link.own_inputs.is_some()} on_keep={on.keep_shared} on_leave={on.leave_shared} />

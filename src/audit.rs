@@ -24,8 +24,11 @@ pub use lookups::{AuditEvent, LookupError, Lookups, PackageKey, OSV_API};
 pub use osv_online::{LookupSettings, OnlineOsv, Unsaved};
 pub use plan::{PlanSummary, RecordPlan};
 
+use crate::environment::TargetEnvironment;
 use crate::osv::Vulnerability;
 use crate::pypi::ReleaseLookup;
+use crate::resolve::ResolvedSet;
+use crate::sources::ParsedInput;
 
 /// Where the audit learns which OSV records affect a package version, and reads them.
 #[allow(async_fn_in_trait)] // The page runs on one thread; no `Send` bound is wanted.
@@ -40,11 +43,29 @@ pub trait OsvService {
     ) -> (Lookups, Unsaved);
 }
 
-/// Where the audit reads a package's releases.
+/// Where the audit reads a package's releases, and resolves inputs that are not fully pinned.
 #[allow(async_fn_in_trait)] // The page runs on one thread; no `Send` bound is wanted.
 pub trait PackageIndex {
     /// The release list of the package with PEP 503 name `name`, or why there is none.
     async fn release_list(&self, name: &str) -> ReleaseLookup;
+
+    /// Resolves `job`: what its files install on its target. `Err` when the resolver could not run at all (a
+    /// resolution that finds no solution, or leaves parts unresolved, is an `Ok` that says so).
+    async fn resolve(&self, job: &ResolveJob) -> Result<ResolvedSet, String> {
+        let _ = job;
+        Err("this package index cannot resolve".into())
+    }
+}
+
+/// What to resolve: the input files (the resolver reads them itself), for a target, as of a day.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ResolveJob {
+    /// The files, as given.
+    pub files: Vec<crate::sources::InputFile>,
+    /// The Python version and platform.
+    pub target: TargetEnvironment,
+    /// Files uploaded after this day (`YYYY-MM-DD`, UTC) are left out.
+    pub as_of: Option<String>,
 }
 
 /// The package index for one audit: on, or off with the reason the report gives.
@@ -69,8 +90,12 @@ pub struct AtHand {
 /// What one audit looks up.
 #[derive(Debug, Default)]
 pub struct AuditPlan {
-    /// The package versions to look up (an empty version asks for every record of a package, for a range).
-    pub packages: Vec<PackageKey>,
+    /// What the input holds.
+    pub input: Rc<ParsedInput>,
+    /// Only these package versions (a retry); `None` looks up every package of the input (after the resolution).
+    pub only: Option<Vec<PackageKey>>,
+    /// The resolution to run first, when the input is not fully pinned and resolving is on.
+    pub resolve: Option<ResolveJob>,
     /// Records not to fetch again.
     pub at_hand: AtHand,
     /// Packages whose release lists are known already (a retry keeps them).
@@ -80,15 +105,36 @@ pub struct AuditPlan {
 /// How many release lists are read at once: the documents can be large.
 const INDEX_CONCURRENCY: usize = 4;
 
-/// Runs one audit: the OSV phase, then the index phase for the packages that have advisories. Returns what the
-/// lookups learned (the same as the events add up to) and the records for the cache.
+/// Runs one audit: the resolution when asked (its packages become what is audited), the OSV phase, then the index
+/// phase for the packages that have advisories. Returns what the lookups learned (the same as the events add up to)
+/// and the records for the cache.
 pub async fn run<O: OsvService, I: PackageIndex>(
     osv: &O,
     index: IndexAccess<'_, I>,
     plan: AuditPlan,
     on_event: &mut dyn FnMut(AuditEvent),
 ) -> (Lookups, Unsaved) {
-    let (mut lookups, unsaved) = osv.look_up(&plan.packages, &plan.at_hand, on_event).await;
+    let mut input = Rc::clone(&plan.input);
+    if let Some(job) = &plan.resolve {
+        on_event(AuditEvent::ResolutionStarted);
+        let resolved = match &index {
+            IndexAccess::On(index) => index.resolve(job).await,
+            IndexAccess::Off(reason) => Err(reason.clone()),
+        };
+        match resolved {
+            Ok(set) => {
+                let set = Rc::new(set);
+                input = Rc::new(set.apply_to(&input));
+                on_event(AuditEvent::Resolved(set, Rc::clone(&input)));
+            }
+            Err(reason) => on_event(AuditEvent::ResolutionFailed(reason)),
+        }
+    }
+    let packages: Vec<PackageKey> = match plan.only {
+        Some(keys) => keys,
+        None => input.dependencies().filter_map(crate::report::package_key).collect(),
+    };
+    let (mut lookups, unsaved) = osv.look_up(&packages, &plan.at_hand, on_event).await;
     on_event(AuditEvent::OsvComplete);
     let names: Vec<String> =
         lookups.packages_with_advisories().into_iter().filter(|name| !plan.releases_known.contains(name)).collect();

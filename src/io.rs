@@ -8,7 +8,6 @@ pub mod files;
 pub mod idb;
 pub mod index_worker;
 pub mod location;
-pub mod pypi_client;
 pub mod record_cache;
 pub mod storage;
 pub mod worker_client;

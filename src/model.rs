@@ -88,6 +88,8 @@ pub enum SkipReason {
     NotPypi(String),
     /// The project's own package, which is not installed from an index.
     OwnProject,
+    /// Not installed in the target environment: its marker does not hold there (the marker and the target).
+    NotForTarget(String),
 }
 
 impl fmt::Display for SkipReason {
@@ -102,6 +104,7 @@ impl fmt::Display for SkipReason {
             Self::NoVersion => f.write_str("no version specified"),
             Self::NotPypi(what) => write!(f, "not a PyPI package ({what})"),
             Self::OwnProject => f.write_str("the project's own package"),
+            Self::NotForTarget(why) => write!(f, "not installed in the target environment (marker `{why}`)"),
         }
     }
 }
@@ -125,6 +128,8 @@ pub struct Dependency {
     /// A range's version specifier as the file writes it (`>= 2.10, <2.11`, Poetry's `^2.10`), when it was read
     /// from text; the report shows ranges this way, never as a single version.
     pub written_specifier: Option<String>,
+    /// For a dependency the resolver pinned: what the file wrote (a range, `*` for a bare name, or the pin).
+    pub resolved_from: Option<String>,
 }
 
 impl Dependency {
@@ -140,7 +145,16 @@ impl Dependency {
 
     /// A dependency whose name is used as given: already normalised, or a path or URL that names no project.
     pub fn named(name: String, version: DependencyVersion, origin: Origin) -> Self {
-        Self { name, version, origin, groups: Vec::new(), extras: Vec::new(), marker: None, written_specifier: None }
+        Self {
+            name,
+            version,
+            origin,
+            groups: Vec::new(),
+            extras: Vec::new(),
+            marker: None,
+            written_specifier: None,
+            resolved_from: None,
+        }
     }
 
     /// The version as the report and the automation contract show it: the pinned version, or a range's specifier

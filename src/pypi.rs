@@ -4,28 +4,16 @@
 //!
 //! Each release keeps its version, how many files it has, how many of them are yanked (PEP 592) and the yank's
 //! reason; the list keeps the project's status (PEP 792). Everything here is pure and tested on the host.
-//!
-//! [`ReleaseList::from_json`] still reads PyPI's legacy JSON API (`/pypi/<name>/json`) for the page's shell, until
-//! it asks [`crate::index::IndexClient`] (an [`crate::audit::PackageIndex`]) instead.
 
 use std::rc::Rc;
-use std::str::FromStr;
 
 use pep508_rs::pep440_rs::Version;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::index::{IndexError, Project, ProjectLookup, ProjectStatus};
-use crate::model::normalize_name;
 
 /// The package index used when nothing else is configured.
 pub const DEFAULT_PYPI: &str = crate::index::DEFAULT_INDEX;
-
-/// The path of a package's legacy JSON document below the PyPI base URL. Normalised names hold only `a-z0-9-`, so
-/// the path needs no escaping.
-pub fn json_api_path(name: &str) -> String {
-    format!("/pypi/{}/json", normalize_name(name))
-}
 
 /// One release of a package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,41 +76,6 @@ impl ReleaseList {
         }
     }
 
-    /// Reads PyPI's legacy JSON document for `name`. Fails when the body is not JSON or has no `releases` table.
-    pub fn from_json(name: &str, body: &str) -> Result<Self, String> {
-        // A generic JSON value, rather than derived types: the page already carries serde_json's `Value` reader,
-        // and PyPI's documents are read once each.
-        let document: Value =
-            serde_json::from_str(body).map_err(|error| format!("PyPI sent an unreadable answer ({error})"))?;
-        let releases =
-            document.get("releases").and_then(Value::as_object).ok_or("PyPI's answer has no release list")?;
-        let name = document.pointer("/info/name").and_then(Value::as_str).unwrap_or(name);
-        let mut list = Self {
-            name: normalize_name(name),
-            releases: Vec::with_capacity(releases.len()),
-            unreadable: Vec::new(),
-            status: None,
-        };
-        for (key, files) in releases {
-            let Ok(version) = Version::from_str(key) else {
-                list.unreadable.push(key.clone());
-                continue;
-            };
-            let files = files.as_array().map_or(&[][..], Vec::as_slice);
-            let yanked: Vec<&Value> =
-                files.iter().filter(|file| file.get("yanked").and_then(Value::as_bool) == Some(true)).collect();
-            let yanked_reason = (!files.is_empty() && yanked.len() == files.len()).then(|| {
-                let reasons = yanked.iter().filter_map(|file| file.get("yanked_reason").and_then(Value::as_str));
-                reasons.into_iter().find(|reason| !reason.is_empty()).unwrap_or_default().to_string()
-            });
-            // The keys come sorted as text; inserting in place sorts them by version without another sort routine.
-            let at = list.releases.partition_point(|release| release.version < version);
-            list.releases
-                .insert(at, Release { version, files: files.len(), yanked_files: yanked.len(), yanked_reason });
-        }
-        Ok(list)
-    }
-
     /// The release with exactly this version.
     pub fn find(&self, version: &Version) -> Option<&Release> {
         self.releases.binary_search_by(|release| release.version.cmp(version)).ok().map(|index| &self.releases[index])
@@ -171,6 +124,8 @@ impl From<&ProjectLookup> for ReleaseLookup {
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
     use super::*;
     use crate::http::FetchError;
     use crate::index::simple::read_project;
@@ -211,27 +166,6 @@ mod tests {
         assert_eq!(list.unreadable, ["not a version!"]);
         assert_eq!(list.status.as_ref().map(|status| status.kind), Some(StatusKind::Archived));
         assert!(list.find(&version("3.0")).is_none());
-    }
-
-    #[test]
-    fn the_legacy_document_reads_into_the_same_list() {
-        let body = r#"{
-            "info": {"name": "Demo_Pkg", "version": "2.0"},
-            "releases": {
-                "2.0": [{"filename": "a.whl", "yanked": false}, {"filename": "a.tar.gz", "yanked": false}],
-                "1.10": [{"yanked": true, "yanked_reason": "broken"}],
-                "1.9": [{"yanked": true}, {"yanked": false}],
-                "1.2": [],
-                "not a version!": [{"yanked": false}]
-            },
-            "urls": [], "vulnerabilities": []
-        }"#;
-        let legacy = ReleaseList::from_json("demo-pkg", body).expect("reads");
-        let ReleaseLookup::Found(simple) = ReleaseLookup::from(&lookup()) else { panic!("a list") };
-        assert_eq!(legacy, ReleaseList { status: None, ..(*simple).clone() });
-        assert!(ReleaseList::from_json("x", r#"{"info": {"name": "x"}}"#).unwrap_err().contains("no release list"));
-        assert!(ReleaseList::from_json("x", "<html>").unwrap_err().contains("unreadable"));
-        assert_eq!(json_api_path("Zope.Interface"), "/pypi/zope-interface/json");
     }
 
     #[test]

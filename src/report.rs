@@ -157,6 +157,8 @@ pub struct Summary {
     pub unavailable: usize,
     /// Findings that are not ignored, by rating.
     pub ratings: RatingCounts,
+    /// Parts of the input the audit could not cover ([`Report::unaudited`]).
+    pub unaudited: usize,
 }
 
 /// Finding counts per rating.
@@ -198,7 +200,7 @@ impl Summary {
                 self.vulnerable,
                 plural(self.vulnerable, "package", "packages")
             ));
-        } else if self.unchecked == 0 && self.pending == 0 && checked > 0 {
+        } else if self.unchecked == 0 && self.pending == 0 && self.unaudited == 0 && checked > 0 {
             parts.push(format!(
                 "no known vulnerabilities in {checked} checked {}",
                 plural(checked, "package", "packages")
@@ -211,6 +213,9 @@ impl Summary {
         }
         if self.unchecked > 0 {
             parts.push(format!("{} unchecked", self.unchecked));
+        }
+        if self.unaudited > 0 {
+            parts.push(format!("{} of the tree not audited", counted(self.unaudited, "part", "parts")));
         }
         if self.skipped > 0 {
             parts.push(format!("{} skipped", self.skipped));
@@ -249,6 +254,18 @@ pub struct Report {
     pub files: Vec<FileReport>,
     /// Counts.
     pub summary: Summary,
+    /// What the audit could not cover, one sentence each (a subtree the resolver could not resolve, an input
+    /// audited as written because it could not be resolved). The summary never says "no known vulnerabilities"
+    /// while this holds anything.
+    pub unaudited: Vec<String>,
+}
+
+impl Report {
+    /// Says what the audit could not cover.
+    pub fn set_unaudited(&mut self, sentences: Vec<String>) {
+        self.summary.unaudited = sentences.len();
+        self.unaudited = sentences;
+    }
 }
 
 /// The lookup key of a dependency, when it has one.
@@ -276,7 +293,7 @@ pub fn build(parsed: &ParsedInput, lookups: &Lookups) -> Report {
         })
         .collect();
     let summary = summarize(&files);
-    Report { files, summary }
+    Report { files, summary, unaudited: Vec::new() }
 }
 
 /// Counts the report's dependencies and findings. A dependency whose findings are all ignored still counts as
@@ -574,7 +591,8 @@ mod tests {
                 findings: 1,
                 ignored: 0,
                 unavailable: 0,
-                ratings
+                ratings,
+                unaudited: 0,
             }
         );
         assert!(!report.summary.sentence().contains("no known"));

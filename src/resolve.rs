@@ -33,6 +33,7 @@ mod node;
 mod output;
 mod provider;
 pub mod request;
+pub mod resolved_set;
 mod source;
 mod tags;
 #[cfg(test)]
@@ -41,6 +42,7 @@ mod tests;
 pub use output::{Parent, Resolution, ResolveStats, ResolvedPackage, Unresolved};
 pub use provider::NotResolved;
 pub use request::{from_input, needs_resolution, AsOf, InputRequirement, Request};
+pub use resolved_set::{ResolvedRow, ResolvedSet, PULLED_IN};
 pub use source::PackageSource;
 
 /// How many requests the resolver keeps in flight at once (uv's default for concurrent downloads).

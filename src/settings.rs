@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::environment::{Platform, PythonVersion, TargetEnvironment};
+
 pub use crate::osv::DEFAULT_ENDPOINT;
 
 /// The shortest and longest request time-outs the page accepts, in seconds.
@@ -18,6 +20,12 @@ pub struct Settings {
     pub timeout_seconds: u32,
     /// Whether OSV records are kept in this browser between audits.
     pub cache: bool,
+    /// Whether an input that is not fully pinned is resolved (what it installs is audited).
+    pub resolve: bool,
+    /// The Python version and platform resolutions and lockfile markers are for.
+    pub target: TargetEnvironment,
+    /// Resolve as of this day (`YYYY-MM-DD`): files uploaded after it are left out; `None` for today.
+    pub as_of: Option<String>,
 }
 
 /// One setting the user changed. It is applied to the settings as they are when it arrives, not as they were when
@@ -30,6 +38,14 @@ pub enum SettingChange {
     TimeoutSeconds(u32),
     /// Whether records are kept in this browser.
     Cache(bool),
+    /// Whether inputs that are not fully pinned are resolved.
+    Resolve(bool),
+    /// The target's Python version.
+    Python(PythonVersion),
+    /// The target's platform.
+    Platform(Platform),
+    /// The "as of" day, checked; `None` for today.
+    AsOf(Option<String>),
 }
 
 impl SettingChange {
@@ -41,13 +57,24 @@ impl SettingChange {
                 settings.timeout_seconds = seconds.clamp(*TIMEOUT_SECONDS.start(), *TIMEOUT_SECONDS.end());
             }
             Self::Cache(cache) => settings.cache = cache,
+            Self::Resolve(resolve) => settings.resolve = resolve,
+            Self::Python(python) => settings.target.python = python,
+            Self::Platform(platform) => settings.target.platform = platform,
+            Self::AsOf(day) => settings.as_of = day.filter(|day| check_day(day).is_ok()),
         }
     }
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { endpoint: None, timeout_seconds: 20, cache: true }
+        Self {
+            endpoint: None,
+            timeout_seconds: 20,
+            cache: true,
+            resolve: true,
+            target: TargetEnvironment::default(),
+            as_of: None,
+        }
     }
 }
 
@@ -59,6 +86,7 @@ impl Settings {
         if !TIMEOUT_SECONDS.contains(&settings.timeout_seconds) {
             settings.timeout_seconds = Settings::default().timeout_seconds;
         }
+        settings.as_of = settings.as_of.filter(|day| check_day(day).is_ok());
         settings
     }
 
@@ -66,6 +94,11 @@ impl Settings {
     pub fn timeout_ms(&self) -> u32 {
         self.timeout_seconds.clamp(*TIMEOUT_SECONDS.start(), *TIMEOUT_SECONDS.end()) * 1000
     }
+}
+
+/// Checks an "as of" day: `YYYY-MM-DD`, a real date.
+pub fn check_day(text: &str) -> Result<String, String> {
+    text.trim().parse::<crate::resolve::AsOf>().map(|day| day.to_string())
 }
 
 /// Checks an endpoint the user typed: an `http` or `https` URL with a host, and no query, fragment or credentials
@@ -115,9 +148,29 @@ mod tests {
     fn stored_settings_read_leniently() {
         assert_eq!(Settings::from_json("not json"), Settings::default());
         let read = Settings::from_json(r#"{"endpoint":"javascript:alert(1)","timeout_seconds":0,"cache":false}"#);
-        assert_eq!(read, Settings { endpoint: None, timeout_seconds: 20, cache: false });
+        assert_eq!(read, Settings { endpoint: None, timeout_seconds: 20, cache: false, ..Settings::default() });
         let read = Settings::from_json(r#"{"endpoint":"http://127.0.0.1:1","timeout_seconds":5}"#);
-        assert_eq!(read, Settings { endpoint: Some("http://127.0.0.1:1".into()), timeout_seconds: 5, cache: true });
+        assert_eq!(
+            read,
+            Settings { endpoint: Some("http://127.0.0.1:1".into()), timeout_seconds: 5, ..Settings::default() }
+        );
+    }
+
+    #[test]
+    fn the_target_and_the_day_are_settings_that_read_leniently() {
+        let read = Settings::from_json(
+            r#"{"resolve":false,"target":{"python":{"major":3,"minor":11},"platform":"windows"},"as_of":"2025-02-30"}"#,
+        );
+        assert!(!read.resolve);
+        assert_eq!(read.target.to_string(), "CPython 3.11 on Windows x86_64");
+        assert_eq!(read.as_of, None, "not a date");
+        let mut settings = Settings::default();
+        SettingChange::AsOf(Some("2025-10-01".into())).apply(&mut settings);
+        SettingChange::Platform(Platform::Macos).apply(&mut settings);
+        assert_eq!((settings.as_of.as_deref(), settings.target.platform), (Some("2025-10-01"), Platform::Macos));
+        SettingChange::AsOf(Some("tomorrow".into())).apply(&mut settings);
+        assert_eq!(settings.as_of, None);
+        assert_eq!(Settings::from_json("{}").target, TargetEnvironment::default(), "old settings read as defaults");
     }
 
     #[test]
@@ -128,7 +181,12 @@ mod tests {
         SettingChange::Endpoint(Some("https://mirror.example".into())).apply(&mut settings);
         assert_eq!(
             settings,
-            Settings { endpoint: Some("https://mirror.example".into()), timeout_seconds: 7, cache: false }
+            Settings {
+                endpoint: Some("https://mirror.example".into()),
+                timeout_seconds: 7,
+                cache: false,
+                ..Settings::default()
+            }
         );
         SettingChange::TimeoutSeconds(100_000).apply(&mut settings);
         assert_eq!(settings.timeout_seconds, *TIMEOUT_SECONDS.end());

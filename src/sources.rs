@@ -104,6 +104,8 @@ pub enum Format {
     CycloneDx,
     /// An SPDX 2.x SBOM in JSON.
     Spdx,
+    /// Not a file: the packages the resolver added to what the files name.
+    Resolution,
 }
 
 impl Format {
@@ -123,6 +125,7 @@ impl Format {
             Self::PipInspect => "pip inspect report",
             Self::CycloneDx => "CycloneDX SBOM (JSON)",
             Self::Spdx => "SPDX SBOM (JSON)",
+            Self::Resolution => "resolved from the files above",
         }
     }
 
@@ -142,6 +145,8 @@ impl Format {
             Self::PipInspect => pip_inspect::parse,
             Self::CycloneDx => cyclonedx::parse,
             Self::Spdx => spdx::parse,
+            // Never a file's format: the resolver makes this section.
+            Self::Resolution => |name: &str, _: &str| ParsedFile::new(name, Format::Resolution),
         };
         parse(file_name, text)
     }

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 pub use crate::ignore_rule::{is_date, Ignore, MAX_REASON_CHARS};
-use crate::report::{summarize, DependencyReport, Finding, Report};
+use crate::report::{summarize, DependencyReport, Finding, Report, Summary};
 use crate::severity::Rating;
 
 /// Marks the findings that an active rule ignores, and recounts the summary.
@@ -18,7 +18,7 @@ pub fn apply(report: &mut Report, ignores: &[Ignore], today: &str) {
         finding.ignored =
             ignores.iter().find(|rule| rule.is_active(today) && rule.matches(&finding.id, &finding.aliases)).cloned();
     }
-    report.summary = summarize(&report.files);
+    report.summary = Summary { unaudited: report.unaudited.len(), ..summarize(&report.files) };
 }
 
 /// Which findings to show by fix.

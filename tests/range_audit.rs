@@ -14,7 +14,7 @@ use osv_lens::index::{IndexClient, IndexOptions, IndexUrl, MemoryCache};
 use osv_lens::osv::database::Database;
 use osv_lens::osv::Vulnerability;
 use osv_lens::ranges::RangeState;
-use osv_lens::report::{self, package_key, DependencyState, Report};
+use osv_lens::report::{self, DependencyState, Report};
 use osv_lens::sources::{parse_files, InputFile, ParsedInput};
 
 /// Answers from the in-memory database and remembers every request.
@@ -85,7 +85,7 @@ fn fixture_index() -> FixtureIndex {
 fn run_audit(parsed: &ParsedInput, index: IndexAccess<'_, FixtureIndex>) -> (Lookups, Vec<HttpRequest>) {
     let transport = DatabaseTransport { database: Database::new(fixture_records()), sent: RefCell::default() };
     let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings: LookupSettings::default() };
-    let plan = AuditPlan { packages: parsed.dependencies().filter_map(package_key).collect(), ..AuditPlan::default() };
+    let plan = AuditPlan { input: std::rc::Rc::new(parsed.clone()), ..AuditPlan::default() };
     let (lookups, _) = block_on(audit::run(&osv, index, plan, &mut |_| {}));
     (lookups, transport.sent.into_inner())
 }

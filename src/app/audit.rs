@@ -12,16 +12,16 @@ use super::offline_loader::{AuditRoute, OfflineState};
 use super::services;
 use crate::audit::{
     self, AtHand, AuditEvent, AuditPlan, IndexAccess, LookupSettings, Lookups, MemoryCache, OnlineOsv, OsvService,
-    PackageKey, Unsaved,
+    PackageKey, ResolveJob, Unsaved,
 };
 use crate::http::{Endpoint, RetryPolicy, SentRequest};
 use crate::io::fetch::{FetchTransport, SentLog};
 use crate::io::record_cache::IdbRecordCache;
-use crate::io::worker_client::WorkerIndex;
+use crate::io::worker_client::{WorkerIndex, WorkerOffline};
 use crate::io::{clock, storage};
-use crate::offline_database::OfflineDatabase;
 use crate::page::state::{Action, Inputs, PageState, ParseTiming, Read, Refresh, Scope};
-use crate::report::{counted, package_key};
+use crate::report::counted;
+use crate::resolve::needs_resolution;
 use crate::sources::parse_files;
 
 /// How long the paste box and the chosen files must stay unchanged before they are read ahead of an audit: typing
@@ -102,7 +102,7 @@ impl Batcher {
 /// pipeline's code.
 enum PageOsv<'a> {
     Online(OnlineOsv<'a, FetchTransport, IdbRecordCache>),
-    Offline(&'a OfflineDatabase),
+    Offline(WorkerOffline),
 }
 
 impl OsvService for PageOsv<'_> {
@@ -191,10 +191,17 @@ impl UseAuditHandle {
         } else {
             MemoryCache::default()
         };
+        let settings = &self.state.settings;
+        let resolve = (services::resolve_enabled(settings) && needs_resolution(&parsed)).then(|| ResolveJob {
+            files: inputs.files_to_read(),
+            target: services::target(settings),
+            as_of: services::as_of(settings),
+        });
         let plan = AuditPlan {
-            packages: parsed.dependencies().filter_map(package_key).collect(),
+            input: Rc::clone(&parsed),
+            resolve,
             at_hand: AtHand { last_report, ..AtHand::default() },
-            releases_known: Vec::new(),
+            ..AuditPlan::default()
         };
         // The lookups start before the page's first render of the audit, so that the first request is on the
         // wire while the page draws the status.
@@ -218,10 +225,13 @@ impl UseAuditHandle {
             .iter()
             .filter_map(|(id, result)| result.as_ref().ok().map(|record| (id.clone(), Rc::clone(record))))
             .collect();
+        let input = Rc::clone(self.state.audit.resolved_input.as_ref().unwrap_or(&read.parsed));
         let plan = AuditPlan {
-            packages: keys.clone(),
+            input,
+            only: Some(keys.clone()),
             at_hand: AtHand { retried, ..AtHand::default() },
             releases_known: lookups.releases.keys().cloned().collect(),
+            ..AuditPlan::default()
         };
         let started = self.start(run, plan);
         self.state.dispatch(Action::Start { run, read, scope });
@@ -270,10 +280,10 @@ impl UseAuditHandle {
             async move {
                 let mut on_event = |event| batcher.event(event);
                 let osv = match &ready {
-                    Some(ready) => {
+                    Some(_) => {
                         // The page shows the audit as running before the matching holds it.
                         clock::yield_now().await;
-                        PageOsv::Offline(&ready.database)
+                        PageOsv::Offline(WorkerOffline)
                     }
                     None => PageOsv::Online(OnlineOsv {
                         transport: &transport,

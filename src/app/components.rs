@@ -8,6 +8,7 @@ pub mod markdown_view;
 pub mod offline_panel;
 pub mod report_actions;
 pub mod report_view;
+pub mod resolution_panel;
 pub mod sent_panel;
 pub mod settings_panel;
 pub mod shared_banner;

@@ -9,7 +9,7 @@ use super::audit::UseAuditHandle;
 use super::offline_loader::{self, OfflineAction, OfflineState, Source};
 use crate::export::ExportFormat;
 use crate::io::{clock, download, files, location};
-use crate::page::state::{Action, Inputs, PageState};
+use crate::page::state::{Action, Inputs, PageState, ResolutionState};
 use crate::settings::SettingChange;
 use crate::share;
 use crate::sources::InputFile;
@@ -60,6 +60,7 @@ pub struct Handlers {
     pub unignore: Callback<String>,
     pub export: Callback<ExportFormat>,
     pub keep_shared: Callback<()>,
+    pub resolved_download: Callback<()>,
     pub leave_shared: Callback<()>,
 }
 
@@ -193,6 +194,16 @@ pub fn use_handlers(
         unignore,
         export,
         keep_shared: action(Action::KeepSharedIgnores),
+        resolved_download: {
+            let state = state.clone();
+            Callback::from(move |()| {
+                if let ResolutionState::Done(set) = &state.audit.resolution {
+                    if let Err(message) = download::save_text("requirements.txt", "text/plain", &set.requirements_txt) {
+                        web_sys::console::warn_1(&message.into());
+                    }
+                }
+            })
+        },
         leave_shared: {
             let state = state.clone();
             Callback::from(move |()| {

@@ -1,5 +1,6 @@
 //! The offline database in the page: its state, the switch between online and offline audits, and the task that
-//! loads an OSV export archive a few entries at a time, so that the page stays responsive and shows progress.
+//! hands an OSV export archive to the package-index worker, which loads it (showing progress here) and answers the
+//! offline audits' lookups, so that neither holds up the page.
 //!
 //! A loaded archive is kept in IndexedDB as the file itself (a Blob, about 10 MB for PyPI), and loaded again from
 //! there after a reload; the switch is kept in localStorage. While the database is ready and offline mode is on, an
@@ -10,15 +11,11 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::io::worker_client::{self, LoadProgress};
 use crate::io::{archive_store, clock, storage};
-use crate::offline_database::{days_between, Loader, OfflineDatabase};
+use crate::offline_database::days_between;
 use crate::osv::archive::{check_archive_size, Limits};
-
-/// How long one slice of loading may hold the page before it yields to the event loop, in milliseconds.
-const SLICE_MS: f64 = 12.0;
-
-/// Entries read between two looks at the clock.
-const ENTRIES_PER_CHECK: usize = 16;
+use crate::page::worker::OfflineSummary;
 
 /// Where the offline database is; the automation contract's `data-state`.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +54,7 @@ impl DatabaseState {
     pub fn records(&self) -> usize {
         match self {
             Self::Loading { records, .. } => *records,
-            Self::Ready(ready) => ready.database.len(),
+            Self::Ready(ready) => ready.summary.records,
             Self::Empty | Self::Error(_) => 0,
         }
     }
@@ -66,8 +63,8 @@ impl DatabaseState {
 /// A loaded database and what the page says about it.
 #[derive(Debug)]
 pub struct ReadyDatabase {
-    /// The records.
-    pub database: OfflineDatabase,
+    /// What the database holds (the records themselves are in the package-index worker).
+    pub summary: OfflineSummary,
     /// The archive's file name.
     pub name: String,
     /// Why the archive could not be kept for the next visit, if it could not.
@@ -204,7 +201,7 @@ impl OfflineState {
     /// The database's age for the page: `2026-07-23, 12 days old`.
     pub fn age(&self) -> Option<String> {
         let DatabaseState::Ready(ready) = &self.database else { return None };
-        let day = ready.database.newest_day()?;
+        let day = ready.summary.newest_day.as_deref()?;
         let sentence = match days_between(day, &clock::today()) {
             Some(0) => format!("{day}, from today"),
             Some(1) => format!("{day}, 1 day old"),
@@ -239,21 +236,23 @@ pub fn load(state: UseReducerHandle<OfflineState>, current: Rc<Cell<u32>>, sourc
     yew::platform::spawn_local(async move {
         let dispatcher = state.dispatcher();
         let still_current = || current.get() == generation;
-        let result = read_archive(&blob, &name, &|done, total, records| {
-            if still_current() {
-                dispatcher.dispatch(OfflineAction::Progress(generation, done, total, records));
-            }
-            still_current()
-        })
-        .await;
+        let progress: LoadProgress = {
+            let (dispatcher, current) = (dispatcher.clone(), Rc::clone(&current));
+            Rc::new(move |done, total, records| {
+                if current.get() == generation {
+                    dispatcher.dispatch(OfflineAction::Progress(generation, done, total, records));
+                }
+            })
+        };
+        let result = read_archive(&blob, &name, progress).await;
         if !still_current() {
             return;
         }
         match result {
-            Ok(database) => {
+            Ok(summary) => {
                 let not_stored = if chosen { archive_store::save(&blob, &name).await.err() } else { None };
                 if still_current() {
-                    let ready = ReadyDatabase { database, name, not_stored };
+                    let ready = ReadyDatabase { summary, name, not_stored };
                     dispatcher.dispatch(OfflineAction::Loaded(generation, Rc::new(ready)));
                 }
             }
@@ -268,41 +267,18 @@ pub fn load(state: UseReducerHandle<OfflineState>, current: Rc<Cell<u32>>, sourc
     });
 }
 
-/// Reads and loads the archive in `blob`, yielding to the event loop every few milliseconds. `progress` gets
-/// (entries read, entries, records) and answers whether to go on.
-async fn read_archive(
-    blob: &web_sys::Blob,
-    name: &str,
-    progress: &dyn Fn(usize, usize, usize) -> bool,
-) -> Result<OfflineDatabase, String> {
-    let limits = Limits::default();
+/// Reads the archive in `blob` and loads it in the package-index worker, which reports its progress there.
+async fn read_archive(blob: &web_sys::Blob, name: &str, progress: LoadProgress) -> Result<OfflineSummary, String> {
     // Refused by its size alone, before a byte is read into the page.
-    check_archive_size(blob.size() as u64, &limits).map_err(|error| format!("`{name}`: {error}."))?;
-    let bytes =
-        archive_store::read_bytes(blob).await.map_err(|error| format!("`{name}` could not be read: {error}"))?;
-    let mut loader = Loader::open(bytes, &limits).map_err(|error| format!("`{name}`: {error}."))?;
-    clock::yield_now().await;
-    while !loader.is_finished() {
-        let started = js_sys::Date::now();
-        while !loader.is_finished() && js_sys::Date::now() - started < SLICE_MS {
-            loader.step(ENTRIES_PER_CHECK).map_err(|error| format!("`{name}`: {error}."))?;
-        }
-        if !progress(loader.done(), loader.total(), loader.records()) {
-            return Err("replaced by another load".into());
-        }
-        clock::yield_now().await;
-    }
-    let database = loader.finish().map_err(|error| format!("`{name}`: {error}."))?;
-    if database.is_empty() {
-        return Err(format!("`{name}` holds no OSV record for PyPI packages, so it cannot be used for audits."));
-    }
-    Ok(database)
+    check_archive_size(blob.size() as u64, &Limits::default()).map_err(|error| format!("`{name}`: {error}."))?;
+    worker_client::load_offline(name, blob, progress).await
 }
 
 /// Forgets the database, here and in IndexedDB, and switches offline mode off.
 pub fn remove(state: UseReducerHandle<OfflineState>, current: Rc<Cell<u32>>) {
     current.set(current.get().wrapping_add(1));
     state.dispatch(OfflineAction::Removed);
+    worker_client::remove_offline();
     yew::platform::spawn_local(async move {
         let _ = archive_store::remove().await;
     });

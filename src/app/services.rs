@@ -2,6 +2,7 @@
 //! `cargo xtask serve` writes, the user's settings and the defaults; and whether the Content Security Policy lets the
 //! page reach them.
 
+use crate::environment::TargetEnvironment;
 use crate::io::location;
 use crate::page::csp::csp_allows_connect;
 use crate::settings::Settings;
@@ -44,11 +45,45 @@ pub fn endpoint_blocked(endpoint: &str) -> Option<String> {
     })
 }
 
-/// The package index whose release lists range audits and fix plans use: `?pypi=` first (`?pypi=off` sends nothing
-/// to it), then the one `cargo xtask serve` announces in a meta tag, then pypi.org. `None` when switched off.
+/// The package index (its JSON simple API is at `<base>/simple/<name>/`): `?index=<base>` first, then `?pypi=`
+/// (`?pypi=off` sends nothing to any index), then the one `cargo xtask serve` announces in a meta tag, then pypi.org.
+/// `None` when switched off.
 pub fn index_base() -> Option<String> {
-    let base = location::query_parameter("pypi")
-        .or_else(|| location::meta_content("osv-lens-pypi"))
-        .unwrap_or_else(|| crate::pypi::DEFAULT_PYPI.to_string());
+    let pypi = location::query_parameter("pypi");
+    if pypi.as_deref() == Some("off") {
+        return None;
+    }
+    let base = location::query_parameter("index")
+        .or(pypi)
+        .or_else(|| location::meta_content("osv-lens-index"))
+        .unwrap_or_else(|| crate::index::DEFAULT_INDEX.to_string());
     (base != "off").then_some(base)
+}
+
+/// The target environment: `?python=3.11` and `?platform=linux|macos|windows` for this page load, else the setting.
+pub fn target(settings: &Settings) -> TargetEnvironment {
+    let mut target = settings.target;
+    if let Some(python) = location::query_parameter("python").and_then(|text| text.parse().ok()) {
+        target.python = python;
+    }
+    if let Some(platform) = location::query_parameter("platform").and_then(|text| text.parse().ok()) {
+        target.platform = platform;
+    }
+    target
+}
+
+/// The "as of" day: `?as-of=YYYY-MM-DD` for this page load, else the setting; `None` for today.
+pub fn as_of(settings: &Settings) -> Option<String> {
+    location::query_parameter("as-of")
+        .and_then(|day| crate::settings::check_day(&day).ok())
+        .or_else(|| settings.as_of.clone())
+}
+
+/// Whether inputs that are not fully pinned are resolved: `?resolve=on|off` for this page load, else the setting.
+pub fn resolve_enabled(settings: &Settings) -> bool {
+    match location::query_parameter("resolve").as_deref() {
+        Some("off") => false,
+        Some("on") => true,
+        _ => settings.resolve,
+    }
 }

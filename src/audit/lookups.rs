@@ -10,6 +10,8 @@ use crate::matching::CompiledVulnerability;
 use crate::osv::api::VulnRef;
 use crate::osv::Vulnerability;
 use crate::pypi::ReleaseLookup;
+use crate::resolve::ResolvedSet;
+use crate::sources::ParsedInput;
 
 /// Why a lookup finally failed. The packages it concerns are reported as unchecked with this reason, in the words
 /// of [`FetchError::describe`] with [`OSV_API`].
@@ -20,7 +22,7 @@ pub const OSV_API: &str = "the OSV API";
 
 /// A package version to look up: the PEP 503 name and a PEP 440 version. An empty version looks up every record
 /// of the package, for range audits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct PackageKey {
     /// Normalised name.
     pub name: String,
@@ -55,6 +57,12 @@ pub enum AuditEvent {
     Records(Vec<(String, Result<Rc<Vulnerability>, LookupError>)>),
     /// The cache failed (storage full, or unavailable); the audit goes on without it.
     CacheFailed(String),
+    /// The resolution started.
+    ResolutionStarted,
+    /// The resolution's result, and the input as it installs (the packages the audit looks up).
+    Resolved(Rc<ResolvedSet>, Rc<ParsedInput>),
+    /// The resolution could not run, for this reason: the input is audited as written.
+    ResolutionFailed(String),
     /// Every answer at once: an offline audit's lookups, merged into what is known.
     Answered(Box<Lookups>),
     /// Every OSV answer is in: the findings and their fix versions from the OSV data are complete.
@@ -130,6 +138,9 @@ impl Lookups {
             | AuditEvent::RecordPlan(_)
             | AuditEvent::CacheFailed(_)
             | AuditEvent::OsvComplete
+            | AuditEvent::ResolutionStarted
+            | AuditEvent::Resolved(..)
+            | AuditEvent::ResolutionFailed(_)
             | AuditEvent::IndexPlanned(_)
             | AuditEvent::IndexComplete => {}
         }

@@ -7,6 +7,7 @@ use super::*;
 use crate::http::{encode_path_segment, HttpRequest, HttpResponse, Method, RetryPolicy, Transport, TransportError};
 use crate::osv::api::VulnRef;
 use crate::osv::database::Database;
+use crate::resolve::ResolvedSet;
 
 /// The OSV phase over `transport` without a cache.
 async fn run(
@@ -577,14 +578,20 @@ fn both_plans_store_each_record_with_the_json_the_server_sent() {
     }
 }
 
-/// A package index with release lists for some names, that remembers what it was asked.
+/// A package index with release lists for some names and one resolution, that remembers what it was asked.
 #[derive(Default)]
 struct FakeIndex {
     known: Vec<&'static str>,
     asked: RefCell<Vec<String>>,
+    resolution: Option<ResolvedSet>,
 }
 
 impl PackageIndex for FakeIndex {
+    async fn resolve(&self, job: &ResolveJob) -> Result<ResolvedSet, String> {
+        self.asked.borrow_mut().push(format!("resolve {} files for {}", job.files.len(), job.target));
+        self.resolution.clone().ok_or_else(|| "no resolution here".to_string())
+    }
+
     async fn release_list(&self, name: &str) -> ReleaseLookup {
         self.asked.borrow_mut().push(name.to_string());
         if self.known.contains(&name) {
@@ -621,7 +628,7 @@ fn the_pipeline_ends_the_osv_phase_before_it_asks_the_index_and_only_for_package
     let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings: LookupSettings::default() };
     let index = FakeIndex { known: vec!["alpha"], ..FakeIndex::default() };
     let plan = AuditPlan {
-        packages: vec![key("alpha", "1.0"), key("beta", "0.5"), key("gamma", "1.0")],
+        only: Some(vec![key("alpha", "1.0"), key("beta", "0.5"), key("gamma", "1.0")]),
         ..AuditPlan::default()
     };
     let mut events = Vec::new();
@@ -649,7 +656,7 @@ fn with_the_index_off_every_release_list_says_why_and_a_retry_skips_known_lists(
     let transport = TestTransport::new(database());
     let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings: LookupSettings::default() };
     let plan = AuditPlan {
-        packages: vec![key("alpha", "1.0"), key("beta", "0.5")],
+        only: Some(vec![key("alpha", "1.0"), key("beta", "0.5")]),
         releases_known: vec!["alpha".into()],
         ..AuditPlan::default()
     };
@@ -735,4 +742,60 @@ fn paging_stops_after_the_cap_and_the_package_is_unchecked() {
     let (lookups, _) = block_on(osv.look_up(&[key("alpha", "1.0")], &AtHand::default(), &mut |_| {}));
     assert!(lookups.records["T-1"].is_err());
     assert_eq!(*transport.sent.borrow(), 1 + (1 + osv_online::MAX_PAGES) + 1);
+}
+
+fn resolved(packages: &[(&str, &str, bool)]) -> ResolvedSet {
+    ResolvedSet {
+        packages: packages
+            .iter()
+            .map(|(name, version, named)| crate::resolve::ResolvedRow {
+                name: (*name).into(),
+                version: (*version).into(),
+                extras: Vec::new(),
+                named: *named,
+                required_by: if *named { Vec::new() } else { vec!["alpha".into()] },
+            })
+            .collect(),
+        ..ResolvedSet::default()
+    }
+}
+
+#[test]
+fn a_resolution_runs_first_and_its_packages_are_what_is_looked_up() {
+    let transport = TestTransport::new(database());
+    let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings: LookupSettings::default() };
+    let files = vec![crate::sources::InputFile::new("requirements.in", "alpha>=0.1\n")];
+    let input = Rc::new(crate::sources::parse_files(&files));
+    let index = FakeIndex {
+        resolution: Some(resolved(&[("alpha", "1.0", true), ("beta", "0.5", false)])),
+        ..FakeIndex::default()
+    };
+    let plan =
+        AuditPlan { input, resolve: Some(ResolveJob { files, ..ResolveJob::default() }), ..AuditPlan::default() };
+    let mut events = Vec::new();
+    let (lookups, _) = block_on(super::run(&osv, IndexAccess::On(&index), plan, &mut |event| events.push(event)));
+    let names = event_names(&events);
+    assert_eq!(&names[..2], ["ResolutionStarted", "Resolved"], "{names:?}");
+    let looked_up: Vec<&PackageKey> = lookups.queries.keys().collect();
+    assert_eq!(looked_up, [&key("alpha", "1.0"), &key("beta", "0.5")], "the resolved versions, the pulled-in one too");
+    let AuditEvent::Resolved(_, applied) = &events[1] else { panic!("the resolution comes second") };
+    assert_eq!(applied.files[0].dependencies[0].resolved_from.as_deref(), Some(">=0.1"));
+    assert!(index.asked.borrow()[0].starts_with("resolve 1 files for CPython"));
+}
+
+#[test]
+fn without_the_index_the_input_is_audited_as_written_and_the_resolution_says_why() {
+    let transport = TestTransport::new(database());
+    let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings: LookupSettings::default() };
+    let files = vec![crate::sources::InputFile::new("requirements.in", "alpha>=0.1\n")];
+    let plan = AuditPlan {
+        input: Rc::new(crate::sources::parse_files(&files)),
+        resolve: Some(ResolveJob { files, ..ResolveJob::default() }),
+        ..AuditPlan::default()
+    };
+    let mut events = Vec::new();
+    let off = IndexAccess::<NoIndex>::Off("PyPI lookups are switched off".into());
+    let (lookups, _) = block_on(super::run(&osv, off, plan, &mut |event| events.push(event)));
+    assert!(matches!(&events[1], AuditEvent::ResolutionFailed(why) if why.contains("switched off")));
+    assert_eq!(lookups.queries.keys().collect::<Vec<_>>(), [&key("alpha", "")], "the range as written");
 }

@@ -88,6 +88,10 @@ fn templates(format: Format) -> (Option<&'static str>, Option<&'static str>) {
             Some("an SBOM describes a build: upgrade `{name}` to `{target}` in the project it describes, then generate the SBOM again"),
         ),
         Format::RequirementsTxt => (None, None),
+        Format::Resolution => (
+            None,
+            Some("`{name}` is installed by what the files require: raise it with a constraint (`{requirement}`), or upgrade the package that requires it"),
+        ),
     }
 }
 

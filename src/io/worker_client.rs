@@ -4,24 +4,32 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use futures::channel::oneshot;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use crate::audit::PackageIndex;
+use crate::audit::{AtHand, AuditEvent, Lookups, OsvService, PackageIndex, PackageKey, ResolveJob, Unsaved};
+use crate::http::{read_json, FetchError};
 use crate::io::fetch::SentLog;
-use crate::page::worker::{FromWorker, ToWorker};
+use crate::matching::CompiledVulnerability;
+use crate::osv::Vulnerability;
+use crate::page::worker::{FromWorker, OfflineSummary, ToWorker};
 use crate::pypi::ReleaseLookup;
+use crate::resolve::ResolvedSet;
 
 /// The worker's script, beside the page.
 const SCRIPT: &str = "www/worker-boot.js";
 
+/// Where a load reports its progress: entries read, entries in all, records kept.
+pub type LoadProgress = Rc<dyn Fn(usize, usize, usize)>;
+
 /// A request waiting for its answer.
 struct Pending {
-    answer: oneshot::Sender<ReleaseLookup>,
-    sent: SentLog,
+    answer: oneshot::Sender<FromWorker>,
+    progress: Option<LoadProgress>,
 }
 
 /// The running worker and the requests it has not answered.
@@ -29,6 +37,9 @@ struct Connection {
     worker: Worker,
     next_id: Cell<u32>,
     pending: RefCell<HashMap<u32, Pending>>,
+    /// Where the requests the worker sends are listed: the log of the audit that asked last (one audit runs at a
+    /// time; the worker shares its fetches between the audit's questions).
+    sent: RefCell<Option<SentLog>>,
     /// Why the worker cannot answer, once it failed.
     broken: RefCell<Option<String>>,
 }
@@ -43,8 +54,13 @@ impl Connection {
         options.set_type(WorkerType::Module);
         let worker = Worker::new_with_options(SCRIPT, &options)
             .map_err(|error| format!("the package-index worker could not start ({error:?})"))?;
-        let connection =
-            Rc::new(Self { worker, next_id: Cell::new(0), pending: RefCell::default(), broken: RefCell::default() });
+        let connection = Rc::new(Self {
+            worker,
+            next_id: Cell::new(0),
+            pending: RefCell::default(),
+            sent: RefCell::default(),
+            broken: RefCell::default(),
+        });
         let weak = Rc::downgrade(&connection);
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             if let Some(connection) = weak.upgrade() {
@@ -67,13 +83,22 @@ impl Connection {
     fn receive(&self, data: JsValue) {
         let Ok(message) = serde_wasm_bindgen::from_value::<FromWorker>(data) else { return };
         match message {
-            FromWorker::ReleaseList { id, lookup } => {
-                if let Some(pending) = self.pending.borrow_mut().remove(&id) {
-                    let _ = pending.answer.send(lookup);
+            FromWorker::OfflineProgress { id, done, total, records } => {
+                let progress = self.pending.borrow().get(&id).and_then(|pending| pending.progress.clone());
+                if let Some(progress) = progress {
+                    progress(done, total, records);
                 }
             }
-            FromWorker::Sent { id, request } => {
-                let sent = self.pending.borrow().get(&id).map(|pending| Rc::clone(&pending.sent));
+            FromWorker::ReleaseList { id, .. }
+            | FromWorker::Resolved { id, .. }
+            | FromWorker::OfflineLoaded { id, .. }
+            | FromWorker::OfflineAnswer { id, .. } => {
+                if let Some(pending) = self.pending.borrow_mut().remove(&id) {
+                    let _ = pending.answer.send(message);
+                }
+            }
+            FromWorker::Sent { request } => {
+                let sent = self.sent.borrow().clone();
                 if let Some(sent) = sent {
                     sent(request.into());
                 }
@@ -81,12 +106,50 @@ impl Connection {
         }
     }
 
-    /// Every waiting request is answered with `reason`, and so is every later one.
+    /// Every waiting request ends (its caller says the worker stopped), and every later one fails with `reason`.
     fn fail(&self, reason: String) {
-        for (_, pending) in self.pending.borrow_mut().drain() {
-            let _ = pending.answer.send(ReleaseLookup::Unavailable(reason.clone()));
-        }
+        self.pending.borrow_mut().clear();
         *self.broken.borrow_mut() = Some(reason);
+    }
+
+    /// Posts a message made for a new request number, and waits for its answer; `Err` says why there is none.
+    async fn ask(
+        &self,
+        make: impl FnOnce(u32) -> ToWorker,
+        sent: Option<&SentLog>,
+        progress: Option<LoadProgress>,
+    ) -> Result<FromWorker, String> {
+        self.ask_with(make, sent, progress, None).await
+    }
+
+    /// [`Connection::ask`], with a Blob beside the message (its `blob` property).
+    async fn ask_with(
+        &self,
+        make: impl FnOnce(u32) -> ToWorker,
+        sent: Option<&SentLog>,
+        progress: Option<LoadProgress>,
+        blob: Option<&web_sys::Blob>,
+    ) -> Result<FromWorker, String> {
+        let id = self.next_id.get().wrapping_add(1);
+        self.next_id.set(id);
+        let (answer, answered) = oneshot::channel();
+        self.pending.borrow_mut().insert(id, Pending { answer, progress });
+        if let Some(sent) = sent {
+            *self.sent.borrow_mut() = Some(Rc::clone(sent));
+        }
+        let posted = serde_wasm_bindgen::to_value(&make(id)).map_err(|error| error.to_string()).and_then(|value| {
+            if let Some(blob) = blob {
+                js_sys::Reflect::set(&value, &"blob".into(), blob).map_err(|error| format!("{error:?}"))?;
+            }
+            self.worker.post_message(&value).map_err(|error| format!("{error:?}"))
+        });
+        if let Err(reason) = posted {
+            self.pending.borrow_mut().remove(&id);
+            return Err(format!("the package-index worker could not be asked ({reason})"));
+        }
+        answered
+            .await
+            .map_err(|_| self.broken.borrow().clone().unwrap_or_else(|| "the package-index worker stopped".into()))
     }
 }
 
@@ -121,23 +184,86 @@ impl WorkerIndex {
 
 impl PackageIndex for WorkerIndex {
     async fn release_list(&self, name: &str) -> ReleaseLookup {
-        let connection = match connection() {
-            Ok(connection) => connection,
-            Err(reason) => return ReleaseLookup::Unavailable(reason),
+        let asked = async {
+            let connection = connection()?;
+            let make = |id| ToWorker::ReleaseList {
+                id,
+                index: self.base.clone(),
+                name: name.to_string(),
+                timeout_ms: self.timeout_ms,
+            };
+            connection.ask(make, Some(&self.sent), None).await
         };
-        let id = connection.next_id.get().wrapping_add(1);
-        connection.next_id.set(id);
-        let (answer, answered) = oneshot::channel();
-        connection.pending.borrow_mut().insert(id, Pending { answer, sent: Rc::clone(&self.sent) });
-        let message =
-            ToWorker::ReleaseList { id, index: self.base.clone(), name: name.to_string(), timeout_ms: self.timeout_ms };
-        let posted = serde_wasm_bindgen::to_value(&message)
-            .map_err(|error| error.to_string())
-            .and_then(|value| connection.worker.post_message(&value).map_err(|error| format!("{error:?}")));
-        if let Err(reason) = posted {
-            connection.pending.borrow_mut().remove(&id);
-            return ReleaseLookup::Unavailable(format!("the package-index worker could not be asked ({reason})"));
+        match asked.await {
+            Ok(FromWorker::ReleaseList { lookup, .. }) => lookup,
+            Ok(_) => ReleaseLookup::Unavailable("the package-index worker answered another question".into()),
+            Err(reason) => ReleaseLookup::Unavailable(reason),
         }
-        answered.await.unwrap_or_else(|_| ReleaseLookup::Unavailable("the package-index worker stopped".into()))
+    }
+
+    async fn resolve(&self, job: &ResolveJob) -> Result<ResolvedSet, String> {
+        let connection = connection()?;
+        let make =
+            |id| ToWorker::Resolve { id, index: self.base.clone(), job: job.clone(), timeout_ms: self.timeout_ms };
+        match connection.ask(make, Some(&self.sent), None).await? {
+            FromWorker::Resolved { result, .. } => result,
+            _ => Err("the package-index worker answered another question".into()),
+        }
+    }
+}
+
+/// Loads `blob`, an OSV export archive called `name`, as the worker's offline database, reporting progress. The
+/// worker reads the archive itself: its bytes never pass through the page.
+pub async fn load_offline(name: &str, blob: &web_sys::Blob, progress: LoadProgress) -> Result<OfflineSummary, String> {
+    let connection = connection()?;
+    let make = |id| ToWorker::OfflineLoad { id, name: name.to_string() };
+    match connection.ask_with(make, None, Some(progress), Some(blob)).await? {
+        FromWorker::OfflineLoaded { result, .. } => result,
+        _ => Err("the package-index worker answered another question".into()),
+    }
+}
+
+/// Forgets the worker's offline database, and stops a load that is running.
+pub fn remove_offline() {
+    let Some(connection) = CONNECTION.with(|slot| slot.borrow().clone()) else { return };
+    if let Ok(value) = serde_wasm_bindgen::to_value(&ToWorker::OfflineRemove) {
+        let _ = connection.worker.post_message(&value);
+    }
+}
+
+/// The offline database in the worker, as the audit's OSV service: no request leaves the page.
+pub struct WorkerOffline;
+
+impl OsvService for WorkerOffline {
+    async fn look_up(
+        &self,
+        packages: &[PackageKey],
+        _at_hand: &AtHand,
+        on_event: &mut dyn FnMut(AuditEvent),
+    ) -> (Lookups, Unsaved) {
+        let asked = async {
+            let connection = connection()?;
+            let make = |id| ToWorker::OfflineLookup { id, packages: packages.to_vec() };
+            connection.ask(make, None, None).await
+        };
+        let mut found = Lookups::default();
+        match asked.await {
+            Ok(FromWorker::OfflineAnswer { queries, records, .. }) => {
+                for json in records {
+                    if let Ok(record) = read_json::<Vulnerability>(json.as_bytes()) {
+                        let record = Rc::new(record);
+                        found.compiled.insert(record.id.clone(), Arc::new(CompiledVulnerability::new(&record)));
+                        found.records.insert(record.id.clone(), Ok(record));
+                    }
+                }
+                found.queries = queries.into_iter().map(|(key, refs)| (key, Ok(refs))).collect();
+            }
+            Ok(_) | Err(_) => {
+                let reason = FetchError::Network("the offline database could not be asked".into());
+                found.queries = packages.iter().map(|key| (key.clone(), Err(reason.clone()))).collect();
+            }
+        }
+        on_event(AuditEvent::Answered(Box::new(found.clone())));
+        (found, Unsaved::default())
     }
 }

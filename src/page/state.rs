@@ -6,6 +6,7 @@ use std::rc::Rc;
 use crate::audit::{AuditEvent, Lookups, PackageKey, PlanSummary};
 use crate::http::SentRequest;
 use crate::report::{self, Report};
+use crate::resolve::ResolvedSet;
 use crate::settings::{SettingChange, Settings};
 use crate::share::Shared;
 use crate::sources::{InputFile, ParsedInput};
@@ -110,6 +111,54 @@ impl FixesState {
     }
 }
 
+/// Where the resolution of an input that is not fully pinned is: the automation contract's `data-state` on
+/// `[data-testid=resolution]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ResolutionState {
+    /// No resolution for this audit (a fully pinned input, resolving switched off, or no audit yet).
+    #[default]
+    None,
+    /// Resolving.
+    Running,
+    /// Resolved: completely, partly (some subtrees not resolved), or with no solution (`failure`).
+    Done(Rc<ResolvedSet>),
+    /// The resolver could not run, for this reason.
+    Failed(String),
+}
+
+impl ResolutionState {
+    /// `none`, `running`, `done`, `partial` or `error`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Running => "running",
+            Self::Done(set) if set.failure.is_some() => "error",
+            Self::Done(set) if !set.is_complete() => "partial",
+            Self::Done(_) => "done",
+            Self::Failed(_) => "error",
+        }
+    }
+
+    /// What the audit could not cover because of the resolution, one sentence each.
+    pub fn unaudited(&self) -> Vec<String> {
+        match self {
+            Self::None | Self::Running => Vec::new(),
+            Self::Failed(reason) => vec![format!(
+                "The input could not be resolved ({reason}): the packages the files name were audited as written; \
+                 what they install was not."
+            )],
+            Self::Done(set) => match &set.failure {
+                Some(_) => {
+                    vec!["No resolution exists (see why above): the packages the files name were audited as written; \
+                     what they install was not."
+                        .to_string()]
+                }
+                None => set.not_resolved.iter().map(|gap| format!("Not resolved, so not audited: {gap}")).collect(),
+            },
+        }
+    }
+}
+
 /// Done and total counts of a phase of the lookups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Progress {
@@ -207,6 +256,10 @@ pub struct AuditState {
     pub fixes: FixesState,
     /// The inputs it read, as read.
     pub read: Option<Read>,
+    /// The resolution of the input, when it needed one.
+    pub resolution: ResolutionState,
+    /// The input as the resolution installs it, once resolved: what the report shows.
+    pub resolved_input: Option<Rc<ParsedInput>>,
     /// What the lookups learned so far.
     pub lookups: Lookups,
     /// The report built from both, with the ignore rules applied.
@@ -230,6 +283,8 @@ impl Default for AuditState {
             phase: Phase::Idle,
             fixes: FixesState::Pending,
             read: None,
+            resolution: ResolutionState::None,
+            resolved_input: None,
             lookups: Lookups::default(),
             report: Rc::default(),
             queries: Progress::default(),
@@ -400,7 +455,9 @@ impl PageState {
     /// The report for what is known now, with the ignore rules in force applied.
     fn rebuild(&self) -> Rc<Report> {
         let Some(read) = &self.audit.read else { return Rc::default() };
-        let mut report = report::build(&read.parsed, &self.audit.lookups);
+        let input = self.audit.resolved_input.as_ref().unwrap_or(&read.parsed);
+        let mut report = report::build(input, &self.audit.lookups);
+        report.set_unaudited(self.audit.resolution.unaudited());
         triage::apply(&mut report, self.active_ignores(), &self.today);
         Rc::new(report)
     }
@@ -553,6 +610,8 @@ impl PageState {
         match scope {
             Scope::Full => {
                 audit.lookups = Lookups::default();
+                audit.resolution = ResolutionState::None;
+                audit.resolved_input = None;
                 if read.inputs == self.input.inputs {
                     self.input.read = Some(Read { inputs: Rc::clone(&self.input.inputs), ..read.clone() });
                 }
@@ -591,6 +650,16 @@ impl PageState {
                     self.cache.broken.get_or_insert_with(|| reason.clone());
                 }
                 AuditEvent::Queried(_) | AuditEvent::Record(..) | AuditEvent::Records(_) => rebuild = true,
+                AuditEvent::ResolutionStarted => audit.resolution = ResolutionState::Running,
+                AuditEvent::Resolved(set, input) => {
+                    audit.resolution = ResolutionState::Done(Rc::clone(set));
+                    audit.resolved_input = Some(Rc::clone(input));
+                    rebuild = true;
+                }
+                AuditEvent::ResolutionFailed(reason) => {
+                    audit.resolution = ResolutionState::Failed(reason.clone());
+                    rebuild = true;
+                }
                 AuditEvent::Answered(answered) => {
                     let records = answered.records.len();
                     audit.queries = Progress { done: 1, total: 1 };

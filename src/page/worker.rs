@@ -4,8 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{PackageKey, ResolveJob};
 use crate::http::SentRequest;
+use crate::osv::api::VulnRef;
 use crate::pypi::ReleaseLookup;
+use crate::resolve::ResolvedSet;
 
 /// A request from the page to the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +24,34 @@ pub enum ToWorker {
         /// How long each request may take.
         timeout_ms: u32,
     },
+    /// Load an OSV export archive as the offline database, replacing the one loaded. The archive itself (a Blob)
+    /// travels beside the message, as its `blob` property, so that the page never copies its bytes.
+    OfflineLoad {
+        /// The request's number, which its progress and answer carry.
+        id: u32,
+        /// The archive's file name.
+        name: String,
+    },
+    /// Answer package keys from the offline database.
+    OfflineLookup {
+        /// The request's number.
+        id: u32,
+        /// The keys.
+        packages: Vec<PackageKey>,
+    },
+    /// Forget the offline database.
+    OfflineRemove,
+    /// Resolve an input.
+    Resolve {
+        /// The request's number, which its answer carries.
+        id: u32,
+        /// The package index's base URL.
+        index: String,
+        /// What to resolve.
+        job: ResolveJob,
+        /// How long each request may take.
+        timeout_ms: u32,
+    },
 }
 
 /// A message from the worker to the page.
@@ -33,13 +64,56 @@ pub enum FromWorker {
         /// The list, or why there is none.
         lookup: ReleaseLookup,
     },
-    /// The worker sent a request to the index for request `id`: the page lists it in "What was sent".
-    Sent {
-        /// The page's request this serves.
+    /// The answer to resolution request `id`: the resolved set, or why the resolver could not run.
+    Resolved {
+        /// The request's number.
         id: u32,
+        /// The result.
+        result: Result<ResolvedSet, String>,
+    },
+    /// How far load `id` is.
+    OfflineProgress {
+        /// The load's number.
+        id: u32,
+        /// Entries read.
+        done: usize,
+        /// Entries in the archive.
+        total: usize,
+        /// Records kept so far.
+        records: usize,
+    },
+    /// Load `id` ended: what the database holds, or why the archive was refused.
+    OfflineLoaded {
+        /// The load's number.
+        id: u32,
+        /// The result.
+        result: Result<OfflineSummary, String>,
+    },
+    /// The offline database's answer to lookup `id`: the records that affect each key, and each record once, as JSON.
+    OfflineAnswer {
+        /// The request's number.
+        id: u32,
+        /// The IDs (with `modified`) per key.
+        queries: Vec<(PackageKey, Vec<VulnRef>)>,
+        /// The records, as JSON.
+        records: Vec<String>,
+    },
+    /// The worker sent a request to the index: the page lists it in "What was sent", for its current audit.
+    Sent {
         /// What was sent.
         request: SentWire,
     },
+}
+
+/// What a loaded offline database holds, for the page's panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfflineSummary {
+    /// PyPI records kept.
+    pub records: usize,
+    /// The day of the newest `modified`, `YYYY-MM-DD`.
+    pub newest_day: Option<String>,
+    /// What was left out, in sentences.
+    pub notes: Vec<String>,
 }
 
 /// A [`SentRequest`] as it crosses from the worker.

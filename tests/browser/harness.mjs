@@ -57,7 +57,7 @@ export async function openPage(launched, query = '', { context: shared } = {}) {
   page.on('console', (message) => {
     // PyPI answers 404 for a package it does not have (the test packages); the page falls back to the advisories'
     // versions and says so, but the browser still logs the 404.
-    const pypiNotFound = /\/pypi\/[^/]+\/json$/.test(message.location()?.url ?? '') && /404/.test(message.text());
+    const pypiNotFound = /\/simple\/[^/]+\/$/.test(message.location()?.url ?? '') && /404/.test(message.text());
     if (message.type() === 'error' && !pypiNotFound) problems.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -78,9 +78,9 @@ export async function apiLog() {
   return (await fetch(`${BASE}/__log`)).json();
 }
 
-/** The PyPI requests the local server received since the last `control`. */
+/** The package-index requests (`/simple/…` pages and `/files/…`) the local server received since the last `control`. */
 export async function pypiLog() {
-  return (await fetch(`${BASE}/__pypi-log`)).json();
+  return (await fetch(`${BASE}/__index-log`)).json();
 }
 
 /** Replaces the paste box's text. */

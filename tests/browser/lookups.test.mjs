@@ -225,7 +225,7 @@ test('the sent panel lists every request with what it carried', async () => {
   const lines = await page.$$eval('[data-testid=sent-request]', (nodes) => nodes.map((node) => ({
     method: node.dataset.method, url: node.dataset.url, text: node.textContent,
   })));
-  const made = requests.filter((request) => /\/v1\/|\/pypi\//.test(request.url));
+  const made = requests.filter((request) => /\/v1\/|\/simple\//.test(request.url));
   assert.deepEqual(lines.map((line) => `${line.method} ${line.url}`).sort(), made.map((request) => `${request.method} ${request.url}`).sort());
   const batch = lines.find((line) => line.url.endsWith('/v1/querybatch'));
   for (const pin of ['osv-lens-demo 1.3.2', 'osv-lens-other 2.1', 'osv-lens-demo-clean 1.0']) {
@@ -234,7 +234,7 @@ test('the sent panel lists every request with what it carried', async () => {
   assert.match(batch.text, /\d+ B/, 'the body size');
   const ids = lines.filter((line) => line.url.includes('/v1/vulns/')).map((line) => line.text);
   assert.ok(ids.some((text) => text.includes('OSVLENS-TEST-1')));
-  assert.ok(lines.some((line) => line.url.endsWith('/pypi/osv-lens-demo/json') && line.text.includes('osv-lens-demo')), 'PyPI requests too');
+  assert.ok(lines.some((line) => line.url.endsWith('/simple/osv-lens-demo/') && line.text.includes('osv-lens-demo')), 'PyPI requests too');
   assert.equal(await page.getAttribute('[data-testid=sent-log]', 'data-count'), String(lines.length));
   await page.close();
 });

@@ -1,5 +1,5 @@
-// Range audits end to end: unpinned requirements are looked up without a version, evaluated against the local PyPI
-// endpoint's release lists (tests/fixtures/pypi), and reported as ranges, never as if pinned.
+// Range audits end to end, with resolution switched off (`?resolve=off`): unpinned requirements are looked up
+// without a version, evaluated against the local index's release lists, and reported as ranges, never as if pinned.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 
@@ -24,7 +24,7 @@ async function verdicts(page) {
 }
 
 test('ranges are audited against every advisory and PyPI releases, and keep the specifier as written', async () => {
-  const { page, problems } = await openPage(browser);
+  const { page, problems } = await openPage(browser, '?resolve=off');
   await paste(page, [
     'osv-lens-demo>=1.3,<1.4',
     'osv-lens-other >= 2.0   # some affected',
@@ -75,14 +75,14 @@ test('ranges are audited against every advisory and PyPI releases, and keep the 
   assert.deepEqual(queries.map((query) => [query.package.name, 'version' in query]).sort(),
     [['osv-lens-demo', false], ['osv-lens-demo-clean', false], ['osv-lens-other', false]]);
   const pypi = (await pypiLog()).map((entry) => entry.path).sort();
-  assert.deepEqual(pypi, ['/pypi/osv-lens-demo/json', '/pypi/osv-lens-other/json']);
+  assert.deepEqual(pypi, ['/simple/osv-lens-demo/', '/simple/osv-lens-other/']);
   assert.deepEqual(problems, []);
   await page.close();
 });
 
 test('when PyPI fails, ranges are checked on the versions the advisories name, and the page says so', async () => {
-  await control({ pypi_status: 503 });
-  const { page } = await openPage(browser);
+  await control({ faults: [{ kind: 'status', status: 503, path_prefix: '/simple/' }] });
+  const { page } = await openPage(browser, '?resolve=off');
   await paste(page, 'osv-lens-other>=2.0\nosv-lens-demo>=1.3.5\n');
   assert.equal(await audit(page, { timeout: 120_000 }), 'done');
   const rows = await dependencies(page);
@@ -99,19 +99,19 @@ test('when PyPI fails, ranges are checked on the versions the advisories name, a
 });
 
 test('?pypi=off sends nothing to PyPI, and ?pypi= points at another PyPI', async () => {
-  const off = await openPage(browser, '?pypi=off');
+  const off = await openPage(browser, '?pypi=off&resolve=off');
   await paste(off.page, 'osv-lens-other>=2.0\n');
   assert.equal(await audit(off.page), 'done');
   assert.deepEqual(await pypiLog(), []);
-  assert.ok(off.requests.every((request) => !request.url.includes('/pypi/')));
+  assert.ok(off.requests.every((request) => !request.url.includes('/simple/')));
   assert.match((await verdicts(off.page))['osv-lens-other >=2.0'].text, /PyPI lookups are switched off/);
   await off.page.close();
 
   await control({});
-  const elsewhere = await openPage(browser, `?pypi=${encodeURIComponent(`${BASE}/mirror`)}`);
+  const elsewhere = await openPage(browser, `?resolve=off&pypi=${encodeURIComponent(`${BASE}/mirror`)}`);
   await paste(elsewhere.page, 'osv-lens-other>=2.0\n');
   assert.equal(await audit(elsewhere.page), 'done');
-  assert.ok(elsewhere.requests.some((request) => request.url === `${BASE}/mirror/pypi/osv-lens-other/json`));
+  assert.ok(elsewhere.requests.some((request) => request.url === `${BASE}/mirror/simple/osv-lens-other/`));
   assert.deepEqual(await pypiLog(), [], 'the default PyPI was not asked');
   assert.match((await verdicts(elsewhere.page))['osv-lens-other >=2.0'].text, /PyPI does not know this package/);
   await elsewhere.page.close();
@@ -119,7 +119,7 @@ test('?pypi=off sends nothing to PyPI, and ?pypi= points at another PyPI', async
 
 test('a failed range lookup is unchecked, never clean', async () => {
   await control({ faults: [{ kind: 'status', status: 503, path_prefix: '/v1/querybatch' }] });
-  const { page } = await openPage(browser);
+  const { page } = await openPage(browser, '?resolve=off');
   await paste(page, 'osv-lens-demo-clean>=1.0\n');
   assert.equal(await audit(page, { timeout: 120_000 }), 'done');
   const [row] = await dependencies(page);

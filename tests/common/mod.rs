@@ -92,6 +92,7 @@ pub fn skip_kind(reason: &SkipReason) -> &'static str {
         SkipReason::NoVersion => "no-version",
         SkipReason::NotPypi(_) => "not-pypi",
         SkipReason::OwnProject => "own-project",
+        SkipReason::NotForTarget(_) => "not-for-target",
     }
 }
 

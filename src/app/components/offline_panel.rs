@@ -63,11 +63,11 @@ pub fn offline_panel(props: &OfflinePanelProps) -> Html {
             </>
         },
         DatabaseState::Ready(ready) => {
-            let notes = ready.database.report.notes();
+            let notes = &ready.summary.notes;
             html! {
                 <>
                     <p class="offline-text">
-                        <strong>{ counted(ready.database.len(), "record", "records") }</strong>
+                        <strong>{ counted(ready.summary.records, "record", "records") }</strong>
                         { format!(" from {}", ready.name) }
                         if let Some(age) = &props.age {
                             { ". Newest change: " }<span data-testid="offline-db-age">{ age.clone() }</span>

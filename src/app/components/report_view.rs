@@ -167,8 +167,9 @@ fn dependency_table(file: &FileReport) -> Html {
 fn dependency_rows(markup: &mut Markup, report: &DependencyReport) {
     let dependency = &report.dependency;
     let version = dependency.version_text();
-    let version_label = match &dependency.version {
-        DependencyVersion::Range(_) => format!("range {version}"),
+    let version_label = match (&dependency.version, &dependency.resolved_from) {
+        (DependencyVersion::Range(_), _) => format!("range {version}"),
+        (_, Some(written)) if *written != version => format!("{version} (resolved from {written})"),
         _ => version.clone(),
     };
     let open = report.findings.iter().filter(|finding| finding.ignored.is_none()).count();
@@ -194,23 +195,25 @@ fn dependency_rows(markup: &mut Markup, report: &DependencyReport) {
     };
     let (body_class, origin, line) =
         (format!("dependency {state}"), dependency.origin.to_string(), dependency.origin.line);
-    markup.open(
-        "tbody",
-        &[
-            ("class", &body_class),
-            ("data-testid", "dependency"),
-            ("data-package", &dependency.name),
-            ("data-version", &version),
-            ("data-state", state),
-        ],
-    );
+    let mut attributes = vec![
+        ("class", body_class.as_str()),
+        ("data-testid", "dependency"),
+        ("data-package", dependency.name.as_str()),
+        ("data-version", version.as_str()),
+        ("data-state", state),
+    ];
+    if let Some(written) = &dependency.resolved_from {
+        attributes.push(("data-specifier", written.as_str()));
+    }
+    markup.open("tbody", &attributes);
     markup.open("tr", &[]).element("th", &[("scope", "row"), ("class", "package")], &dependency.name);
     markup.element("td", &[("class", "version")], &version_label);
     markup.open("td", &[("class", "state")]).element("span", &[("class", &badge_class)], &badge);
     if let Some(reason) = reason {
         markup.element("span", &[("class", "reason")], reason);
     }
-    markup.close("td").element("td", &[("class", "location"), ("title", &origin)], &line.to_string()).close("tr");
+    let line = if line == 0 { "—".to_string() } else { line.to_string() };
+    markup.close("td").element("td", &[("class", "location"), ("title", &origin)], &line).close("tr");
     if report.range.is_some() {
         markup.open("tr", &[("class", "range-row")]).open("td", &[("colspan", "4")]);
         fix_view::range_verdict(markup, report);

@@ -4,6 +4,7 @@ use crate::http::FetchError;
 use crate::osv::api::VulnRef;
 use crate::osv::Vulnerability;
 use crate::report::DependencyState;
+use crate::resolve::ResolvedSet;
 use crate::share::SharedFile;
 use crate::sources::parse_files;
 
@@ -211,4 +212,53 @@ fn files_replace_those_of_the_same_name() {
     assert_eq!(names, [("b.txt", "2"), ("a.txt", "3")]);
     assert_eq!(inputs.without_file("b.txt").files.len(), 1);
     assert_eq!(Inputs { pasted: " x ".into(), files: Vec::new() }.files_to_read()[0].name, PASTED_NAME);
+}
+
+#[test]
+fn a_partial_resolution_is_said_on_the_summary_and_never_called_clean() {
+    let mut state = started("flask>=3.0\n", 1);
+    let set = ResolvedSet {
+        packages: vec![crate::resolve::ResolvedRow {
+            name: "flask".into(),
+            version: "3.1.0".into(),
+            extras: Vec::new(),
+            named: true,
+            required_by: Vec::new(),
+        }],
+        not_resolved: vec!["docopt 0.6.2: only a source distribution installs here".into()],
+        not_resolved_names: vec!["docopt".into()],
+        ..ResolvedSet::default()
+    };
+    let original = Rc::clone(&state.audit.read.as_ref().expect("read").parsed);
+    let applied = Rc::new(set.apply_to(&original));
+    let events = vec![
+        AuditEvent::ResolutionStarted,
+        AuditEvent::Resolved(Rc::new(set), applied),
+        queried("flask", "3.1.0", &[]),
+        AuditEvent::OsvComplete,
+    ];
+    state.apply(Action::Events(1, events, Refresh::Now));
+    assert_eq!(state.audit.resolution.as_str(), "partial");
+    assert_eq!(states(&state), [("flask".into(), "clean")]);
+    assert_eq!(state.audit.report.files[0].dependencies[0].dependency.version_text(), "3.1.0");
+    let sentence = state.audit.report.summary.sentence();
+    assert!(!sentence.contains("no known vulnerabilities"), "{sentence}");
+    assert!(sentence.contains("1 part of the tree not audited"), "{sentence}");
+    assert!(state.audit.report.unaudited[0].contains("docopt 0.6.2"));
+}
+
+#[test]
+fn a_resolution_that_could_not_run_leaves_the_input_as_written_and_says_so() {
+    let mut state = started("flask>=3.0\n", 1);
+    let events = vec![
+        AuditEvent::ResolutionStarted,
+        AuditEvent::ResolutionFailed("PyPI lookups are switched off".into()),
+        queried("flask", "", &[]),
+        AuditEvent::OsvComplete,
+    ];
+    state.apply(Action::Events(1, events, Refresh::Now));
+    assert_eq!(state.audit.resolution.as_str(), "error");
+    assert_eq!(state.audit.report.files[0].dependencies[0].dependency.version_text(), ">=3.0");
+    assert!(state.audit.report.unaudited[0].contains("switched off"));
+    assert!(!state.audit.report.summary.sentence().contains("no known vulnerabilities"));
 }

@@ -1,0 +1,125 @@
+// Resolution end to end: inputs that are not fully pinned are resolved in the page against the local package index
+// (the recorded `/simple/` answers of tests/fixtures/index), for a chosen target and "as of" day, and the whole tree is
+// audited. The expected pins are uv's own answers, recorded in tests/fixtures/resolution/<case>/expected.txt.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, beforeEach, test } from 'node:test';
+
+import { audit, control, dependencies, launch, openPage, paste, pypiLog } from './harness.mjs';
+
+const CASES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/resolution');
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+beforeEach(async () => { await control({}); });
+
+/** A case's input and uv's pins (`name==version` lines of expected.txt). */
+function recordedCase(name) {
+  const folder = join(CASES, name);
+  const input = readFileSync(join(folder, 'requirements.in'), 'utf8');
+  const expected = readFileSync(join(folder, 'expected.txt'), 'utf8');
+  const pins = expected.split('\n').filter((line) => /^[a-z0-9]/i.test(line)).map((line) => line.trim());
+  return { input, pins };
+}
+
+async function resolution(page) {
+  return page.$eval('[data-testid=resolution]', (panel) => ({ state: panel.dataset.state, text: panel.textContent }));
+}
+
+test('ranges resolve to what uv installs, and the whole tree is audited', async () => {
+  const { input, pins } = recordedCase('ranges');
+  const { page, problems } = await openPage(browser, '?python=3.12&platform=linux&as-of=2025-06-01');
+  await paste(page, input);
+  assert.equal(await audit(page), 'done');
+
+  const panel = await resolution(page);
+  assert.equal(panel.state, 'done');
+  assert.match(panel.text, /Resolved 12 packages for CPython 3\.12 on Linux x86_64/);
+  assert.match(panel.text, /as of 2025-06-01/);
+  assert.match(panel.text, /2 named in the files, 10 installed with them/);
+
+  const rows = await dependencies(page);
+  const resolved = rows.map((row) => `${row.package}==${row.version}`).sort();
+  assert.deepEqual(resolved, [...pins].sort());
+  // Every row was looked up: none is left unchecked, and each has a verdict.
+  for (const row of rows) assert.ok(['vulnerable', 'clean'].includes(row.state), `${row.package}: ${row.state}`);
+
+  // The named packages keep their specifier as written; packages pulled in have none.
+  const specifiers = await page.$$eval('[data-testid=dependency]', (all) => Object.fromEntries(all
+    .map((row) => [row.dataset.package, row.dataset.specifier ?? null])));
+  assert.equal(specifiers.requests, '>=2.31,<3');
+  assert.equal(specifiers.flask, '>=3.0');
+  assert.equal(specifiers.urllib3, null);
+
+  // The index was asked through the JSON simple API, and metadata came from metadata files, never from running code.
+  const log = await pypiLog();
+  assert.ok(log.some((entry) => entry.path === '/simple/werkzeug/'), 'werkzeug page fetched');
+  assert.ok(log.some((entry) => /\.whl\.metadata$/.test(entry.path)), 'wheel metadata files fetched');
+
+  // The resolved set downloads as a pinned requirements.txt.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('[data-testid=resolved-download]'),
+  ]);
+  const text = readFileSync(await download.path(), 'utf8');
+  for (const pin of pins) assert.ok(text.split('\n').includes(pin), `${pin} in the download`);
+
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('with no resolution, the reason is given in words and the files are audited as written', async () => {
+  const { input } = recordedCase('no-resolution');
+  const { page, problems } = await openPage(browser, '?python=3.12&platform=linux&as-of=2025-01-01');
+  await paste(page, input);
+  assert.equal(await audit(page), 'done');
+  const panel = await resolution(page);
+  assert.equal(panel.state, 'error');
+  assert.match(panel.text, /werkzeug/);
+  assert.match(panel.text, /flask/);
+  const rows = await dependencies(page);
+  assert.deepEqual(rows.map((row) => row.package).sort(), ['flask', 'werkzeug']);
+  const summary = await page.textContent('[data-testid=status]');
+  assert.doesNotMatch(summary, /No known vulnerabilities/);
+  assert.match(summary, /not resolved|not audited/i);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a package whose dependencies cannot be known without a build is said so, never clean by omission', async () => {
+  const { input } = recordedCase('sdist-only');
+  const { page, problems } = await openPage(browser, '?python=3.11&platform=linux&as-of=2025-03-01');
+  await paste(page, input);
+  assert.equal(await audit(page), 'done');
+  const panel = await resolution(page);
+  assert.equal(panel.state, 'partial');
+  assert.match(panel.text, /docopt/);
+  assert.match(panel.text, /Not resolved, not audited/);
+  const summary = await page.textContent('[data-testid=status]');
+  assert.doesNotMatch(summary, /No known vulnerabilities/);
+  const rows = await dependencies(page);
+  assert.deepEqual(rows.map((row) => `${row.package}==${row.version}`).sort(), ['docopt==0.6.2', 'pyyaml==6.0.2']);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a fully pinned input is not resolved, and ?resolve=off audits ranges as ranges', async () => {
+  const { page, problems } = await openPage(browser, '?as-of=2025-06-01');
+  await paste(page, 'flask==3.1.1\nrequests==2.32.3');
+  assert.equal(await audit(page), 'done');
+  assert.equal((await resolution(page)).state, 'none');
+  assert.deepEqual((await dependencies(page)).map((row) => row.package).sort(), ['flask', 'requests']);
+  await page.close();
+
+  const off = await openPage(browser, '?resolve=off');
+  await paste(off.page, 'flask>=3.0');
+  assert.equal(await audit(off.page), 'done');
+  assert.equal((await resolution(off.page)).state, 'none');
+  const rows = await dependencies(off.page);
+  assert.deepEqual(rows.map((row) => `${row.package} ${row.version}`), ['flask >=3.0']);
+  assert.deepEqual([...problems, ...off.problems], []);
+  await off.page.close();
+});
