@@ -6,6 +6,7 @@ pub mod download;
 pub mod fetch;
 pub mod files;
 pub mod idb;
+pub mod index_store;
 pub mod index_worker;
 pub mod location;
 pub mod record_cache;

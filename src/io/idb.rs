@@ -179,9 +179,12 @@ impl Connection {
     /// store in `stores` that does not exist yet is created (with out-of-line keys); existing stores and their data
     /// are kept. Raise `version` whenever `stores` gains a name.
     pub async fn open(name: &str, version: u32, stores: &[&str]) -> Result<Connection, IdbError> {
-        let window = web_sys::window().ok_or_else(|| IdbError::Unavailable("no window".into()))?;
-        let factory = window
-            .indexed_db()
+        // The page has a window; the package-index worker has only its worker scope.
+        let factory = match web_sys::window() {
+            Some(window) => window.indexed_db(),
+            None => js_sys::global().unchecked_into::<web_sys::WorkerGlobalScope>().indexed_db(),
+        };
+        let factory = factory
             .map_err(|error| IdbError::Unavailable(IdbError::from_js(&error).to_string()))?
             .ok_or_else(|| IdbError::Unavailable("this browser context has no IndexedDB".into()))?;
         let request = factory

@@ -14,9 +14,10 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::audit::{PackageIndex, ResolveJob};
 use crate::http::RetryPolicy;
-use crate::index::{IndexClient, IndexOptions, IndexUrl, MemoryCache};
+use crate::index::{IndexClient, IndexOptions, IndexUrl};
 use crate::io::archive_store;
 use crate::io::fetch::{FetchTransport, SentLog};
+use crate::io::index_store::IdbPageCache;
 use crate::offline_database::{lookups, Loader, OfflineDatabase};
 use crate::osv::archive::Limits;
 use crate::page::worker::{FromWorker, OfflineSummary, ToWorker};
@@ -27,7 +28,7 @@ use crate::sources::parse_files;
 /// index answers over HTTP/2.
 const CONCURRENCY: usize = 32;
 
-type Client = IndexClient<FetchTransport, MemoryCache>;
+type Client = IndexClient<FetchTransport, IdbPageCache>;
 
 thread_local! {
     /// One client per index base, kept for the session.
@@ -68,7 +69,7 @@ fn client(index: &str, timeout_ms: u32) -> Rc<Client> {
             };
             Rc::new(IndexClient::new(
                 FetchTransport::new(sent),
-                MemoryCache::new(),
+                IdbPageCache::new(),
                 options,
                 Rc::new(|| js_sys::Date::now() as u64),
             ))

@@ -103,6 +103,13 @@ pub struct Knobs {
     /// Whether the package index's pages carry `core-metadata` on wheels that have a metadata file.
     #[serde(default = "yes")]
     pub core_metadata: bool,
+    /// The `max-age` of the package index's project pages, in seconds (PyPI's 600 unless set).
+    #[serde(default = "ten_minutes")]
+    pub index_max_age: u64,
+}
+
+fn ten_minutes() -> u64 {
+    600
 }
 
 fn yes() -> bool {
@@ -118,6 +125,7 @@ impl Default for Knobs {
             pypi_status: None,
             index_latency_ms: 0,
             core_metadata: true,
+            index_max_age: 600,
         }
     }
 }
@@ -572,7 +580,11 @@ fn index_answer(state: &State, request: &Request) -> Body {
             uses[index] += 1;
             fault.kind.clone()
         });
-        (knobs.index_latency_ms, server_index::Options { core_metadata: knobs.core_metadata }, fault)
+        (
+            knobs.index_latency_ms,
+            server_index::Options { core_metadata: knobs.core_metadata, max_age: knobs.index_max_age },
+            fault,
+        )
     };
     if latency > 0 {
         thread::sleep(Duration::from_millis(latency));

@@ -54,6 +54,8 @@ pub struct Index {
 pub struct Options {
     /// Whether file entries carry `core-metadata`.
     pub core_metadata: bool,
+    /// The `max-age` of project pages, in seconds.
+    pub max_age: u64,
 }
 
 impl Index {
@@ -128,7 +130,7 @@ impl Index {
         if rest.is_empty() {
             let projects: Vec<Value> = self.bundles.keys().map(|name| serde_json::json!({ "name": name })).collect();
             let body = serde_json::json!({"meta": {"api-version": "1.1"}, "projects": projects}).to_string();
-            return Ok(cacheable(body, request));
+            return Ok(cacheable(body, request, options.max_age));
         }
         let name = rest.strip_suffix('/').unwrap_or(rest);
         let normalized = osv_lens::model::normalize_name(name);
@@ -159,7 +161,7 @@ impl Index {
                 }
             }
         }
-        Ok(cacheable(page.to_string(), request))
+        Ok(cacheable(page.to_string(), request, options.max_age))
     }
 
     fn file(&self, filename: &str, request: &Request) -> Result<Response, String> {
@@ -257,8 +259,8 @@ fn not_found() -> Response {
     Response::new(404, "404 Not Found").with_header("Content-Type", "text/plain; charset=utf-8")
 }
 
-/// A JSON page with its `ETag`; 304 when `If-None-Match` names it.
-fn cacheable(body: String, request: &Request) -> Response {
+/// A JSON page with its `ETag` and `max-age` (seconds); 304 when `If-None-Match` names it.
+fn cacheable(body: String, request: &Request, max_age: u64) -> Response {
     let mut hasher = DefaultHasher::new();
     body.hash(&mut hasher);
     let etag = format!("\"{:016x}-{:x}\"", hasher.finish(), body.len());
@@ -269,7 +271,7 @@ fn cacheable(body: String, request: &Request) -> Response {
     response
         .with_header("Content-Type", SIMPLE_JSON)
         .with_header("ETag", &etag)
-        .with_header("Cache-Control", "max-age=600")
+        .with_header("Cache-Control", &format!("max-age={max_age}"))
         .with_header("Vary", "Accept, Accept-Encoding")
 }
 
