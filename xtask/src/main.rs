@@ -153,7 +153,7 @@ fn serve(args: &[String], with_site: bool) -> Result<(), String> {
     let index =
         if with_site && !options.index.is_empty() { Some(server_index::Index::open(&options.index)?) } else { None };
     let index_projects = index.as_ref().map(server_index::Index::len);
-    let services = server::Services { site, database, pypi: None, index };
+    let services = server::Services { site, database, index };
     let server = server::Server::start_services(options.port, services, options.knobs)?;
     if with_site {
         println!("xtask: serving osv-lens on {}/", server.origin());

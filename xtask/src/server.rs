@@ -5,10 +5,6 @@
 //! `POST /__control` with `{"latency_ms": 40, "page_size": 2, "faults": [{"kind": "status", "status": 503,
 //! "every": 3}]}` sets them, and `GET /__log` lists the API requests received since the last `POST /__control`.
 //!
-//! With a folder of PyPI JSON documents (the tests use `tests/fixtures/pypi`), it also answers PyPI's JSON API,
-//! `GET /pypi/<name>/json`, announces itself to the page in `<meta name="osv-lens-pypi">`, logs those requests for
-//! `GET /__pypi-log`, and fails them all with `{"pypi_status": 503}` in the knobs.
-//!
 //! With a recorded package index (see `server_index.rs`), it also answers PyPI's JSON simple API under `/simple/`
 //! and `/files/`, announces it in `<meta name="osv-lens-index">`, and logs those requests for `GET /__index-log`.
 //! Index knobs: `index_latency_ms` delays every index answer, `"core_metadata": false` leaves the `core-metadata`
@@ -94,9 +90,6 @@ pub struct Knobs {
     /// Faults, the first that applies wins.
     #[serde(default)]
     pub faults: Vec<Fault>,
-    /// When set, every request to the PyPI endpoint is answered with this status (PyPI unreachable or failing).
-    #[serde(default)]
-    pub pypi_status: Option<u16>,
     /// Delay before every package index answer.
     #[serde(default)]
     pub index_latency_ms: u64,
@@ -122,7 +115,6 @@ impl Default for Knobs {
             latency_ms: 0,
             page_size: None,
             faults: Vec::new(),
-            pypi_status: None,
             index_latency_ms: 0,
             core_metadata: true,
             index_max_age: 600,
@@ -153,9 +145,6 @@ struct LoggedRequest {
 struct State {
     site: Option<PathBuf>,
     database: Option<Database>,
-    /// A folder of PyPI JSON documents, `<normalised name>.json`, served at `/pypi/<name>/json`.
-    pypi: Option<PathBuf>,
-    pypi_log: Mutex<Vec<LoggedRequest>>,
     index: Option<Index>,
     index_log: Mutex<Vec<IndexRequest>>,
     index_counter: AtomicU64,
@@ -181,8 +170,6 @@ pub struct Services {
     pub site: Option<PathBuf>,
     /// The OSV API's records.
     pub database: Option<Database>,
-    /// A folder of PyPI JSON API documents, `<name>.json`.
-    pub pypi: Option<PathBuf>,
     /// A recorded package index.
     pub index: Option<Index>,
 }
@@ -190,25 +177,12 @@ pub struct Services {
 impl Server {
     /// Serves `site` (a `dist/` folder) and, with a database, the OSV API, on 127.0.0.1:`port` (0 picks a free port).
     pub fn start(port: u16, site: Option<PathBuf>, database: Option<Database>, knobs: Knobs) -> Result<Server, String> {
-        Self::start_with_pypi(port, site, database, knobs, None)
-    }
-
-    /// Like [`Server::start`], and with `pypi` (a folder of `<name>.json` documents in the shape of PyPI's JSON API)
-    /// also serves `GET /pypi/<name>/json`, which the page uses for release lists; `GET /__pypi-log` lists those
-    /// requests since the last `POST /__control`.
-    pub fn start_with_pypi(
-        port: u16,
-        site: Option<PathBuf>,
-        database: Option<Database>,
-        knobs: Knobs,
-        pypi: Option<PathBuf>,
-    ) -> Result<Server, String> {
-        Self::start_services(port, Services { site, database, pypi, index: None }, knobs)
+        Self::start_services(port, Services { site, database, index: None }, knobs)
     }
 
     /// Serves everything in `services` on 127.0.0.1:`port` (0 picks a free port).
     pub fn start_services(port: u16, services: Services, knobs: Knobs) -> Result<Server, String> {
-        let Services { site, database, pypi, index } = services;
+        let Services { site, database, index } = services;
         let listener = std::net::TcpListener::bind(("127.0.0.1", port))
             .map_err(|error| format!("cannot listen on 127.0.0.1:{port}: {error}"))?;
         let port = listener.local_addr().map(|address| address.port()).unwrap_or(port);
@@ -216,8 +190,6 @@ impl Server {
         let state = Arc::new(State {
             site,
             database,
-            pypi,
-            pypi_log: Mutex::new(Vec::new()),
             index,
             index_log: Mutex::new(Vec::new()),
             index_counter: AtomicU64::new(0),
@@ -293,16 +265,11 @@ fn handle(state: &State, request: &Request) -> Body {
             let log = state.log.lock().expect("the log lock is never poisoned").clone();
             json(200, serde_json::to_string(&log).expect("the log serialises"))
         }
-        ("GET", "/__pypi-log") => {
-            let log = state.pypi_log.lock().expect("the log lock is never poisoned").clone();
-            json(200, serde_json::to_string(&log).expect("the log serialises"))
-        }
         ("GET", "/__index-log") => {
             let log = state.index_log.lock().expect("the log lock is never poisoned").clone();
             json(200, serde_json::to_string(&log).expect("the log serialises"))
         }
         ("GET" | "HEAD", index) if is_index_path(index) && state.index.is_some() => index_answer(state, request),
-        ("GET", pypi) if pypi.starts_with("/pypi/") && state.pypi.is_some() => pypi_answer(state, pypi),
         (_, api) if api.starts_with("/v1/") => match &state.database {
             Some(database) => api_answer(state, database, method, &path, body),
             None => json(404, r#"{"code":5,"message":"No OSV data is served here."}"#.into()),
@@ -327,7 +294,6 @@ fn set_knobs(state: &State, knobs: Knobs) {
     *state.knobs.lock().expect("the knobs lock is never poisoned") = (knobs, uses);
     state.counter.store(0, Ordering::SeqCst);
     state.log.lock().expect("the log lock is never poisoned").clear();
-    state.pypi_log.lock().expect("the log lock is never poisoned").clear();
     state.index_log.lock().expect("the log lock is never poisoned").clear();
     state.index_counter.store(0, Ordering::SeqCst);
 }
@@ -425,27 +391,6 @@ fn endless(body: &str) -> String {
     value.to_string()
 }
 
-/// Answers `GET /pypi/<name>/json` from the PyPI folder, as PyPI's JSON API does: the document, or 404.
-fn pypi_answer(state: &State, path: &str) -> Body {
-    state.pypi_log.lock().expect("the log lock is never poisoned").push(LoggedRequest {
-        method: "GET".into(),
-        path: path.to_string(),
-        body: String::new(),
-    });
-    let status = state.knobs.lock().expect("the knobs lock is never poisoned").0.pypi_status;
-    if let Some(status) = status {
-        return json(status, r#"{"message":"Injected failure."}"#.into());
-    }
-    let name = path.strip_prefix("/pypi/").and_then(|rest| rest.strip_suffix("/json")).unwrap_or("");
-    let name = osv_lens::model::normalize_name(name);
-    let is_plain = !name.is_empty() && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-');
-    let folder = state.pypi.as_ref().expect("only routed with a PyPI folder");
-    match std::fs::read_to_string(folder.join(format!("{name}.json"))) {
-        Ok(body) if is_plain => json(200, body),
-        _ => json(404, r#"{"message":"Not Found"}"#.into()),
-    }
-}
-
 /// Applies a record-level fault to every record in an answer (a record, or a `/v1/query` answer).
 fn rewrite_records(body: &str, kind: &FaultKind) -> String {
     let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else { return body.to_string() };
@@ -514,11 +459,6 @@ fn static_file(state: &State, path: &str, request: &Request) -> Body {
         return Response::new(404, "not found");
     };
     let is_page = relative == Path::new("index.html");
-    if is_page && state.pypi.is_some() {
-        let host = host_of(request);
-        let meta = format!("<meta name=\"osv-lens-pypi\" content=\"http://{host}\">\n  <meta charset=\"utf-8\">");
-        bytes = String::from_utf8_lossy(&bytes).replacen("<meta charset=\"utf-8\">", &meta, 1).into_bytes();
-    }
     if is_page && state.index.is_some() {
         let host = host_of(request);
         let meta = format!("<meta name=\"osv-lens-index\" content=\"http://{host}\">\n  <meta charset=\"utf-8\">");

@@ -217,11 +217,9 @@ fn browser_tests(dist: &Path, filter: Option<&str>) -> Result<Counts, String> {
         }
     };
     println!("xtask: local OSV API with {} records", records.len());
-    // PyPI release lists of the project's own fixture packages, for range audits and fix plans.
-    let pypi = Some(toolchain::root().join("tests/fixtures/pypi"));
     // The recorded package index (PyPI's JSON simple API), for resolution and index lookups.
     let index = Some(Index::open(&[toolchain::root().join(server_index::FIXTURE_INDEX)])?);
-    let services = Services { site: Some(dist.to_path_buf()), database: Some(Database::new(records)), pypi, index };
+    let services = Services { site: Some(dist.to_path_buf()), database: Some(Database::new(records)), index };
     let server = Server::start_services(0, services, Knobs::default())?;
     let tap = std::env::temp_dir().join(format!("osv-lens-browser-{}.tap", std::process::id()));
     let mut command = Command::new("node");
