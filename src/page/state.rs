@@ -637,6 +637,7 @@ impl PageState {
 
     fn events(&mut self, events: Vec<AuditEvent>, refresh: Refresh) -> Step {
         let mut rebuild = false;
+        let mut phase_ended = false;
         let audit = &mut self.audit;
         for event in events {
             match &event {
@@ -669,6 +670,7 @@ impl PageState {
                 AuditEvent::OsvComplete => {
                     audit.phase = Phase::Done;
                     rebuild = true;
+                    phase_ended = true;
                 }
                 AuditEvent::IndexPlanned(total) => audit.releases = Progress { done: 0, total: *total },
                 AuditEvent::ReleaseList(..) => {
@@ -678,6 +680,7 @@ impl PageState {
                 AuditEvent::IndexComplete => {
                     audit.fixes = FixesState::Ready;
                     rebuild = true;
+                    phase_ended = true;
                 }
             }
             audit.lookups.apply(&event);
@@ -685,9 +688,10 @@ impl PageState {
         if !rebuild {
             return if audit.report_stale && refresh == Refresh::Now { Step::Rebuild } else { Step::Changed };
         }
-        // While the OSV phase runs, a quiet batch only marks the report out of date; once it is done, every change
-        // is drawn.
-        if refresh == Refresh::Later && audit.phase == Phase::Running {
+        // While the OSV phase runs, and while release lists arrive after it, a quiet batch only marks the report out
+        // of date: each rebuild redraws a report of hundreds of rows. The end of each phase is always drawn.
+        let index_phase = audit.phase == Phase::Done && audit.fixes == FixesState::Pending;
+        if refresh == Refresh::Later && !phase_ended && (audit.phase == Phase::Running || index_phase) {
             audit.report_stale = true;
             return Step::Changed;
         }

@@ -12,13 +12,14 @@
 //   BENCH_AUDIT_LOCK        the uv.lock to audit, or empty when there are no OSV records to audit against
 //   BENCH_OFFLINE_DB        the OSV all.zip for the offline database, or empty
 //   BENCH_PARSE_REQUIREMENTS, BENCH_PARSE_LOCK   the generated parse inputs
+//   BENCH_INDEX             `1` when the server also serves the real-size package index (tests/fixtures/bench/index)
 //
 // Every time is taken by the page's own clock, from the click (its event's timeStamp) to the frame after the status
 // says `done`, so that the polling of the driver adds nothing.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
-import { apiLog, control, launch } from '../browser/harness.mjs';
+import { apiLog, control, launch, pypiLog as indexLog } from '../browser/harness.mjs';
 import { launchBare } from './devtools.mjs';
 
 const BASE = process.env.OSV_LENS_URL;
@@ -31,6 +32,9 @@ const ONLY_AUDITS = process.env.BENCH_ONLY === 'audits';
 // none for these packages, so the page would reach out to pypi.org. The endpoint is the origin the page came from:
 // the server announces its plain-HTTP address, which a page loaded over HTTPS may not fetch.
 const PAGE = `${BASE}/?pypi=off&osv=${encodeURIComponent(BASE)}`;
+// The same page with the package index on: the server's real-size pages of the vulnerable packages (issue 21).
+const INDEXED_PAGE = `${BASE}/?osv=${encodeURIComponent(BASE)}&index=${encodeURIComponent(BASE)}`;
+const WITH_INDEX = process.env.BENCH_INDEX === '1';
 
 const log = (message) => console.log(`bench: ${message}`);
 
@@ -87,6 +91,27 @@ async function timedAudit(page, start) {
     observer.observe(document.body, {
       subtree: true, attributes: true, attributeFilter: ['data-state', 'data-run'],
     });
+    // After `done`: when the fix plans are confirmed against the index (`data-fixes=ready`), and every long task
+    // of the main thread from the click until then.
+    window.__benchFixes = null;
+    const longTasks = [];
+    const tasks = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) if (began !== null && entry.startTime >= began) longTasks.push(entry.duration);
+    });
+    try { tasks.observe({ type: 'longtask' }); } catch { /* no long-task timing in this browser */ }
+    const fixed = () => {
+      const status = document.querySelector('[data-testid=status]');
+      if (status?.dataset.run === before || status?.dataset.state !== 'done' || status.dataset.fixes !== 'ready') {
+        return false;
+      }
+      requestAnimationFrame(() => setTimeout(() => {
+        tasks.disconnect();
+        window.__benchFixes = { ms: performance.now() - began, long_tasks: longTasks.slice() };
+      }, 0));
+      return true;
+    };
+    const fixesObserver = new MutationObserver(() => { if (fixed()) fixesObserver.disconnect(); });
+    fixesObserver.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-fixes', 'data-state'] });
   });
   await start();
   try {
@@ -122,8 +147,8 @@ async function measuredAudit(page, start) {
 }
 
 /** Opens the page in a bare Chromium (see devtools.mjs), in `context` or a fresh one, and waits until it is idle. */
-async function openBare(bare, context = undefined) {
-  const opened = await bare.open(PAGE, context);
+async function openBare(bare, context = undefined, url = PAGE) {
+  const opened = await bare.open(url, context);
   await opened.page.send('Runtime.enable');
   opened.page.on('Runtime.exceptionThrown', ({ exceptionDetails }) => {
     log(`page error: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
@@ -173,6 +198,61 @@ async function pageAudits(bare) {
       + `warm ${last('warm').ms.toFixed(0)} ms (${last('warm').requests}), `
       + `reload ${last('reload').ms.toFixed(0)} ms (${last('reload').requests}), `
       + `cold clicked at once ${last('cold_at_once').ms.toFixed(0)} ms (${last('cold_at_once').requests})`);
+  }
+  return results;
+}
+
+/** Waits for the fix plans of the audit `timedAudit` watched to be confirmed against the index. */
+async function fixesReady(page) {
+  try {
+    await page.waitForFunction(() => window.__benchFixes, null, { timeout: STEP_TIMEOUT_MS, polling: 50 });
+    return page.evaluate(() => window.__benchFixes);
+  } catch {
+    log('the fix plans were not confirmed in time');
+    return { ms: NaN, long_tasks: [] };
+  }
+}
+
+/** One audit with the index on: time to `done`, to `data-fixes=ready`, long tasks, and what the index served. */
+async function indexedAudit(page) {
+  await control({ latency_ms: LATENCY_MS });
+  const result = await timedAudit(page, clickAudit(page));
+  const fixes = await fixesReady(page);
+  result.fixes_ms = fixes.ms;
+  result.long_tasks = fixes.long_tasks;
+  result.requests = (await apiLog()).length;
+  const served = await indexLog();
+  result.index_requests = served.length;
+  result.index_bytes = served.reduce((sum, entry) => sum + entry.bytes, 0);
+  result.index_not_modified = served.filter((entry) => entry.status === 304).length;
+  return result;
+}
+
+/**
+ * The page with the real-size package index on, in the bare Chromium: cold at a person's pace, warm, and after a
+ * reload (pages still fresh, as PyPI's ten minutes allow), each timed to `done` and to confirmed fix plans.
+ */
+async function indexedAudits(bare) {
+  const text = readFileSync(AUDIT_LOCK, 'utf8');
+  const results = { cold: [], warm: [], reload: [] };
+  for (let run = 0; run < RUNS; run += 1) {
+    const first = await openBare(bare, undefined, INDEXED_PAGE);
+    await sleep(PACE_MS);
+    await paste(first.page, text);
+    await sleep(PACE_MS);
+    results.cold.push(await indexedAudit(first.page));
+    results.warm.push(await indexedAudit(first.page));
+    await first.close();
+    const again = await openBare(bare, first.context, INDEXED_PAGE);
+    await sleep(PACE_MS);
+    results.reload.push(await indexedAudit(again.page));
+    await again.close();
+    await first.closeContext();
+    const describe = (audit) => `${audit.ms.toFixed(0)} ms to done, ${audit.fixes_ms.toFixed(0)} ms to fixes ready, `
+      + `${audit.requests} OSV + ${audit.index_requests} index requests (${(audit.index_bytes / 1e6).toFixed(2)} MB), `
+      + `longest task ${Math.max(0, ...audit.long_tasks).toFixed(0)} ms`;
+    log(`indexed audit ${run + 1}/${RUNS}: cold ${describe(results.cold.at(-1))}; warm ${describe(results.warm.at(-1))}; `
+      + `reload ${describe(results.reload.at(-1))}`);
   }
   return results;
 }
@@ -313,6 +393,7 @@ if (AUDIT_LOCK) {
   try {
     results.chromium = bare.version;
     results.audits = await pageAudits(bare);
+    if (WITH_INDEX && !ONLY_AUDITS) results.indexed = await indexedAudits(bare);
   } finally {
     await bare.close();
   }

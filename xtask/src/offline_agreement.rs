@@ -22,7 +22,7 @@ use osv_lens::report::{self, package_key, DependencyState};
 use osv_lens::sources::{parse_files, InputFile};
 
 use crate::http_client::ThreadTransport;
-use crate::server::{Knobs, Server};
+use crate::server::{Knobs, Server, Services};
 use crate::{osv_data, toolchain};
 
 /// The real PyPI export in the shared test data; fails the test, naming the path, when it is absent.
@@ -45,8 +45,12 @@ fn fixture() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         let archive = shared_archive();
         let records = osv_data::load(&archive).expect("the server's loader reads all.zip");
-        let server = Server::start(0, None, Some(Database::new(records.clone())), Knobs::default())
-            .expect("the local OSV API starts");
+        let server = Server::start_services(
+            0,
+            Services { database: Some(Database::new(records.clone())), ..Services::default() },
+            Knobs::default(),
+        )
+        .expect("the local OSV API starts");
         let address = server.origin().trim_start_matches("http://").to_string();
         std::mem::forget(server); // It serves until the test process ends.
         let bytes = std::fs::read(&archive).expect("all.zip reads");

@@ -17,7 +17,7 @@ use osv_lens::report::package_key;
 use osv_lens::sources::{parse_files, InputFile};
 
 use crate::http_client::ThreadTransport;
-use crate::server::{Knobs, Server};
+use crate::server::{Knobs, Server, Services};
 
 /// One audit: requests sent in the record phase, its time, the whole audit's time, and the records found.
 struct Run {
@@ -62,7 +62,9 @@ fn record_plans() {
     assert!(path.is_dir(), "{} is absent: this measurement needs the shared test data", path.display());
     let records = crate::osv_data::load(&path).expect("the shared records load");
     let knobs = Knobs { latency_ms: 40, ..Knobs::default() };
-    let server = Server::start(0, None, Some(Database::new(records)), knobs).expect("the server starts");
+    let server =
+        Server::start_services(0, Services { database: Some(Database::new(records)), ..Services::default() }, knobs)
+            .expect("the server starts");
     let root = crate::toolchain::root();
     let text = std::fs::read_to_string(root.join("tests/fixtures/bench/requirements.txt")).expect("the bench input");
     let parsed = parse_files(&[InputFile::new("requirements.txt", text)]);

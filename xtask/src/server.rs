@@ -128,6 +128,8 @@ struct IndexRequest {
     method: String,
     path: String,
     status: u16,
+    /// The answer's body, in bytes (the server does not compress).
+    bytes: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     range: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -175,11 +177,6 @@ pub struct Services {
 }
 
 impl Server {
-    /// Serves `site` (a `dist/` folder) and, with a database, the OSV API, on 127.0.0.1:`port` (0 picks a free port).
-    pub fn start(port: u16, site: Option<PathBuf>, database: Option<Database>, knobs: Knobs) -> Result<Server, String> {
-        Self::start_services(port, Services { site, database, index: None }, knobs)
-    }
-
     /// Serves everything in `services` on 127.0.0.1:`port` (0 picks a free port).
     pub fn start_services(port: u16, services: Services, knobs: Knobs) -> Result<Server, String> {
         let Services { site, database, index } = services;
@@ -567,6 +564,7 @@ fn index_answer(state: &State, request: &Request) -> Body {
         method: request.method.clone(),
         path: request.target.clone(),
         status: response.status,
+        bytes: response.body.len(),
         range: request.header("range").map(str::to_string),
         if_none_match: request.header("if-none-match").map(str::to_string),
     });

@@ -82,6 +82,26 @@ fn an_audit_runs_from_start_through_its_events_to_done_then_fixes_ready() {
 }
 
 #[test]
+fn release_lists_arriving_after_done_redraw_the_report_at_most_once_a_gap_and_at_the_end() {
+    let mut state = started("alpha==1.0\nbeta==2.0\n", 1);
+    let answers = vec![queried("alpha", "1.0", &["T-1"]), AuditEvent::Record("T-1".into(), Ok(record("T-1", "alpha")))];
+    state.apply(Action::Events(1, answers, Refresh::Later));
+    state.apply(Action::Events(1, vec![AuditEvent::OsvComplete, AuditEvent::IndexPlanned(2)], Refresh::Later));
+    assert!(!state.audit.report_stale, "the end of the OSV phase is always drawn");
+    let list = |name: &str| {
+        let list =
+            crate::pypi::ReleaseList { name: name.into(), releases: Vec::new(), unreadable: Vec::new(), status: None };
+        AuditEvent::ReleaseList(name.into(), crate::pypi::ReleaseLookup::Found(Rc::new(list)))
+    };
+    state.apply(Action::Events(1, vec![list("alpha")], Refresh::Later));
+    assert!(state.audit.report_stale, "a quiet batch of release lists waits for the next gap");
+    assert_eq!(state.audit.releases, Progress { done: 1, total: 2 });
+    state.apply(Action::Events(1, vec![list("beta"), AuditEvent::IndexComplete], Refresh::Later));
+    assert!(!state.audit.report_stale, "the end of the index phase is always drawn");
+    assert_eq!(state.audit.fixes, FixesState::Ready);
+}
+
+#[test]
 fn a_new_audit_cancels_the_old_ones_events() {
     let mut state = started("alpha==1.0\n", 1);
     let read = read(&state);
