@@ -5,8 +5,9 @@
 //! An audit has two phases. The OSV phase asks an [`OsvService`] (the OSV API over a transport, [`OnlineOsv`], or the
 //! offline database) which records affect each package version, and fetches them; when it ends, the findings and
 //! their fix versions from the OSV data are complete ([`AuditEvent::OsvComplete`]). The index phase then asks the
-//! [`PackageIndex`] for release lists, which refine range audits and fix plans ([`AuditEvent::IndexComplete`]);
-//! the report is shown before it. Every step is reported as an [`AuditEvent`] as it happens; [`Lookups::apply`]
+//! [`PackageIndex`] for the release list of every audited name, once each: they refine range audits and fix plans,
+//! and give each row its flags (yanked pin, project status, not on the index) ([`AuditEvent::IndexComplete`]); the
+//! report is shown before it. Every step is reported as an [`AuditEvent`] as it happens; [`Lookups::apply`]
 //! adds them up.
 
 use std::collections::BTreeMap;
@@ -106,7 +107,7 @@ pub struct AuditPlan {
 const INDEX_CONCURRENCY: usize = 4;
 
 /// Runs one audit: the resolution when asked (its packages become what is audited), the OSV phase, then the index
-/// phase for the packages that have advisories. Returns what the lookups learned (the same as the events add up to)
+/// phase for every audited name (those with advisories first). Returns what the lookups learned (the same as the events add up to)
 /// and the records for the cache.
 pub async fn run<O: OsvService, I: PackageIndex>(
     osv: &O,
@@ -136,8 +137,16 @@ pub async fn run<O: OsvService, I: PackageIndex>(
     };
     let (mut lookups, unsaved) = osv.look_up(&packages, &plan.at_hand, on_event).await;
     on_event(AuditEvent::OsvComplete);
-    let names: Vec<String> =
-        lookups.packages_with_advisories().into_iter().filter(|name| !plan.releases_known.contains(name)).collect();
+    // Every audited name is asked once (the flags need them all: yanked pins, project status, names the index does
+    // not know); the packages with advisories first, since their lists also refine fix plans and ranges.
+    let with_advisories = lookups.packages_with_advisories();
+    let mut names: Vec<String> = with_advisories.clone();
+    let mut others: Vec<String> =
+        packages.iter().map(|key| key.name.clone()).filter(|name| !with_advisories.contains(name)).collect();
+    others.sort();
+    others.dedup();
+    names.extend(others);
+    names.retain(|name| !plan.releases_known.contains(name));
     on_event(AuditEvent::IndexPlanned(names.len()));
     let mut emit = |event: AuditEvent| {
         lookups.apply(&event);

@@ -11,6 +11,7 @@ use pep508_rs::pep440_rs::Version;
 use crate::audit::{Lookups, PackageKey, OSV_API};
 use crate::fix::FixPlan;
 use crate::ignore_rule::Ignore;
+use crate::index::flags::{index_flags, IndexFlag};
 use crate::matching::MatchReason;
 use crate::model::{Dependency, DependencyVersion};
 use crate::osv::{Reference, Vulnerability};
@@ -70,6 +71,53 @@ impl PartialEq for FindingDetail {
     }
 }
 
+/// What kind of finding it is: a flaw to upgrade away from, or a package published to do harm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum FindingKind {
+    /// A malicious package (an OSV `MAL-` record, or a record marked malicious): nothing fixes it but removing it.
+    Malicious,
+    /// A vulnerability.
+    #[default]
+    Vulnerability,
+}
+
+impl FindingKind {
+    /// The name used in the automation contract's `data-kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Malicious => "malicious",
+            Self::Vulnerability => "vulnerability",
+        }
+    }
+
+    /// The kind of record `id`: malicious when its ID, or any alias, is a `MAL-` ID, or when the record carries the
+    /// OpenSSF malicious-packages database's origins.
+    pub fn of(id: &str, record: Option<&Vulnerability>) -> Self {
+        let marked = record.is_some_and(|record| {
+            record.aliases.iter().any(|alias| is_malicious_id(alias))
+                || record
+                    .database_specific
+                    .as_ref()
+                    .is_some_and(|specific| specific.get("malicious-packages-origins").is_some())
+        });
+        if is_malicious_id(id) || marked {
+            Self::Malicious
+        } else {
+            Self::Vulnerability
+        }
+    }
+}
+
+/// True for the IDs of the OpenSSF malicious-packages database (`MAL-2024-9933`).
+pub fn is_malicious_id(id: &str) -> bool {
+    id.starts_with("MAL-")
+}
+
+/// What to do about a malicious package, shown with every malicious finding and in the exports.
+pub const MALICIOUS_ADVICE: &str = "Malicious package: upgrading does not fix it. Remove it, check every machine it \
+                                    was installed on, and rotate the secrets (tokens, keys, passwords) it could read \
+                                    there.";
+
 /// One (dependency, vulnerability) pair. Records that alias each other (a PYSEC, a GHSA and a CVE for the same
 /// flaw) are one finding: its `id` is the preferred record ID (see [`id_preference`]) and `aliases` holds every other
 /// ID of the group.
@@ -77,6 +125,8 @@ impl PartialEq for FindingDetail {
 pub struct Finding {
     /// The primary ID: the preferred ID among the group's records.
     pub id: String,
+    /// Malicious or a vulnerability: malicious when any record of the group is.
+    pub kind: FindingKind,
     /// Every other ID of the group (other records and their aliases), sorted.
     pub aliases: Vec<String>,
     /// The IDs of the records merged into this finding, the primary first.
@@ -116,8 +166,48 @@ pub struct DependencyReport {
     pub findings: Vec<Finding>,
     /// For a range dependency whose advisories arrived, how much of the range is affected.
     pub range: Option<RangeVerdict>,
-    /// For a vulnerable dependency whose advisories arrived, what to upgrade to.
+    /// For a vulnerable dependency whose advisories arrived, what to upgrade to. Malicious findings are never in
+    /// it: nothing but removing the package fixes them.
     pub fix: Option<FixPlan>,
+    /// What the package index says about it (yanked pin, project status, not on the index), once it answered.
+    pub flags: Vec<IndexFlag>,
+}
+
+impl DependencyReport {
+    /// True when an open (not ignored) finding says the package is malicious.
+    pub fn is_malicious(&self) -> bool {
+        self.findings.iter().any(|finding| finding.kind == FindingKind::Malicious && finding.ignored.is_none())
+    }
+
+    /// The row's flags, for the automation contract's `data-flags`: `malicious` first, then the index's.
+    pub fn flag_names(&self) -> Vec<&'static str> {
+        let malicious = self.is_malicious().then_some(FindingKind::Malicious.as_str());
+        malicious.into_iter().chain(self.flags.iter().map(IndexFlag::as_str)).collect()
+    }
+
+    /// Each flag in a sentence, paired with its name, in the order of [`DependencyReport::flag_names`].
+    pub fn flag_sentences(&self) -> Vec<(&'static str, String)> {
+        let name = self.dependency.name.as_str();
+        let mut sentences = Vec::new();
+        if self.is_malicious() {
+            let ids: Vec<&str> = self
+                .findings
+                .iter()
+                .filter(|finding| finding.kind == FindingKind::Malicious)
+                .map(|finding| finding.id.as_str())
+                .collect();
+            sentences.push((
+                "malicious",
+                format!("`{name}` is a malicious package ({}). {MALICIOUS_ADVICE}", ids.join(", ")),
+            ));
+        }
+        let pinned = match &self.dependency.version {
+            DependencyVersion::Pinned(version) => Some(version),
+            _ => None,
+        };
+        sentences.extend(self.flags.iter().map(|flag| (flag.as_str(), flag.describe(name, pinned))));
+        sentences
+    }
 }
 
 /// One input file in the report.
@@ -159,6 +249,10 @@ pub struct Summary {
     pub ratings: RatingCounts,
     /// Parts of the input the audit could not cover ([`Report::unaudited`]).
     pub unaudited: usize,
+    /// Dependencies with an open malicious finding (counted in `vulnerable` too).
+    pub malicious: usize,
+    /// Dependencies whose name the package index does not know.
+    pub not_on_index: usize,
 }
 
 /// Finding counts per rating.
@@ -189,6 +283,9 @@ impl Summary {
     pub fn sentence(&self) -> String {
         let checked = self.vulnerable + self.clean;
         let mut parts = Vec::new();
+        if self.malicious > 0 {
+            parts.push(format!("{} malicious", counted(self.malicious, "package is", "packages are")));
+        }
         if self.pending > 0 {
             parts.push(format!("{} waiting for an answer", self.pending));
         }
@@ -200,7 +297,12 @@ impl Summary {
                 self.vulnerable,
                 plural(self.vulnerable, "package", "packages")
             ));
-        } else if self.unchecked == 0 && self.pending == 0 && self.unaudited == 0 && checked > 0 {
+        } else if self.unchecked == 0
+            && self.pending == 0
+            && self.unaudited == 0
+            && self.not_on_index == 0
+            && checked > 0
+        {
             parts.push(format!(
                 "no known vulnerabilities in {checked} checked {}",
                 plural(checked, "package", "packages")
@@ -213,6 +315,9 @@ impl Summary {
         }
         if self.unchecked > 0 {
             parts.push(format!("{} unchecked", self.unchecked));
+        }
+        if self.not_on_index > 0 {
+            parts.push(format!("{} not on the package index", self.not_on_index));
         }
         if self.unaudited > 0 {
             parts.push(format!("{} of the tree not audited", counted(self.unaudited, "part", "parts")));
@@ -302,6 +407,8 @@ pub fn summarize(files: &[FileReport]) -> Summary {
     let mut summary = Summary::default();
     for report in files.iter().flat_map(|file| file.dependencies.iter()) {
         let open = report.findings.iter().filter(|finding| finding.ignored.is_none()).count();
+        summary.malicious += usize::from(report.is_malicious());
+        summary.not_on_index += usize::from(report.flags.contains(&IndexFlag::NotOnIndex));
         match &report.state {
             DependencyState::Vulnerable if open > 0 => summary.vulnerable += 1,
             DependencyState::Vulnerable => {}
@@ -340,8 +447,29 @@ pub fn id_preference(id: &str) -> u8 {
 }
 
 fn dependency_report(dependency: &Dependency, lookups: &Lookups) -> DependencyReport {
-    let report =
-        |state, findings| DependencyReport { dependency: dependency.clone(), state, findings, range: None, fix: None };
+    let mut report = checked_report(dependency, lookups);
+    if !matches!(dependency.version, DependencyVersion::Skipped(_)) {
+        if let Some(lookup) = lookups.releases.get(&dependency.name) {
+            let pinned = match &dependency.version {
+                DependencyVersion::Pinned(version) => Some(version),
+                _ => None,
+            };
+            report.flags = index_flags(lookup, pinned);
+        }
+    }
+    report
+}
+
+/// The report of a dependency as OSV's answers make it, without the index's flags.
+fn checked_report(dependency: &Dependency, lookups: &Lookups) -> DependencyReport {
+    let report = |state, findings| DependencyReport {
+        dependency: dependency.clone(),
+        state,
+        findings,
+        range: None,
+        fix: None,
+        flags: Vec::new(),
+    };
     let version = match &dependency.version {
         DependencyVersion::Skipped(reason) => return report(DependencyState::Skipped(reason.to_string()), Vec::new()),
         DependencyVersion::Range(specifiers) => return range_report::range_report(dependency, specifiers, lookups),
@@ -365,6 +493,7 @@ fn dependency_report(dependency: &Dependency, lookups: &Lookups) -> DependencyRe
 fn finding(id: &str, name: &str, version: &Version, lookups: &Lookups) -> Option<Finding> {
     let mut finding = Finding {
         id: id.to_string(),
+        kind: FindingKind::of(id, None),
         aliases: Vec::new(),
         records: vec![id.to_string()],
         severity: Severity::default(),
@@ -385,6 +514,7 @@ fn finding(id: &str, name: &str, version: &Version, lookups: &Lookups) -> Option
         Some(Ok(record)) => {
             // `None` here means the record is withdrawn.
             let compiled = lookups.compiled_record(id)?;
+            finding.kind = FindingKind::of(id, Some(record));
             finding.reason = compiled.affects(name, version);
             finding.fixed_versions = compiled.fixed_versions(name).iter().map(ToString::to_string).collect();
             finding.aliases = record
@@ -468,6 +598,7 @@ fn merge_group(mut group: Vec<Finding>) -> Finding {
     let mut fixed: Vec<String> = primary.fixed_versions.clone();
     for other in &others {
         primary.records.push(other.id.clone());
+        primary.kind = primary.kind.min(other.kind);
         ids.insert(other.id.clone());
         ids.extend(other.aliases.iter().cloned());
         severities.push(other.severity.clone());
@@ -593,6 +724,8 @@ mod tests {
                 unavailable: 0,
                 ratings,
                 unaudited: 0,
+                malicious: 0,
+                not_on_index: 0,
             }
         );
         assert!(!report.summary.sentence().contains("no known"));
@@ -605,9 +738,122 @@ mod tests {
         lookups.queries.insert(key("alpha", "1.0"), Ok(vec![vuln("T-9")]));
         lookups
             .records
-            .insert("T-9".into(), Ok(record(r#"{"id":"T-9","modified":"m","withdrawn":"2024-01-01T00:00:00Z"}"#)));
+            .insert("T-9".into(), Ok(record(r#"{"id":"T-9","modified":"m","withdrawn":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"alpha"},"versions":["1.0"]}]}"#)));
         let report = build(&parsed, &lookups);
         assert_eq!(report.files[0].dependencies[0].state, DependencyState::Clean);
+        assert!(report.files[0].dependencies[0].findings.is_empty());
+        assert_eq!(report.summary.findings, 0);
+    }
+
+    /// A made-up malicious-package record in the shape of the OpenSSF database's: a `MAL-` ID, one version, no fix.
+    const MAL_RECORD: &str = r#"{"id":"MAL-2099-1","modified":"m","summary":"Malicious code in alpha (PyPI)",
+        "affected":[{"package":{"ecosystem":"PyPI","name":"alpha"},"versions":["1.0"]}],
+        "database_specific":{"malicious-packages-origins":[{"source":"made-up"}]}}"#;
+
+    #[test]
+    fn a_malicious_record_is_its_own_kind_of_finding_and_never_in_a_fix_plan() {
+        let parsed = parse_files(&[InputFile::new("requirements.txt", "alpha==1.0\nbeta==2.0\n")]);
+        let mut lookups = Lookups::default();
+        lookups.queries.insert(key("alpha", "1.0"), Ok(vec![vuln("MAL-2099-1"), vuln("T-1")]));
+        lookups.queries.insert(key("beta", "2.0"), Ok(vec![vuln("T-2")]));
+        lookups.records.insert("MAL-2099-1".into(), Ok(record(MAL_RECORD)));
+        lookups.records.insert(
+            "T-1".into(),
+            Ok(record(
+                r#"{"id":"T-1","modified":"m","affected":[{"package":{"ecosystem":"PyPI","name":"alpha"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.2"}]}]}]}"#,
+            )),
+        );
+        // A record with another ID that the malicious-packages database marks is malicious too.
+        lookups.records.insert(
+            "T-2".into(),
+            Ok(record(
+                r#"{"id":"T-2","modified":"m","affected":[{"package":{"ecosystem":"PyPI","name":"beta"},"versions":["2.0"]}],"database_specific":{"malicious-packages-origins":[]}}"#,
+            )),
+        );
+        let report = build(&parsed, &lookups);
+        let alpha = &report.files[0].dependencies[0];
+        let kinds: Vec<(&str, &str)> = alpha.findings.iter().map(|f| (f.id.as_str(), f.kind.as_str())).collect();
+        assert_eq!(kinds, [("MAL-2099-1", "malicious"), ("T-1", "vulnerability")]);
+        assert_eq!(alpha.flag_names(), ["malicious"]);
+        let plan = alpha.fix.as_ref().expect("T-1 has a fix");
+        assert_eq!(plan.per_finding.iter().map(|fix| fix.id.as_str()).collect::<Vec<_>>(), ["T-1"]);
+        let beta = &report.files[0].dependencies[1];
+        assert_eq!(beta.findings[0].kind, FindingKind::Malicious);
+        assert_eq!(beta.fix, None, "nothing to upgrade to: a malicious package is removed");
+        let sentences = beta.flag_sentences();
+        assert_eq!(sentences[0].0, "malicious");
+        assert!(sentences[0].1.contains("Remove it") && sentences[0].1.contains("rotate the secrets"));
+        assert!(!sentences[0].1.contains("Upgrade to"));
+        assert_eq!(report.summary.malicious, 2);
+        assert!(report.summary.sentence().starts_with("2 packages are malicious, "), "{}", report.summary.sentence());
+        // A malicious group keeps its kind whichever record leads it.
+        assert_eq!(
+            FindingKind::of("GHSA-x", Some(&record(r#"{"id":"GHSA-x","aliases":["MAL-2099-2"]}"#))),
+            FindingKind::Malicious
+        );
+        assert_eq!(
+            FindingKind::of("GHSA-x", Some(&record(r#"{"id":"GHSA-x","aliases":["CVE-1"]}"#))),
+            FindingKind::Vulnerability
+        );
+    }
+
+    #[test]
+    fn the_index_gives_rows_their_flags_and_a_name_it_does_not_know_is_never_plainly_clean() {
+        use crate::pypi::{Release, ReleaseList, ReleaseLookup};
+        let parsed =
+            parse_files(&[InputFile::new("requirements.txt", "typo==1.0\nold==2.0\nquiet==1.0\n-e ./local\n")]);
+        let mut lookups = Lookups::default();
+        for (name, version) in [("typo", "1.0"), ("old", "2.0"), ("quiet", "1.0")] {
+            lookups.queries.insert(key(name, version), Ok(vec![]));
+        }
+        let release = |version: &str, yanked: bool| Release {
+            version: version.parse().expect("valid"),
+            files: 1,
+            yanked_files: usize::from(yanked),
+            yanked_reason: yanked.then(|| "made-up: broken wheel".to_string()),
+        };
+        let old = ReleaseList {
+            name: "old".into(),
+            releases: vec![release("2.0", true)],
+            unreadable: Vec::new(),
+            status: Some(crate::index::ProjectStatus {
+                kind: crate::index::StatusKind::Deprecated,
+                reason: Some("made-up: use new".into()),
+            }),
+        };
+        lookups.releases.insert("typo".into(), ReleaseLookup::NotOnIndex);
+        lookups.releases.insert("old".into(), ReleaseLookup::Found(Rc::new(old)));
+        lookups.releases.insert("quiet".into(), ReleaseLookup::Unavailable("PyPI lookups are switched off".into()));
+        let report = build(&parsed, &lookups);
+        let flags: Vec<Vec<&str>> = report.files[0].dependencies.iter().map(DependencyReport::flag_names).collect();
+        assert_eq!(flags, [vec!["not-on-pypi"], vec!["deprecated", "yanked"], vec![], vec![]]);
+        let sentences = report.files[0].dependencies[1].flag_sentences();
+        assert_eq!(sentences[1].1, "`old 2.0` is yanked on the index: made-up: broken wheel");
+        assert!(sentences[0].1.ends_with(": made-up: use new"));
+        assert_eq!(report.summary.not_on_index, 1);
+        assert_eq!(
+            report.summary.sentence(),
+            "No findings in 3 checked packages, 1 not on the package index, 1 skipped",
+            "a name the index does not know keeps the summary from saying \"no known vulnerabilities\""
+        );
+    }
+
+    #[test]
+    fn a_withdrawn_record_drops_its_finding_from_a_range_too() {
+        let parsed = parse_files(&[InputFile::new("requirements.txt", "alpha>=1.0\n")]);
+        let mut lookups = Lookups::default();
+        lookups.queries.insert(key("alpha", ""), Ok(vec![vuln("T-9")]));
+        lookups.records.insert(
+            "T-9".into(),
+            Ok(record(
+                r#"{"id":"T-9","modified":"m","withdrawn":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"alpha"},"versions":["1.0"]}]}"#,
+            )),
+        );
+        let report = build(&parsed, &lookups);
+        let dependency = &report.files[0].dependencies[0];
+        assert!(dependency.findings.is_empty());
+        assert_ne!(dependency.state, DependencyState::Vulnerable);
+        assert_eq!(report.summary.findings, 0);
     }
 
     #[test]

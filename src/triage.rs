@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 pub use crate::ignore_rule::{is_date, Ignore, MAX_REASON_CHARS};
-use crate::report::{summarize, DependencyReport, Finding, Report, Summary};
+use crate::report::{summarize, DependencyReport, Finding, FindingKind, Report, Summary};
 use crate::severity::Rating;
 
 /// Marks the findings that an active rule ignores, and recounts the summary.
@@ -116,7 +116,9 @@ pub fn list(report: &Report, view: &View) -> Listing {
                     continue;
                 }
                 let rating = finding.severity.rating;
-                let passes = (view.ratings.is_empty() || view.ratings.contains(&rating))
+                // A malicious finding stands above every severity: the severity filter never hides it.
+                let malicious = finding.kind == FindingKind::Malicious;
+                let passes = (malicious || view.ratings.is_empty() || view.ratings.contains(&rating))
                     && match view.fix {
                         FixFilter::Any => true,
                         FixFilter::HasFix => !finding.fixed_versions.is_empty(),
@@ -144,11 +146,15 @@ pub fn list(report: &Report, view: &View) -> Listing {
             (-(finding.severity.rating as i32), finding.severity.score().map_or(1, |score| -((score * 10.0) as i32)));
         let name = &dependency.dependency.name;
         let id = finding.id.clone();
+        // Malicious findings come first in every order.
+        let kind = finding.kind;
         match view.sort {
-            SortKey::Severity => (String::new(), severity, name.clone(), id),
+            SortKey::Severity => (kind, String::new(), severity, name.clone(), id),
             // Versions of one package (from several files) compare as text here; they are rarely more than one.
-            SortKey::Package => (format!("{name}\0{}", dependency.dependency.version), severity, id, String::new()),
-            SortKey::Id => (id, (0, 0), name.clone(), String::new()),
+            SortKey::Package => {
+                (kind, format!("{name}\0{}", dependency.dependency.version), severity, id, String::new())
+            }
+            SortKey::Id => (kind, id, (0, 0), name.clone(), String::new()),
         }
     };
     let sort = |refs: &mut Vec<FindingRef>| {

@@ -173,15 +173,19 @@ fn without_release_lists_the_plans_use_the_advisories_versions() {
 }
 
 #[test]
-fn the_index_is_asked_once_per_package_with_advisories_and_its_answers_give_the_flags() {
+fn the_index_is_asked_once_per_name_and_its_answers_give_the_flags() {
     use osv_lens::audit::PackageIndex;
     use osv_lens::index::{index_flags, IndexFlag};
     let client = fixture_index();
     let parsed = parse_files(&[InputFile::new("requirements.txt", "osv-lens-demo==1.3.2\nosv-lens-demo-clean\n")]);
     let (lookups, _) = run_audit(&parsed, IndexAccess::On(&client));
     let listed: Vec<&String> = lookups.releases.keys().collect();
-    assert_eq!(listed, ["osv-lens-demo"], "only the package with advisories");
-    assert_eq!(client.stats().requests, 1);
+    assert_eq!(listed, ["osv-lens-demo", "osv-lens-demo-clean"], "every name, for the flags");
+    assert_eq!(client.stats().requests, 2, "once each");
+    // The name the index does not know is flagged on its row.
+    let report = osv_lens::report::build(&parsed, &lookups);
+    let flags: Vec<Vec<&str>> = report.files[0].dependencies.iter().map(|row| row.flag_names()).collect();
+    assert_eq!(flags, [vec![], vec!["not-on-pypi"]]);
     let demo = &lookups.releases["osv-lens-demo"];
     assert!(index_flags(demo, Some(&"1.3.2".parse().expect("a version"))).is_empty());
     let flags = index_flags(demo, Some(&"1.4.0".parse().expect("a version")));

@@ -623,12 +623,12 @@ fn event_names(events: &[AuditEvent]) -> Vec<String> {
 }
 
 #[test]
-fn the_pipeline_ends_the_osv_phase_before_it_asks_the_index_and_only_for_packages_with_advisories() {
+fn the_pipeline_ends_the_osv_phase_before_it_asks_the_index_for_every_name_once_advisories_first() {
     let transport = TestTransport::new(database());
     let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings: LookupSettings::default() };
     let index = FakeIndex { known: vec!["alpha"], ..FakeIndex::default() };
     let plan = AuditPlan {
-        only: Some(vec![key("alpha", "1.0"), key("beta", "0.5"), key("gamma", "1.0")]),
+        only: Some(vec![key("gamma", "1.0"), key("alpha", "1.0"), key("beta", "0.5"), key("gamma", "2.0")]),
         ..AuditPlan::default()
     };
     let mut events = Vec::new();
@@ -636,10 +636,9 @@ fn the_pipeline_ends_the_osv_phase_before_it_asks_the_index_and_only_for_package
     let names = event_names(&events);
     let osv_done = names.iter().position(|name| name == "OsvComplete").expect("the OSV phase ends");
     assert!(names[..osv_done].iter().all(|name| !name.contains("release list")), "{names:?}");
-    assert_eq!(names[osv_done + 1], "index planned 2");
-    let mut asked = index.asked.borrow().clone();
-    asked.sort();
-    assert_eq!(asked, ["alpha", "beta"], "gamma has no advisory");
+    assert_eq!(names[osv_done + 1], "index planned 3");
+    let asked = index.asked.borrow().clone();
+    assert_eq!(asked, ["alpha", "beta", "gamma"], "gamma has no advisory: asked last, for its flags, and once");
     assert_eq!(names.last().map(String::as_str), Some("IndexComplete"));
     assert!(names.contains(&"release list alpha".to_string()));
     assert!(names.contains(&"no release list beta: unknown here".to_string()));

@@ -3,7 +3,7 @@
 
 use super::json_writer::JsonWriter;
 use super::{dependencies, description, open_findings, osv_url, pinned, purl, TOOL_NAME, TOOL_VERSION};
-use crate::report::{Finding, FindingDetail, Report};
+use crate::report::{Finding, FindingDetail, FindingKind, Report, MALICIOUS_ADVICE};
 use crate::severity::{Rating, SeveritySource};
 
 /// The export. `generated_at` (RFC 3339) is the BOM's timestamp; empty leaves it out.
@@ -87,7 +87,10 @@ fn vulnerability(json: &mut JsonWriter, finding: &Finding, affects: &[String]) {
             json.field("detail", details);
         }
     }
-    if !finding.fixed_versions.is_empty() {
+    if finding.kind == FindingKind::Malicious {
+        // CWE-506: embedded malicious code.
+        json.field("recommendation", MALICIOUS_ADVICE).key("cwes").array().number(506.0).end_array();
+    } else if !finding.fixed_versions.is_empty() {
         json.field("recommendation", &format!("Upgrade to {}", finding.fixed_versions.join(" or ")));
     }
     json.key("advisories").array();

@@ -2,8 +2,8 @@
 //! not checked and what was ignored. Every cell is escaped so that advisory text cannot break the table or inject
 //! markup.
 
-use super::{dependencies, description, not_checked_reason, osv_url};
-use crate::report::Report;
+use super::{dependencies, description, not_checked_reason, open_findings, osv_url};
+use crate::report::{FindingKind, Report, MALICIOUS_ADVICE};
 use crate::triage::{list, View};
 
 /// The export.
@@ -12,6 +12,27 @@ pub fn render(report: &Report) -> String {
     let mut out = String::from("## osv-lens audit\n\n");
     out.push_str(&format!("{}.\n\n", cell(&summary.sentence())));
     let listing = list(report, &View::default());
+    // Malicious packages first, above every severity, with what to do: there is nothing to upgrade to.
+    let malicious: Vec<String> = dependencies(report)
+        .filter(|dependency| dependency.is_malicious())
+        .map(|dependency| {
+            let ids: Vec<String> = open_findings(dependency)
+                .filter(|finding| finding.kind == FindingKind::Malicious)
+                .map(|finding| format!("[{}]({})", cell(&finding.id), osv_url(&finding.id)))
+                .collect();
+            format!(
+                "- `{}` `{}` ({})\n",
+                code(&dependency.dependency.name),
+                code(&dependency.dependency.version.to_string()),
+                ids.join(", ")
+            )
+        })
+        .collect();
+    if !malicious.is_empty() {
+        out.push_str(&format!("### Malicious packages ({})\n\n{MALICIOUS_ADVICE}\n\n", malicious.len()));
+        out.extend(malicious);
+        out.push('\n');
+    }
     if !listing.shown.is_empty() {
         out.push_str("| Severity | Package | Version | Vulnerability | Also known as | Fixed in | Summary |\n");
         out.push_str("|---|---|---|---|---|---|---|\n");
@@ -30,7 +51,9 @@ pub fn render(report: &Report) -> String {
                 cell(&finding.id),
                 osv_url(&finding.id),
                 cell(&finding.aliases.join(", ")),
-                if finding.fixed_versions.is_empty() {
+                if finding.kind == FindingKind::Malicious {
+                    "remove it".to_string()
+                } else if finding.fixed_versions.is_empty() {
                     "no fix yet".to_string()
                 } else {
                     cell(&finding.fixed_versions.join(", "))

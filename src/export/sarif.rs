@@ -4,7 +4,7 @@
 
 use super::json_writer::JsonWriter;
 use super::{dependencies, description, osv_url, pinned, PATH_SEGMENT, TOOL_NAME, TOOL_VERSION};
-use crate::report::{Finding, Report};
+use crate::report::{Finding, FindingKind, Report, MALICIOUS_ADVICE};
 use crate::severity::Rating;
 
 /// The schema the output declares.
@@ -46,16 +46,20 @@ pub fn render(report: &Report) -> String {
                 } else {
                     format!(" ({})", finding.aliases.join(", "))
                 };
-                let fix = if finding.fixed_versions.is_empty() {
+                let malicious = finding.kind == FindingKind::Malicious;
+                let fix = if malicious {
+                    format!(" {MALICIOUS_ADVICE}")
+                } else if finding.fixed_versions.is_empty() {
                     " No fixed version is known.".to_string()
                 } else {
                     format!(" Fixed in {}.", finding.fixed_versions.join(", "))
                 };
                 json.object().field("ruleId", &finding.id).key("ruleIndex").number(index as f64);
-                json.field("level", level(finding.severity.rating));
+                json.field("level", level(finding));
+                let what = if malicious { "is a malicious package" } else { "is affected by" };
                 json.key("message")
                     .object()
-                    .field("text", &format!("{name} {version} is affected by {}{aliases}.{fix}", finding.id))
+                    .field("text", &format!("{name} {version} {what} {}{aliases}.{fix}", finding.id))
                     .end_object();
                 json.key("locations").array().object().key("physicalLocation").object();
                 json.key("artifactLocation").object().field("uri", &file_uri(&file.name)).end_object();
@@ -66,7 +70,7 @@ pub fn render(report: &Report) -> String {
                 json.key("partialFingerprints").object();
                 json.field("osvLens/v1", &format!("{}|{name}|{version}|{}", file.name, finding.id)).end_object();
                 json.key("properties").object().field("package", name).field("version", &version);
-                json.field("severity", finding.severity.rating.as_str());
+                json.field("severity", finding.severity.rating.as_str()).field("kind", finding.kind.as_str());
                 json.strings("fixedVersions", &finding.fixed_versions).end_object();
                 if let Some(ignore) = &finding.ignored {
                     let mut justification = ignore.reason.clone();
@@ -95,9 +99,13 @@ fn rule(json: &mut JsonWriter, finding: &Finding) {
     json.object().field("id", &finding.id);
     json.key("shortDescription").object().field("text", &short).end_object();
     json.field("helpUri", &url);
-    json.key("help").object().field("text", &format!("See {url} for the advisory.")).end_object();
-    json.key("defaultConfiguration").object().field("level", level(finding.severity.rating)).end_object();
-    json.key("properties").object().strings("tags", &["security".into(), "vulnerability".into()]);
+    let help = match finding.kind {
+        FindingKind::Malicious => format!("{MALICIOUS_ADVICE} See {url} for the report."),
+        FindingKind::Vulnerability => format!("See {url} for the advisory."),
+    };
+    json.key("help").object().field("text", &help).end_object();
+    json.key("defaultConfiguration").object().field("level", level(finding)).end_object();
+    json.key("properties").object().strings("tags", &["security".into(), finding.kind.as_str().into()]);
     if let Some(score) = finding.severity.score() {
         // GitHub code scanning reads this property to rank security results.
         json.field("security-severity", &format!("{score:.1}"));
@@ -105,9 +113,13 @@ fn rule(json: &mut JsonWriter, finding: &Finding) {
     json.end_object().end_object();
 }
 
-/// SARIF's level for a rating. Unknown severities are warnings: not knowing is no reason to play it down.
-fn level(rating: Rating) -> &'static str {
-    match rating {
+/// SARIF's level for a finding: `error` for a malicious package whatever its rating, else by rating. Unknown
+/// severities are warnings: not knowing is no reason to play it down.
+fn level(finding: &Finding) -> &'static str {
+    if finding.kind == FindingKind::Malicious {
+        return "error";
+    }
+    match finding.severity.rating {
         Rating::Critical | Rating::High => "error",
         Rating::Medium | Rating::Unknown => "warning",
         Rating::Low | Rating::None => "note",

@@ -67,6 +67,80 @@ fn sample_report_in_order(reverse: bool) -> Report {
     crate::report::build(&parsed, &lookups)
 }
 
+/// A report with a vulnerable pin and a malicious one, the malicious record made up in the shape of the OpenSSF
+/// malicious-packages database's (a `MAL-` ID, one version, no fix, no severity).
+pub(crate) fn malicious_report() -> Report {
+    let parsed = parse_files(&[InputFile::new("requirements.txt", "alpha==1.0\nrequets==0.1\n")]);
+    let mut lookups = Lookups::default();
+    let refs =
+        |ids: &[&str]| Ok(ids.iter().map(|id| VulnRef { id: id.to_string(), modified: String::new() }).collect());
+    lookups.queries.insert(PackageKey { name: "alpha".into(), version: "1.0".into() }, refs(&["OSVLENS-TEST-2"]));
+    lookups.queries.insert(PackageKey { name: "requets".into(), version: "0.1".into() }, refs(&["MAL-2099-7"]));
+    let records = [
+        r#"{"id":"OSVLENS-TEST-2","modified":"2026-02-01T00:00:00Z","summary":"alpha leaks",
+            "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+            "affected":[{"package":{"ecosystem":"PyPI","name":"alpha"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.2"}]}]}]}"#,
+        r#"{"id":"MAL-2099-7","modified":"2026-02-01T00:00:00Z","published":"2026-01-30T00:00:00Z",
+            "summary":"Malicious code in requets (PyPI)","details":"A made-up typosquat that reads environment variables.",
+            "affected":[{"package":{"ecosystem":"PyPI","name":"requets"},"versions":["0.1"]}],
+            "database_specific":{"malicious-packages-origins":[{"source":"made-up"}]}}"#,
+    ];
+    for json in records {
+        let record = record(json);
+        lookups.apply(&crate::audit::AuditEvent::Record(record.id.clone(), Ok(record)));
+    }
+    crate::report::build(&parsed, &lookups)
+}
+
+#[test]
+fn a_malicious_package_leads_every_export_with_its_id_and_no_upgrade() {
+    let report = malicious_report();
+    // SARIF: level error, though the record gives no severity; the advice instead of a fix.
+    let sarif = json(&ExportFormat::Sarif.render(&report, ""));
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let mal = results.iter().find(|result| result["ruleId"] == "MAL-2099-7").expect("the MAL result");
+    assert_eq!(mal["level"], "error");
+    assert_eq!(mal["properties"]["kind"], "malicious");
+    let text = mal["message"]["text"].as_str().unwrap_or_default();
+    assert!(text.starts_with("requets 0.1 is a malicious package MAL-2099-7.") && text.contains("Remove it"), "{text}");
+    assert!(!text.contains("Fixed in") && !text.contains("No fixed version"), "{text}");
+    let rule = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|rule| rule["id"] == "MAL-2099-7")
+        .cloned()
+        .expect("the MAL rule");
+    assert_eq!(rule["defaultConfiguration"]["level"], "error");
+    // CycloneDX: the ID, the advice as the recommendation, CWE-506.
+    let bom = json(&ExportFormat::CycloneDx.render(&report, "2026-11-25T12:00:00Z"));
+    let vuln = bom["vulnerabilities"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|vuln| vuln["id"] == "MAL-2099-7")
+        .cloned()
+        .expect("the MAL vulnerability");
+    assert!(vuln["recommendation"].as_str().unwrap_or_default().contains("Remove it"));
+    assert_eq!(vuln["cwes"], serde_json::json!([506]));
+    // pip-audit JSON: the ID, and no fix version.
+    let pip = json(&ExportFormat::Json.render(&report, ""));
+    let requets = &pip["dependencies"][1];
+    assert_eq!((requets["name"].as_str(), requets["vulns"][0]["id"].as_str()), (Some("requets"), Some("MAL-2099-7")));
+    assert_eq!(requets["vulns"][0]["fix_versions"], serde_json::json!([]));
+    // Markdown: the malicious package at the top, before the table, and first in it though its severity is unknown.
+    let markdown = ExportFormat::Markdown.render(&report, "");
+    let section = markdown.find("### Malicious packages (1)").expect("the section");
+    let table = markdown.find("| Severity").expect("the table");
+    assert!(section < table, "{markdown}");
+    assert!(markdown[section..table].contains("`requets` `==0.1`") || markdown[section..table].contains("`requets`"));
+    let first_row = markdown[table..].lines().nth(2).expect("a first row");
+    assert!(first_row.contains("MAL-2099-7") && first_row.contains("remove it"), "{first_row}");
+    // The fix plans leave it out.
+    let requets_row = &report.files[0].dependencies[1];
+    assert_eq!(requets_row.fix, None);
+}
+
 fn json(text: &str) -> Value {
     serde_json::from_str(text).expect("the export is JSON")
 }
@@ -272,6 +346,7 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
     );
     assert_valid(&validator, &json(&ExportFormat::Sarif.render(&report, "")), "SARIF with a suppression");
     assert_valid(&validator, &json(&ExportFormat::Sarif.render(&Report::default(), "")), "an empty SARIF");
+    assert_valid(&validator, &json(&ExportFormat::Sarif.render(&malicious_report(), "")), "SARIF with a MAL finding");
     // The validator does reject a broken document.
     let mut broken = json(&ExportFormat::Sarif.render(&report, ""));
     broken["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");
@@ -298,6 +373,11 @@ fn cyclonedx_validates_against_the_cyclonedx_1_6_schema() {
         "CycloneDX",
     );
     assert_valid(&validator, &json(&ExportFormat::CycloneDx.render(&Report::default(), "")), "an empty CycloneDX BOM");
+    assert_valid(
+        &validator,
+        &json(&ExportFormat::CycloneDx.render(&malicious_report(), "2026-11-25T12:00:00Z")),
+        "CycloneDX with a MAL finding",
+    );
     let mut broken = json(&ExportFormat::CycloneDx.render(&sample_report(), ""));
     broken["vulnerabilities"][0]["ratings"][0]["severity"] = serde_json::json!("apocalyptic");
     assert!(!validator.is_valid(&broken));

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
 
-use super::{finding, group_aliases, DependencyReport, DependencyState, Finding};
+use super::{finding, group_aliases, DependencyReport, DependencyState, Finding, FindingKind};
 use crate::audit::{Lookups, PackageKey};
 use crate::fix::{self, FixPlan, PackageRecord};
 use crate::matching::CompiledVulnerability;
@@ -22,8 +22,14 @@ pub(super) fn range_report(
     specifiers: &VersionSpecifiers,
     lookups: &Lookups,
 ) -> DependencyReport {
-    let report =
-        |state, findings| DependencyReport { dependency: dependency.clone(), state, findings, range: None, fix: None };
+    let report = |state, findings| DependencyReport {
+        dependency: dependency.clone(),
+        state,
+        findings,
+        range: None,
+        fix: None,
+        flags: Vec::new(),
+    };
     let name = dependency.name.as_str();
     let key = PackageKey { name: name.to_string(), version: String::new() };
     let vulns = match lookups.queries.get(&key) {
@@ -72,10 +78,17 @@ pub(super) fn range_report(
             verdict.source.describe()
         )),
     };
-    let fix = (state == DependencyState::Vulnerable).then(|| {
-        let package_records: Vec<PackageRecord<'_>> =
-            records.iter().map(|(id, record)| PackageRecord { id, record }).collect();
-        let finding_ids: Vec<&str> = findings.iter().map(|finding| finding.id.as_str()).collect();
+    // Malicious findings are never in a plan: removing the package is the only fix.
+    let fixable: Vec<&Finding> = findings.iter().filter(|finding| finding.kind == FindingKind::Vulnerability).collect();
+    let fix = (state == DependencyState::Vulnerable && !fixable.is_empty()).then(|| {
+        let package_records: Vec<PackageRecord<'_>> = records
+            .iter()
+            .filter(|(id, _)| {
+                !findings.iter().any(|finding| finding.kind == FindingKind::Malicious && finding.records.contains(id))
+            })
+            .map(|(id, record)| PackageRecord { id, record })
+            .collect();
+        let finding_ids: Vec<&str> = fixable.iter().map(|finding| finding.id.as_str()).collect();
         fix::plan_range(
             name,
             specifiers,
@@ -96,10 +109,12 @@ pub(super) fn pinned_plan(
     findings: &[Finding],
     lookups: &Lookups,
 ) -> Option<FixPlan> {
-    if findings.is_empty() {
+    // Malicious findings are never in a plan: removing the package is the only fix.
+    let fixable: Vec<&Finding> = findings.iter().filter(|finding| finding.kind == FindingKind::Vulnerability).collect();
+    if fixable.is_empty() {
         return None;
     }
-    let records: Vec<(String, Arc<CompiledVulnerability>)> = findings
+    let records: Vec<(String, Arc<CompiledVulnerability>)> = fixable
         .iter()
         .map(|finding| lookups.compiled_record(&finding.id).map(|record| (finding.id.clone(), record)))
         .collect::<Option<_>>()?;

@@ -120,6 +120,7 @@ export async function dependencies(page) {
     package: row.dataset.package,
     version: row.dataset.version,
     state: row.dataset.state,
+    flags: row.dataset.flags ? row.dataset.flags.split(' ') : [],
     text: row.textContent,
   })));
 }
@@ -131,6 +132,7 @@ export async function findings(page) {
     version: row.dataset.version,
     vuln: row.dataset.vuln,
     aliases: row.dataset.aliases ? row.dataset.aliases.split(' ') : [],
+    kind: row.dataset.kind,
     text: row.textContent,
   })));
 }

@@ -53,6 +53,8 @@ pub enum FaultKind {
     ExtraFields,
     /// Mark every record as `schema_version` 2.0.0.
     SchemaV2,
+    /// Mark every record as withdrawn (as a record withdrawn between querybatch's answer and its fetch would be).
+    Withdrawn,
     /// Answer normally, but always say another page follows (`next_page_token` on every query's answer).
     EndlessPages,
 }
@@ -345,7 +347,7 @@ fn api_answer(state: &State, database: &Database, method: &str, path: &str, body
             }
             json(status, body[..cut].to_string())
         }
-        Some(kind @ (FaultKind::WrongId | FaultKind::ExtraFields | FaultKind::SchemaV2)) => {
+        Some(kind @ (FaultKind::WrongId | FaultKind::ExtraFields | FaultKind::SchemaV2 | FaultKind::Withdrawn)) => {
             let Answer { status, body } = answer();
             json(status, rewrite_records(&body, &kind))
         }
@@ -410,6 +412,9 @@ fn rewrite_records(body: &str, kind: &FaultKind) -> String {
             }
             FaultKind::SchemaV2 => {
                 object.insert("schema_version".into(), "2.0.0".into());
+            }
+            FaultKind::Withdrawn => {
+                object.insert("withdrawn".into(), "2026-01-01T00:00:00Z".into());
             }
             _ => {}
         }
@@ -556,7 +561,8 @@ fn index_answer(state: &State, request: &Request) -> Body {
             }
             response
         }
-        // The simple API does not page.
+        // The simple API has no records to withdraw, and does not page.
+        Some(FaultKind::Withdrawn) => answer(),
         Some(FaultKind::EndlessPages) => answer(),
     };
     let response = index_cors(response);

@@ -11,7 +11,7 @@ use super::{markdown_view, same};
 use crate::advisory_markdown::is_web_url;
 use crate::export::osv_url;
 use crate::page::markup::Markup;
-use crate::report::{DependencyReport, Finding, FindingDetail, Report};
+use crate::report::{DependencyReport, Finding, FindingDetail, FindingKind, Report, MALICIOUS_ADVICE};
 use crate::severity::SeveritySource;
 use crate::triage::{FindingRef, Ignore};
 
@@ -109,7 +109,7 @@ pub fn stub_cards(report: &Report, findings: &[FindingRef]) -> Html {
 /// The card's `<li>` attributes, the contract's among them; a stub also carries `data-stub="true"`.
 fn card_attributes(dependency: &DependencyReport, finding: &Finding, stub: bool) -> Vec<(&'static str, String)> {
     let rating = finding.severity.rating;
-    let mut class = format!("finding sev-{}", rating.as_str());
+    let mut class = format!("finding sev-{} {}", rating.as_str(), finding.kind.as_str());
     if stub {
         class.push_str(" is-stub");
     }
@@ -122,6 +122,7 @@ fn card_attributes(dependency: &DependencyReport, finding: &Finding, stub: bool)
         ("data-package", dependency.dependency.name.clone()),
         ("data-version", dependency.dependency.version_text()),
         ("data-vuln", finding.id.clone()),
+        ("data-kind", finding.kind.as_str().to_string()),
         ("data-aliases", finding.aliases.join(" ")),
         ("data-severity", rating.as_str().to_string()),
         ("data-ignored", finding.ignored.is_some().to_string()),
@@ -137,6 +138,7 @@ fn card_attributes(dependency: &DependencyReport, finding: &Finding, stub: bool)
 fn card_face(markup: &mut Markup, dependency: &DependencyReport, finding: &Finding) {
     let rating = finding.severity.rating;
     let badge = match finding.severity.score() {
+        _ if finding.kind == FindingKind::Malicious => "malicious".to_string(),
         Some(score) => format!("{score:.1} {rating}"),
         None => rating.label().to_string(),
     };
@@ -179,6 +181,11 @@ fn card_face(markup: &mut Markup, dependency: &DependencyReport, finding: &Findi
         let allowed = dependency.dependency.version_text();
         markup.open("p", &[("class", "finding-range")]).element("span", &[("class", "range-label")], "range");
         markup.text(&format!(" affects {versions} of the versions {allowed} allows")).close("p");
+    }
+    if finding.kind == FindingKind::Malicious {
+        // No fix line: nothing fixes a malicious package but removing it.
+        markup.element("p", &[("class", "malicious-advice"), ("data-testid", "malicious-advice")], MALICIOUS_ADVICE);
+        return;
     }
     markup.open("p", &[("class", "finding-meta")]);
     if finding.fixed_versions.is_empty() {

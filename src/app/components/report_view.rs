@@ -149,7 +149,8 @@ fn source_error(error: &SourceError) -> Html {
 
 /// The file's dependencies, drawn in one piece (see [`crate::page::markup`]): the table has no controls, and its
 /// hundreds of rows, made node by node, held up the report. One `<tbody>` per dependency, contract
-/// `[data-testid=dependency]` with `data-package`, `data-version` and `data-state`.
+/// `[data-testid=dependency]` with `data-package`, `data-version`, `data-state` and `data-flags`; each flag's sentence
+/// is a `[data-testid=flag]` with `data-flag`.
 fn dependency_table(file: &FileReport) -> Html {
     let mut markup = Markup::with_capacity(512 + file.dependencies.len() * 400);
     markup.open("table", &[("class", "dependencies")]).open("thead", &[]).open("tr", &[]);
@@ -179,6 +180,7 @@ fn dependency_rows(markup: &mut Markup, report: &DependencyReport) {
         DependencyState::Vulnerable if open == 0 => {
             (format!("{} ignored", counted(report.findings.len(), "vulnerability", "vulnerabilities")), None)
         }
+        DependencyState::Vulnerable if report.is_malicious() => ("malicious package".to_string(), None),
         DependencyState::Vulnerable => {
             let worst = worst.map(|rating| format!(" · worst {}", rating.label())).unwrap_or_default();
             (format!("{}{worst}", counted(open, "vulnerability", "vulnerabilities")), None)
@@ -195,12 +197,14 @@ fn dependency_rows(markup: &mut Markup, report: &DependencyReport) {
     };
     let (body_class, origin, line) =
         (format!("dependency {state}"), dependency.origin.to_string(), dependency.origin.line);
+    let flags = report.flag_names().join(" ");
     let mut attributes = vec![
         ("class", body_class.as_str()),
         ("data-testid", "dependency"),
         ("data-package", dependency.name.as_str()),
         ("data-version", version.as_str()),
         ("data-state", state),
+        ("data-flags", flags.as_str()),
     ];
     if let Some(written) = &dependency.resolved_from {
         attributes.push(("data-specifier", written.as_str()));
@@ -214,6 +218,15 @@ fn dependency_rows(markup: &mut Markup, report: &DependencyReport) {
     }
     let line = if line == 0 { "—".to_string() } else { line.to_string() };
     markup.close("td").element("td", &[("class", "location"), ("title", &origin)], &line).close("tr");
+    let sentences = report.flag_sentences();
+    if !sentences.is_empty() {
+        markup.open("tr", &[("class", "flags-row")]).open("td", &[("colspan", "4")]).open("ul", &[("class", "flags")]);
+        for (flag, sentence) in &sentences {
+            let class = format!("flag {flag}");
+            markup.element("li", &[("class", &class), ("data-testid", "flag"), ("data-flag", flag)], sentence);
+        }
+        markup.close("ul").close("td").close("tr");
+    }
     if report.range.is_some() {
         markup.open("tr", &[("class", "range-row")]).open("td", &[("colspan", "4")]);
         fix_view::range_verdict(markup, report);
