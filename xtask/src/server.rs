@@ -59,6 +59,13 @@ pub enum FaultKind {
     SchemaV2,
     /// Answer normally, but always say another page follows (`next_page_token` on every query's answer).
     EndlessPages,
+    /// Replace every record's `details` with `text` repeated `repeat` times (hostile advisory text).
+    Details {
+        /// The text repeated.
+        text: String,
+        /// How many times.
+        repeat: usize,
+    },
 }
 
 /// When a fault applies.
@@ -374,7 +381,9 @@ fn api_answer(state: &State, database: &Database, method: &str, path: &str, body
             }
             json(status, body[..cut].to_string())
         }
-        Some(kind @ (FaultKind::WrongId | FaultKind::ExtraFields | FaultKind::SchemaV2)) => {
+        Some(
+            kind @ (FaultKind::WrongId | FaultKind::ExtraFields | FaultKind::SchemaV2 | FaultKind::Details { .. }),
+        ) => {
             let Answer { status, body } = answer();
             json(status, rewrite_records(&body, &kind))
         }
@@ -460,6 +469,9 @@ fn rewrite_records(body: &str, kind: &FaultKind) -> String {
             }
             FaultKind::SchemaV2 => {
                 object.insert("schema_version".into(), "2.0.0".into());
+            }
+            FaultKind::Details { text, repeat } => {
+                object.insert("details".into(), text.repeat(*repeat).into());
             }
             _ => {}
         }
@@ -607,8 +619,8 @@ fn index_answer(state: &State, request: &Request) -> Body {
             }
             response
         }
-        // The simple API does not page.
-        Some(FaultKind::EndlessPages) => answer(),
+        // The simple API does not page, and its pages have no advisory text.
+        Some(FaultKind::EndlessPages | FaultKind::Details { .. }) => answer(),
     };
     let response = index_cors(response);
     state.index_log.lock().expect("the log lock is never poisoned").push(IndexRequest {
