@@ -22,8 +22,14 @@ pub(super) fn range_report(
     specifiers: &VersionSpecifiers,
     lookups: &Lookups,
 ) -> DependencyReport {
-    let report =
-        |state, findings| DependencyReport { dependency: dependency.clone(), state, findings, range: None, fix: None };
+    let report = |state, findings| DependencyReport {
+        dependency: dependency.clone(),
+        state,
+        findings,
+        range: None,
+        fix: None,
+        not_shown: 0,
+    };
     let name = dependency.name.as_str();
     let key = PackageKey { name: name.to_string(), version: String::new() };
     let vulns = match lookups.queries.get(&key) {
