@@ -294,7 +294,7 @@ async fn read_archive(
     }
     let database = loader.finish().map_err(|error| format!("`{name}`: {error}."))?;
     if database.is_empty() {
-        return Err(format!("`{name}` holds no OSV record for PyPI packages, so it cannot be used for audits."));
+        return Err(database.empty_reason(name));
     }
     Ok(database)
 }
