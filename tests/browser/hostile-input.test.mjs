@@ -55,12 +55,18 @@ for (const [label, text, repeat] of [['&#', '&#', 512 * 1024], ['- a lines', '- 
   });
 }
 
-test('D3: 99,999 records matching one package give a capped report, a message, and a usable page', async () => {
+test('D3: 99,999 records matching a few packages give a capped report, a message, and a usable page', async () => {
+  // 96,999 records for jinja2 2.10 and 600 for each of five more packages: 500 findings per package and 1,000 in
+  // all are shown.
+  const others = ['pkg-a', 'pkg-b', 'pkg-c', 'pkg-d', 'pkg-e'];
+  const packages = [['jinja2', '2.10', 96_999], ...others.map((name) => [name, '1.0', 600])];
   const entries = [];
-  for (let index = 0; index < 99_999; index += 1) {
-    const id = `HOSTILE-${String(index).padStart(5, '0')}`;
-    const record = `{"id":"${id}","modified":"2024-01-01T00:00:00Z","summary":"s","affected":[{"package":{"ecosystem":"PyPI","name":"jinja2"},"versions":["2.10"]}]}`;
-    entries.push({ name: `${id}.json`, data: Buffer.from(record), method: 0 });
+  for (const [name, version, count] of packages) {
+    for (let index = 0; index < count; index += 1) {
+      const id = `HOSTILE-${name}-${String(index).padStart(5, '0')}`;
+      const record = `{"id":"${id}","modified":"2024-01-01T00:00:00Z","summary":"s","affected":[{"package":{"ecosystem":"PyPI","name":"${name}"},"versions":["${version}"]}]}`;
+      entries.push({ name: `${id}.json`, data: Buffer.from(record), method: 0 });
+    }
   }
   const path = join(FOLDER, 'one-package.zip');
   writeFileSync(path, zipOf(entries));
@@ -69,16 +75,28 @@ test('D3: 99,999 records matching one package give a capped report, a message, a
   await page.waitForFunction(() => document.querySelector('[data-testid=offline-db-status]')?.dataset.state === 'ready',
     null, { timeout: 120_000 });
   assert.equal(await page.getAttribute('[data-testid=offline-db-status]', 'data-records'), '99999');
-  await paste(page, 'jinja2==2.10\n');
+  await paste(page, `jinja2==2.10\n${others.map((name) => `${name}==1.0`).join('\n')}\n`);
   const started = Date.now();
   assert.equal(await audit(page, { timeout: 60_000 }), 'done');
-  console.log(`# 99,999 findings for one package: the audit ended in ${Date.now() - started} ms`);
+  console.log(`# 99,999 findings: the audit ended in ${Date.now() - started} ms`);
   const cap = await page.$eval('[data-testid=findings-cap]', (node) => ({ notShown: node.dataset.notShown, text: node.textContent }));
-  assert.equal(cap.notShown, String(99_999 - 500));
-  assert.match(cap.text, /at most 500 findings per package/);
+  assert.equal(cap.notShown, String(99_999 - 1_000));
+  assert.match(cap.text, /at most 500 findings per package and 1000 in all/);
   const rows = await dependencies(page);
-  assert.deepEqual(rows.map((row) => [row.package, row.state]), [['jinja2', 'vulnerable']]);
-  assert.equal(await page.locator('[data-testid=finding]').count(), 500);
+  assert.deepEqual(rows.map((row) => [row.package, row.state]),
+    [['jinja2', 'vulnerable'], ...others.map((name) => [name, 'vulnerable'])], 'past the cap is never clean');
+  const shown = await findings(page);
+  assert.equal(shown.length, 1_000);
+  assert.equal(shown.filter((finding) => finding.package === 'jinja2').length, 500);
+  assert.equal(shown.filter((finding) => finding.package === 'pkg-b').length, 0);
+  // While the stubs are made whole (in idle steps) the page draws frames; an edit of the box is read once the steps
+  // are done (measured, not bounded here); afterwards the box answers at once.
+  const busy = await responsiveness(page);
+  const typedWhileBusy = await typingAnswers(page, 'six==1.0');
+  console.log(`# right after the audit: a frame in ${busy} ms, an edit read in ${typedWhileBusy} ms`);
+  assert.ok(busy < 1_000, `a frame took ${busy} ms`);
+  await page.waitForFunction(() => document.querySelector('[data-testid=finding][data-stub]') === null, null, { timeout: 60_000 });
+  console.log(`# 1,000 cards whole ${Date.now() - started} ms after the audit started`);
   assert.ok(await responsiveness(page) < 1_000);
   assert.ok(await typingAnswers(page) < 1_000, 'the paste box still answers');
   assert.deepEqual(problems, []);
