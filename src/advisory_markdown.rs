@@ -112,6 +112,61 @@ pub fn render(markdown: &str) -> Vec<Node> {
     blocks::parse(markdown)
 }
 
+/// The bytes of details read at first; each "show more" reads four times as many.
+pub const STEP_BYTES: usize = 32 * 1024;
+/// The nodes drawn at first; each "show more" draws four times as many.
+pub const STEP_NODES: usize = 2_000;
+
+/// Details as the page draws them at `step` (0 at first, one more for each "show more").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    /// The tree of what is drawn.
+    pub nodes: Vec<Node>,
+    /// True when the details hold more than is drawn.
+    pub cut: bool,
+}
+
+/// Parses at most [`STEP_BYTES`] × 4^`step` bytes of `markdown` (cut at a line's end) into at most [`STEP_NODES`]
+/// × 4^`step` nodes: an advisory of megabytes (an offline entry may be 8 MB) is drawn in a few milliseconds, and the
+/// reader asks for more.
+pub fn render_step(markdown: &str, step: u32) -> Shown {
+    let factor = 4usize.saturating_pow(step);
+    let max_bytes = STEP_BYTES.saturating_mul(factor);
+    let (text, mut cut) = if markdown.len() > max_bytes {
+        let mut end = max_bytes;
+        while !markdown.is_char_boundary(end) {
+            end -= 1;
+        }
+        let end = markdown[..end].rfind('\n').filter(|line_end| *line_end > 0).unwrap_or(end);
+        (&markdown[..end], true)
+    } else {
+        (markdown, false)
+    };
+    let mut nodes = blocks::parse(text);
+    let mut left = STEP_NODES.saturating_mul(factor);
+    cut |= keep_first(&mut nodes, &mut left);
+    Shown { nodes, cut }
+}
+
+/// Keeps the first `left` nodes of the tree (counted depth first), dropping the rest; true when some were dropped.
+/// The tree is at most [`MAX_DEPTH`] deep, so the recursion is bounded.
+fn keep_first(nodes: &mut Vec<Node>, left: &mut usize) -> bool {
+    for index in 0..nodes.len() {
+        if *left == 0 {
+            nodes.truncate(index);
+            return true;
+        }
+        *left -= 1;
+        if let Node::Element(_, children) | Node::Link(_, children) = &mut nodes[index] {
+            if keep_first(children, left) {
+                nodes.truncate(index + 1);
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// Appends `node`, joining adjacent text nodes.
 fn merge_text(children: &mut Vec<Node>, node: Node) {
     if let (Some(Node::Text(last)), Node::Text(text)) = (children.last_mut(), &node) {

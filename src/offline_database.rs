@@ -96,6 +96,26 @@ impl OfflineDatabase {
         self.database.is_empty()
     }
 
+    /// Why a database that holds no PyPI record cannot be used, naming the archive `name`: the real reason when its
+    /// entries could not be read (compressed with a method other than deflate, failing their CRC-32, not OSV
+    /// records), not only that it holds none.
+    pub fn empty_reason(&self, name: &str) -> String {
+        let report = &self.report;
+        if report.unreadable == 0 {
+            return format!("`{name}` holds no OSV record for PyPI packages, so it cannot be used for audits.");
+        }
+        let what = if report.unreadable == 1 {
+            "its one record could not be read".to_string()
+        } else {
+            format!("{} of its entries could not be read", report.unreadable)
+        };
+        let mut reasons = report.unreadable_examples.join("; ");
+        if report.unreadable > report.unreadable_examples.len() {
+            reasons.push_str("; …");
+        }
+        format!("`{name}` cannot be used for audits: {what} ({reasons}).")
+    }
+
     /// The day of the newest `modified`, `YYYY-MM-DD`.
     pub fn newest_day(&self) -> Option<&str> {
         self.report.newest_modified.as_deref().and_then(|modified| modified.get(..10))
@@ -220,7 +240,10 @@ pub fn lookups(database: &OfflineDatabase, packages: &[PackageKey]) -> Lookups {
         let found = database.database.matching(&key.name, version.as_ref());
         let refs = found.iter().map(|record| VulnRef { id: record.id.clone(), modified: record.modified.clone() });
         lookups.queries.insert(key.clone(), Ok(refs.collect()));
-        for record in found {
+        // A pin's report reads at most this many of its records (see `report::MAX_FINDINGS_PER_PACKAGE`); a range's
+        // verdict needs them all.
+        let needed = if version.is_some() { 3 * crate::report::MAX_FINDINGS_PER_PACKAGE } else { usize::MAX };
+        for record in found.into_iter().take(needed) {
             if lookups.records.contains_key(&record.id) {
                 continue;
             }

@@ -171,6 +171,9 @@ pub struct DependencyReport {
     pub fix: Option<FixPlan>,
     /// What the package index says about it (yanked pin, project status, not on the index), once it answered.
     pub flags: Vec<IndexFlag>,
+    /// Advisories OSV listed for it that the report leaves out, past [`MAX_FINDINGS_PER_PACKAGE`] or
+    /// [`MAX_FINDINGS`].
+    pub not_shown: usize,
 }
 
 impl DependencyReport {
@@ -209,6 +212,13 @@ impl DependencyReport {
         sentences
     }
 }
+
+/// The most findings the report shows for one dependency. The most any real PyPI release has is a few hundred
+/// (old TensorFlow releases); a database of 100,000 records matching one package froze the tab for minutes.
+pub const MAX_FINDINGS_PER_PACKAGE: usize = 500;
+/// The most findings the report shows in all: at 2,500 the cards took seconds to complete while typing waited;
+/// at this many the page keeps answering.
+pub const MAX_FINDINGS: usize = 1_000;
 
 /// One input file in the report.
 #[derive(Debug, Clone, PartialEq)]
@@ -253,6 +263,8 @@ pub struct Summary {
     pub malicious: usize,
     /// Dependencies whose name the package index does not know.
     pub not_on_index: usize,
+    /// Advisories listed for the dependencies that the report leaves out at its caps.
+    pub not_shown: usize,
 }
 
 /// Finding counts per rating.
@@ -328,6 +340,9 @@ impl Summary {
         if self.ignored > 0 {
             parts.push(format!("{} ignored", self.ignored));
         }
+        if self.not_shown > 0 {
+            parts.push(format!("{} not shown", counted(self.not_shown, "more advisory", "more advisories")));
+        }
         if parts.is_empty() {
             return "nothing to audit".to_string();
         }
@@ -336,6 +351,21 @@ impl Summary {
             first.make_ascii_uppercase();
         }
         sentence
+    }
+}
+
+impl Summary {
+    /// Why findings are missing from the report, when some are; `None` when it shows every one.
+    pub fn cap_notice(&self) -> Option<String> {
+        (self.not_shown > 0).then(|| {
+            format!(
+                "{} that OSV listed {} not shown: the report shows at most {MAX_FINDINGS_PER_PACKAGE} findings per \
+                 package and {MAX_FINDINGS} in all, so that the page stays usable. The packages concerned are still \
+                 counted as vulnerable.",
+                counted(self.not_shown, "advisory", "advisories"),
+                plural(self.not_shown, "is", "are"),
+            )
+        })
     }
 }
 
@@ -386,19 +416,34 @@ pub fn package_key(dependency: &Dependency) -> Option<PackageKey> {
 
 /// Builds the report from what was parsed and what the lookups have learned so far.
 pub fn build(parsed: &ParsedInput, lookups: &Lookups) -> Report {
+    let mut room = MAX_FINDINGS;
     let files: Vec<FileReport> = parsed
         .files
         .iter()
         .map(|file| FileReport {
             name: file.name.clone(),
             format: file.format,
-            dependencies: file.dependencies.iter().map(|dependency| dependency_report(dependency, lookups)).collect(),
+            dependencies: file
+                .dependencies
+                .iter()
+                .map(|dependency| capped(dependency_report(dependency, lookups), &mut room))
+                .collect(),
             errors: file.errors.clone(),
             notes: file.notes.clone(),
         })
         .collect();
     let summary = summarize(&files);
     Report { files, summary, unaudited: Vec::new() }
+}
+
+/// `report` with at most `room` findings (and [`MAX_FINDINGS_PER_PACKAGE`]), the rest counted in `not_shown`;
+/// `room` shrinks by what is kept.
+fn capped(mut report: DependencyReport, room: &mut usize) -> DependencyReport {
+    let keep = report.findings.len().min(MAX_FINDINGS_PER_PACKAGE).min(*room);
+    report.not_shown += report.findings.len() - keep;
+    report.findings.truncate(keep);
+    *room -= keep;
+    report
 }
 
 /// Counts the report's dependencies and findings. A dependency whose findings are all ignored still counts as
@@ -410,13 +455,14 @@ pub fn summarize(files: &[FileReport]) -> Summary {
         summary.malicious += usize::from(report.is_malicious());
         summary.not_on_index += usize::from(report.flags.contains(&IndexFlag::NotOnIndex));
         match &report.state {
-            DependencyState::Vulnerable if open > 0 => summary.vulnerable += 1,
+            DependencyState::Vulnerable if open > 0 || report.not_shown > 0 => summary.vulnerable += 1,
             DependencyState::Vulnerable => {}
             DependencyState::Clean => summary.clean += 1,
             DependencyState::Skipped(_) => summary.skipped += 1,
             DependencyState::Unchecked(_) => summary.unchecked += 1,
             DependencyState::Pending => summary.pending += 1,
         }
+        summary.not_shown += report.not_shown;
         for finding in &report.findings {
             if finding.ignored.is_some() {
                 summary.ignored += 1;
@@ -469,6 +515,7 @@ fn checked_report(dependency: &Dependency, lookups: &Lookups) -> DependencyRepor
         range: None,
         fix: None,
         flags: Vec::new(),
+        not_shown: 0,
     };
     let version = match &dependency.version {
         DependencyVersion::Skipped(reason) => return report(DependencyState::Skipped(reason.to_string()), Vec::new()),
@@ -481,12 +528,17 @@ fn checked_report(dependency: &Dependency, lookups: &Lookups) -> DependencyRepor
         Some(Err(error)) => return report(DependencyState::Unchecked(error.describe(OSV_API)), Vec::new()),
         Some(Ok(vulns)) => vulns,
     };
+    // Past the cap the records are not even read: aliases rarely pair more than three records, so three times the
+    // cap leaves a full report after grouping. What is left out is counted, and keeps the package vulnerable.
+    let read = vulns.len().min(3 * MAX_FINDINGS_PER_PACKAGE);
     let findings: Vec<Finding> =
-        vulns.iter().filter_map(|vuln| finding(&vuln.id, &dependency.name, version, lookups)).collect();
+        vulns[..read].iter().filter_map(|vuln| finding(&vuln.id, &dependency.name, version, lookups)).collect();
     let findings = group_aliases(findings);
-    let state = if findings.is_empty() { DependencyState::Clean } else { DependencyState::Vulnerable };
+    let not_shown = vulns.len() - read;
+    let state =
+        if findings.is_empty() && not_shown == 0 { DependencyState::Clean } else { DependencyState::Vulnerable };
     let fix = range_report::pinned_plan(dependency, version, &findings, lookups);
-    DependencyReport { fix, ..report(state, findings) }
+    DependencyReport { fix, not_shown, ..report(state, findings) }
 }
 
 /// The finding for record `id`; `None` when the record turns out to be withdrawn.
@@ -682,6 +734,58 @@ mod tests {
     }
 
     #[test]
+    fn findings_are_capped_per_package_and_per_audit_and_the_rest_counted() {
+        // 100,000 records matching one package (a hostile offline database) and a few more packages after it.
+        let mut text = String::from("jinja2==2.10\n");
+        for index in 0..8 {
+            text.push_str(&format!("pkg-{index}==1.0\n"));
+        }
+        let parsed = parse_files(&[InputFile::new("requirements.txt", text)]);
+        let mut lookups = Lookups::default();
+        let many = 100_000;
+        let ids: Vec<String> = (0..many).map(|index| format!("T-{index:06}")).collect();
+        let json = |id: &str, name: &str| {
+            format!(
+                r#"{{"id":"{id}","modified":"m","affected":[{{"package":{{"ecosystem":"PyPI","name":"{name}"}},"versions":["2.10","1.0"]}}]}}"#
+            )
+        };
+        for id in &ids {
+            lookups.records.insert(id.clone(), Ok(record(&json(id, "jinja2"))));
+        }
+        lookups.queries.insert(key("jinja2", "2.10"), Ok(ids.iter().map(|id| vuln(id)).collect()));
+        for index in 0..8 {
+            let name = format!("pkg-{index}");
+            let own: Vec<String> = (0..400).map(|n| format!("P{index}-{n:03}")).collect();
+            for id in &own {
+                lookups.records.insert(id.clone(), Ok(record(&json(id, &name))));
+            }
+            lookups.queries.insert(key(&name, "1.0"), Ok(own.iter().map(|id| vuln(id)).collect()));
+        }
+        let started = std::time::Instant::now();
+        let report = build(&parsed, &lookups);
+        eprintln!("report of 103,200 listed advisories built in {:?}", started.elapsed());
+        let rows = &report.files[0].dependencies;
+        assert_eq!(rows[0].findings.len(), MAX_FINDINGS_PER_PACKAGE);
+        assert_eq!(rows[0].not_shown, many - MAX_FINDINGS_PER_PACKAGE);
+        // 500 + 400 + 100 = 1,000 fill the report; the next packages keep their state with none of their findings
+        // shown.
+        let shown: Vec<usize> = rows.iter().map(|row| row.findings.len()).collect();
+        assert_eq!(shown, [500, 400, 100, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(shown.iter().sum::<usize>(), MAX_FINDINGS);
+        assert!(rows.iter().all(|row| row.state == DependencyState::Vulnerable), "never clean at the cap");
+        assert_eq!(report.summary.not_shown, many - 500 + 300 + 6 * 400);
+        assert_eq!(report.summary.vulnerable, 9);
+        assert!(
+            report.summary.sentence().contains("102200 more advisories not shown"),
+            "{}",
+            report.summary.sentence()
+        );
+        let notice = report.summary.cap_notice().expect("a notice");
+        assert!(notice.contains("at most 500 findings per package and 1000 in all"), "{notice}");
+        assert_eq!(Summary::default().cap_notice(), None);
+    }
+
+    #[test]
     fn states_follow_the_lookups_and_failures_are_never_clean() {
         let parsed = parse_files(&[InputFile::new(
             "requirements.txt",
@@ -726,6 +830,7 @@ mod tests {
                 unaudited: 0,
                 malicious: 0,
                 not_on_index: 0,
+                not_shown: 0,
             }
         );
         assert!(!report.summary.sentence().contains("no known"));

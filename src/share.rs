@@ -25,6 +25,9 @@ pub const MAX_LINK_CHARS: usize = 512 * 1024;
 pub const MAX_INFLATED_BYTES: usize = 8 * 1024 * 1024;
 /// The most files a link may carry.
 pub const MAX_FILES: usize = 64;
+/// The most text the paste box takes, in UTF-16 code units (what the browser counts): about 4 MB. A link's pasted
+/// text obeys the same limit as a paste.
+pub const MAX_PASTE_CHARS: usize = 4 * 1024 * 1024;
 
 /// What a link carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,9 +98,19 @@ impl fmt::Display for ShareError {
 
 impl std::error::Error for ShareError {}
 
-/// The fragment (without `#`) for `shared`: `r=v1.<payload>`.
+/// The fragment (without `#`) for `shared`: `r=v1.<payload>`. Credentials written in URLs of the inputs
+/// (`https://user:secret@host/…`, an index URL's usual form) are left out of it: a link is made to be passed on.
 pub fn encode(shared: &Shared) -> String {
-    let json = serde_json::to_vec(shared).expect("a share payload always serialises");
+    let clean = Shared {
+        files: shared
+            .files
+            .iter()
+            .map(|file| SharedFile { name: file.name.clone(), text: without_credentials(&file.text).into_owned() })
+            .collect(),
+        pasted: without_credentials(&shared.pasted).into_owned(),
+        ..shared.clone()
+    };
+    let json = serde_json::to_vec(&clean).expect("a share payload always serialises");
     let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&json, 6);
     format!("{FRAGMENT_KEY}v1.{}", base64url::encode(&compressed))
 }
@@ -134,7 +147,42 @@ fn decode_v1(payload: &str) -> Result<Shared, ShareError> {
     if shared.files.iter().any(|file| file.name.trim().is_empty()) {
         return Err(ShareError::BadContent("a file without a name".into()));
     }
+    let pasted = shared.pasted.encode_utf16().count();
+    if pasted > MAX_PASTE_CHARS {
+        return Err(ShareError::BadContent(format!(
+            "its pasted text is {:.1} MB; the paste box takes up to {} MB",
+            pasted as f64 / 1024.0 / 1024.0,
+            MAX_PASTE_CHARS >> 20
+        )));
+    }
     Ok(shared)
+}
+
+/// `text` with the user information of every URL in it removed: `https://user:secret@host/path` becomes
+/// `https://host/path`, `git+https://token@github.com/…` becomes `git+https://github.com/…`. A URL is anything
+/// after `://` up to whitespace or a quote; its user information is what precedes the last `@` before the first
+/// `/`, `?` or `#`.
+pub fn without_credentials(text: &str) -> std::borrow::Cow<'_, str> {
+    let is_end = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`');
+    let mut clean = String::new();
+    let mut copied = 0;
+    let mut search = 0;
+    while let Some(found) = text[search..].find("://") {
+        let authority_start = search + found + 3;
+        let rest = &text[authority_start..];
+        let url_end = rest.find(is_end).unwrap_or(rest.len());
+        let authority_end = rest[..url_end].find(['/', '?', '#']).unwrap_or(url_end);
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            clean.push_str(&text[copied..authority_start]);
+            copied = authority_start + at + 1;
+        }
+        search = authority_start + authority_end;
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    clean.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(clean)
 }
 
 mod base64url;

@@ -58,13 +58,6 @@ impl InputFile {
     /// (package names and versions) and loses only its other letters; PowerShell's `pip freeze > file` (UTF-16)
     /// reads correctly.
     pub fn from_bytes(name: impl Into<String>, bytes: &[u8]) -> Self {
-        let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16| {
-            let pairs = rest.chunks_exact(2);
-            let odd_byte = (!pairs.remainder().is_empty()).then_some(char::REPLACEMENT_CHARACTER);
-            let units = pairs.map(|pair| unit([pair[0], pair[1]]));
-            let text = char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER));
-            text.chain(odd_byte).collect::<String>()
-        };
         let text = match bytes {
             [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
             [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
@@ -72,6 +65,58 @@ impl InputFile {
             _ => String::from_utf8_lossy(bytes).into_owned(),
         };
         Self { name: name.into(), text }
+    }
+}
+
+/// UTF-16 code units in the given byte order, unpaired surrogates and an odd last byte becoming U+FFFD.
+fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> String {
+    let pairs = bytes.chunks_exact(2);
+    let odd_byte = (!pairs.remainder().is_empty()).then_some(char::REPLACEMENT_CHARACTER);
+    let units = pairs.map(|pair| unit([pair[0], pair[1]]));
+    let text = char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER));
+    text.chain(odd_byte).collect::<String>()
+}
+
+/// What the bytes of a chosen file hold, for the page's file reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodedFile {
+    /// Unicode text: UTF-8 (with or without its byte order mark) or UTF-16 in either byte order.
+    Text(String),
+    /// Not valid UTF-8 and no UTF-16: a legacy 8-bit encoding, for the page to decode (as Windows-1252).
+    Legacy,
+    /// Not text: NUL bytes outside UTF-16.
+    Binary,
+}
+
+/// Tells how a chosen file is encoded and decodes it when it is Unicode. UTF-16 is what Windows PowerShell's
+/// `pip freeze > requirements.txt` writes (little-endian with a byte order mark); without the mark, ASCII text in
+/// UTF-16 is recognised by its NUL bytes, every other byte in the first 512.
+pub fn decode_file(bytes: &[u8]) -> DecodedFile {
+    let checked = |text: String| if text.contains('\0') { DecodedFile::Binary } else { DecodedFile::Text(text) };
+    match bytes {
+        [0xFF, 0xFE, rest @ ..] => return checked(utf16(rest, u16::from_le_bytes)),
+        [0xFE, 0xFF, rest @ ..] => return checked(utf16(rest, u16::from_be_bytes)),
+        _ => {}
+    }
+    let head = &bytes[..bytes.len().min(512)];
+    let ascii_utf16 = |nul_at: usize| {
+        head.len() >= 2
+            && bytes.len().is_multiple_of(2)
+            && head.iter().enumerate().all(|(at, byte)| (at % 2 == nul_at) == (*byte == 0))
+    };
+    if ascii_utf16(1) {
+        return checked(utf16(bytes, u16::from_le_bytes));
+    }
+    if ascii_utf16(0) {
+        return checked(utf16(bytes, u16::from_be_bytes));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.contains(&0) {
+        return DecodedFile::Binary;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => DecodedFile::Text(text.to_string()),
+        Err(_) => DecodedFile::Legacy,
     }
 }
 

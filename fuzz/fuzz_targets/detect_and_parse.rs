@@ -3,8 +3,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use osv_lens::sources::{parse_files, InputFile};
+use osv_lens_fuzz::on_page_stack;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| on_page_stack(|| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     // The first line of each chunk is the file name; chunks are separated by a form feed.
     let files: Vec<InputFile> = text
@@ -15,4 +16,4 @@ fuzz_target!(|data: &[u8]| {
         })
         .collect();
     let _ = parse_files(&files);
-});
+}));

@@ -6,8 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use osv_lens::audit::PackageKey;
 use osv_lens::offline_database::{self, Loader};
 use osv_lens::osv::archive::Limits;
+use osv_lens_fuzz::on_page_stack;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| on_page_stack(|| {
     // Small limits, so that a bomb is found by its shape rather than by running out of memory.
     let limits = Limits { max_entry_bytes: 1 << 20, max_total_bytes: 4 << 20, ..Limits::default() };
     let Ok(loader) = Loader::open(data.to_vec(), &limits) else { return };
@@ -28,4 +29,4 @@ fuzz_target!(|data: &[u8]| {
         })
         .collect();
     let _ = offline_database::lookups(&database, &keys);
-});
+}));

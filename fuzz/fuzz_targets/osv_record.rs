@@ -5,8 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use osv_lens::matching::CompiledVulnerability;
 use osv_lens::osv::Vulnerability;
 use osv_lens::pep440_rs::Version;
+use osv_lens_fuzz::on_page_stack;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| on_page_stack(|| {
     let Ok(record) = serde_json::from_slice::<Vulnerability>(data) else { return };
     let compiled = CompiledVulnerability::new(&record);
     let names: Vec<String> = compiled.package_names().map(str::to_string).collect();
@@ -18,4 +19,4 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = compiled.fixed_versions(&name);
     }
-});
+}));

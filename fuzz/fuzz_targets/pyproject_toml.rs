@@ -3,8 +3,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use osv_lens::sources::Format;
+use osv_lens_fuzz::on_page_stack;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| on_page_stack(|| {
     if let Ok(text) = std::str::from_utf8(data) {
         let parsed = Format::PyprojectToml.parse("fuzz-input", text);
         for error in &parsed.errors {
@@ -12,4 +13,4 @@ fuzz_target!(|data: &[u8]| {
             let _ = error.to_string();
         }
     }
-});
+}));

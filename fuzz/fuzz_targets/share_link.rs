@@ -4,8 +4,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use osv_lens::share;
+use osv_lens_fuzz::on_page_stack;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| on_page_stack(|| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     // Raw fragments, and fragments behind the link prefix so that the inflater and the JSON reader get exercised.
     for fragment in [text.to_string(), format!("r=v1.{text}")] {
@@ -14,4 +15,4 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(again, shared);
         }
     }
-});
+}));

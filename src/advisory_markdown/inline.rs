@@ -1,8 +1,9 @@
 //! Inline content: code spans, emphasis, strong, strikethrough, links, images, autolinks, bare web addresses,
 //! backslash escapes, entities and line breaks. Everything else is text.
 //!
-//! Every search for a closing delimiter looks at most [`MAX_SEARCH`] bytes ahead and nesting stops at
-//! [`MAX_NESTING`], so that time stays linear in the input and the tree stays shallow.
+//! Every search for a closing delimiter looks at most [`MAX_SEARCH`] bytes ahead, all searches of one text share a
+//! budget of a few times its length (past it, delimiters are text), and nesting stops at [`MAX_NESTING`], so that
+//! time stays linear in the input with a small constant and the tree stays shallow.
 
 use super::{is_web_url, merge_text, Element, Node};
 
@@ -10,13 +11,18 @@ use super::{is_web_url, merge_text, Element, Node};
 pub const MAX_NESTING: usize = 6;
 /// How far ahead a closing delimiter is looked for, in bytes.
 const MAX_SEARCH: usize = 1024;
+/// The bytes all delimiter searches of one text may look at, per byte of the text (plus [`MAX_SEARCH`]).
+const SEARCH_PER_BYTE: usize = 4;
+/// The longest entity read (`&#x10FFFF;` and `&nbsp;` fit).
+const MAX_ENTITY: usize = 12;
 
 /// The inline nodes of a paragraph's text (lines joined with `\n`).
 pub fn inline(text: &str) -> Vec<Node> {
-    parse(text, 0)
+    let mut budget = text.len().saturating_mul(SEARCH_PER_BYTE).saturating_add(MAX_SEARCH);
+    parse(text, 0, &mut budget)
 }
 
-fn parse(text: &str, depth: usize) -> Vec<Node> {
+fn parse(text: &str, depth: usize, budget: &mut usize) -> Vec<Node> {
     let mut nodes = Vec::new();
     let mut literal = String::new();
     let mut at = 0;
@@ -55,11 +61,11 @@ fn parse(text: &str, depth: usize) -> Vec<Node> {
                     continue;
                 }
             }
-            '`' => code_span(rest),
-            '*' | '_' | '~' if depth < MAX_NESTING => emphasis(rest, c, depth, previous_char(text, at)),
-            '!' if rest.starts_with("![") => image(rest),
-            '[' if depth < MAX_NESTING => link(rest, depth),
-            '<' => autolink(rest),
+            '`' => code_span(rest, budget),
+            '*' | '_' | '~' if depth < MAX_NESTING => emphasis(rest, c, depth, previous_char(text, at), budget),
+            '!' if rest.starts_with("![") => image(rest, budget),
+            '[' if depth < MAX_NESTING => link(rest, depth, budget),
+            '<' => autolink(rest, budget),
             'h' if !previous_char(text, at).is_some_and(char::is_alphanumeric) => bare_url(rest),
             '&' => entity(rest),
             _ => (None, 0),
@@ -89,23 +95,31 @@ fn previous_char(text: &str, at: usize) -> Option<char> {
     text[..at].chars().next_back()
 }
 
-/// The window in which closing delimiters are looked for.
-fn window(text: &str) -> &str {
-    if text.len() <= MAX_SEARCH {
+/// The first `at_most` bytes of `text`, cut back to a character boundary.
+fn head(text: &str, at_most: usize) -> &str {
+    if text.len() <= at_most {
         return text;
     }
-    let mut end = MAX_SEARCH;
+    let mut end = at_most;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
     &text[..end]
 }
 
+/// The window in which closing delimiters are looked for: at most [`MAX_SEARCH`] bytes, and no more than the
+/// search budget left, which the window's length is taken from.
+fn window<'t>(text: &'t str, budget: &mut usize) -> &'t str {
+    let window = head(text, MAX_SEARCH.min(*budget));
+    *budget -= window.len();
+    window
+}
+
 /// `` `code` ``, with a closing run of the same length.
-fn code_span(rest: &str) -> (Option<Node>, usize) {
+fn code_span(rest: &str, budget: &mut usize) -> (Option<Node>, usize) {
     let ticks = rest.chars().take_while(|c| *c == '`').count();
     let fence = &rest[..ticks];
-    let body = window(&rest[ticks..]);
+    let body = window(&rest[ticks..], budget);
     let mut search = 0;
     while let Some(found) = body[search..].find(fence) {
         let start = search + found;
@@ -126,7 +140,7 @@ fn code_span(rest: &str) -> (Option<Node>, usize) {
 }
 
 /// `*em*`, `_em_`, `**strong**`, `__strong__`, `~~struck~~`.
-fn emphasis(rest: &str, marker: char, depth: usize, before: Option<char>) -> (Option<Node>, usize) {
+fn emphasis(rest: &str, marker: char, depth: usize, before: Option<char>, budget: &mut usize) -> (Option<Node>, usize) {
     let run = rest.chars().take_while(|c| *c == marker).count();
     let (delimiter, element) = match (marker, run) {
         ('~', 2..) => ("~~", Element::Strikethrough),
@@ -142,7 +156,7 @@ fn emphasis(rest: &str, marker: char, depth: usize, before: Option<char>) -> (Op
     if body.starts_with(char::is_whitespace) || body.is_empty() {
         return (None, 0);
     }
-    let searched = window(body);
+    let searched = window(body, budget);
     let mut search = 0;
     while let Some(found) = searched[search..].find(delimiter) {
         let end = search + found;
@@ -154,7 +168,7 @@ fn emphasis(rest: &str, marker: char, depth: usize, before: Option<char>) -> (Op
             || (delimiter.len() == 1 && body[end + 1..].starts_with(marker));
         let closes = !blocked;
         if closes {
-            return (Some(Node::Element(element, parse(inner, depth + 1))), delimiter.len() * 2 + end);
+            return (Some(Node::Element(element, parse(inner, depth + 1, budget))), delimiter.len() * 2 + end);
         }
         search = end + delimiter.len();
     }
@@ -162,8 +176,8 @@ fn emphasis(rest: &str, marker: char, depth: usize, before: Option<char>) -> (Op
 }
 
 /// `[text](destination "title")`: the position of the closing `]` and of the end, and the destination.
-fn link_parts(rest: &str) -> Option<(usize, usize, &str)> {
-    let searched = window(rest);
+fn link_parts<'t>(rest: &'t str, budget: &mut usize) -> Option<(usize, usize, &'t str)> {
+    let searched = window(rest, budget);
     let mut depth = 0usize;
     let mut close = None;
     let mut chars = searched.char_indices().skip(1);
@@ -204,9 +218,9 @@ fn link_parts(rest: &str) -> Option<(usize, usize, &str)> {
     Some((close, close + 2 + end + 1, destination))
 }
 
-fn link(rest: &str, depth: usize) -> (Option<Node>, usize) {
-    let Some((close, used, destination)) = link_parts(rest) else { return (None, 0) };
-    let label = parse(&rest[1..close], depth + 1);
+fn link(rest: &str, depth: usize, budget: &mut usize) -> (Option<Node>, usize) {
+    let Some((close, used, destination)) = link_parts(rest, budget) else { return (None, 0) };
+    let label = parse(&rest[1..close], depth + 1, budget);
     if is_web_url(destination) {
         (Some(Node::Link(destination.to_string(), label)), used)
     } else {
@@ -223,8 +237,8 @@ fn label_node(label: Vec<Node>) -> Node {
     }
 }
 
-fn image(rest: &str) -> (Option<Node>, usize) {
-    let Some((close, used, destination)) = link_parts(&rest[1..]) else { return (None, 0) };
+fn image(rest: &str, budget: &mut usize) -> (Option<Node>, usize) {
+    let Some((close, used, destination)) = link_parts(&rest[1..], budget) else { return (None, 0) };
     let alt = rest[2..close + 1].trim();
     let alt = if alt.is_empty() { "image".to_string() } else { alt.to_string() };
     if is_web_url(destination) {
@@ -235,8 +249,8 @@ fn image(rest: &str) -> (Option<Node>, usize) {
 }
 
 /// `<https://…>`.
-fn autolink(rest: &str) -> (Option<Node>, usize) {
-    let Some(end) = window(rest).find('>') else { return (None, 0) };
+fn autolink(rest: &str, budget: &mut usize) -> (Option<Node>, usize) {
+    let Some(end) = window(rest, budget).find('>') else { return (None, 0) };
     let url = &rest[1..end];
     if is_web_url(url) {
         (Some(Node::Link(url.to_string(), vec![Node::Text(url.to_string())])), end + 1)
@@ -245,18 +259,26 @@ fn autolink(rest: &str) -> (Option<Node>, usize) {
     }
 }
 
-/// A bare `http://` or `https://` address, up to whitespace or `<`, without trailing punctuation.
+/// A bare `http://` or `https://` address, up to whitespace, a control character or `<`, without trailing
+/// punctuation. A valid address is consumed whole, so the scan to its end is paid once.
 fn bare_url(rest: &str) -> (Option<Node>, usize) {
     let lower = rest.get(..8).unwrap_or(rest).to_ascii_lowercase();
     if !lower.starts_with("https://") && !lower.starts_with("http://") {
         return (None, 0);
     }
-    let mut end = rest.find(|c: char| c.is_whitespace() || c == '<').unwrap_or(rest.len());
+    let mut end = rest.find(|c: char| c.is_whitespace() || c.is_control() || c == '<').unwrap_or(rest.len());
+    // Parentheses are counted once; dropping a trailing `)` updates the count.
+    let (opened, mut closed) = rest[..end].bytes().fold((0usize, 0usize), |(opened, closed), byte| match byte {
+        b'(' => (opened + 1, closed),
+        b')' => (opened, closed + 1),
+        _ => (opened, closed),
+    });
     while end > 0 {
         let last = rest[..end].chars().next_back().unwrap_or(' ');
-        let unbalanced = last == ')' && rest[..end].matches('(').count() < rest[..end].matches(')').count();
+        let unbalanced = last == ')' && opened < closed;
         if matches!(last, '.' | ',' | ':' | ';' | '!' | '?' | '\'' | '"' | '*' | '_' | '~') || unbalanced {
             end -= last.len_utf8();
+            closed -= usize::from(last == ')');
         } else {
             break;
         }
@@ -271,8 +293,8 @@ fn bare_url(rest: &str) -> (Option<Node>, usize) {
 
 /// `&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`, `&nbsp;`, `&#NN;` and `&#xHH;`. Others stay as written.
 fn entity(rest: &str) -> (Option<Node>, usize) {
-    let Some(end) = rest.get(..12).and_then(|head| head.find(';')).or_else(|| rest.find(';').filter(|end| *end < 12))
-    else {
+    // Only the entity's own few bytes are searched: an `&` without a `;` must not cost a scan of the rest.
+    let Some(end) = head(rest, MAX_ENTITY).find(';') else {
         return (None, 0);
     };
     let name = &rest[1..end];

@@ -2,7 +2,7 @@
 
 use wasm_bindgen_futures::JsFuture;
 
-use crate::sources::InputFile;
+use crate::sources::{decode_file, DecodedFile, InputFile};
 
 /// The largest file read, in bytes. Larger files are refused with a message rather than freezing the tab.
 pub const MAX_FILE_BYTES: f64 = 10.0 * 1024.0 * 1024.0;
@@ -32,15 +32,13 @@ async fn read_one(file: &web_sys::File) -> Result<InputFile, String> {
     Ok(InputFile::new(name, text))
 }
 
-/// Decodes UTF-8 (without a BOM), falling back to Windows-1252, which is what older Windows tools write.
+/// Decodes Unicode text (UTF-8, or UTF-16 as PowerShell writes it), falling back to Windows-1252, which is what
+/// older Windows tools write.
 fn decode_text(bytes: &[u8]) -> Option<String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.contains(&0) {
-        return None;
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Some(text.to_string()),
-        Err(_) => {
+    match decode_file(bytes) {
+        DecodedFile::Text(text) => Some(text),
+        DecodedFile::Binary => None,
+        DecodedFile::Legacy => {
             let decoder = web_sys::TextDecoder::new_with_label("windows-1252").ok()?;
             decoder.decode_with_u8_array(bytes).ok()
         }

@@ -170,7 +170,7 @@ async fn load_offline(id: u32, name: &str, bytes: Vec<u8>) -> Result<OfflineSumm
     }
     let database = loader.finish().map_err(|error| format!("`{name}`: {error}."))?;
     if database.is_empty() {
-        return Err(format!("`{name}` holds no OSV record for PyPI packages, so it cannot be used for audits."));
+        return Err(database.empty_reason(name));
     }
     let summary = OfflineSummary {
         records: database.len(),

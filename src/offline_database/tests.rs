@@ -118,3 +118,45 @@ fn days_between_dates() {
     assert_eq!(days_between("2026-13-01", "2026-07-23"), None);
     assert_eq!(days_between("yesterday", "2026-07-23"), None);
 }
+
+/// `bytes` (a zip) with every entry's field at `offset` (from its local or central header signature) set to `value`.
+fn patched(mut bytes: Vec<u8>, local: Option<usize>, central: usize, value: &[u8]) -> Vec<u8> {
+    let signatures: [(&[u8], Option<usize>); 2] = [(b"PK\x03\x04", local), (b"PK\x01\x02", Some(central))];
+    for (signature, offset) in signatures {
+        let Some(offset) = offset else { continue };
+        let starts: Vec<usize> =
+            bytes.windows(4).enumerate().filter(|(_, w)| w == &signature).map(|(at, _)| at).collect();
+        for start in starts {
+            bytes[start + offset..start + offset + value.len()].copy_from_slice(value);
+        }
+    }
+    bytes
+}
+
+#[test]
+fn an_archive_whose_entries_cannot_be_read_says_why_not_that_it_holds_no_record() {
+    let records: Vec<(String, String)> = (1..=3)
+        .map(|n| (format!("T-{n}.json"), record(&format!("T-{n}"), "2024-01-01T00:00:00Z", "PyPI", "a", "")))
+        .collect();
+    let entries: Vec<(&str, &[u8])> = records.iter().map(|(name, text)| (name.as_str(), text.as_bytes())).collect();
+    // Compression method 12 (bzip2) in both headers, as a zip made with bzip2 has.
+    let bzip2 = load(patched(zip_of(&entries), Some(8), 10, &12_u16.to_le_bytes()));
+    assert!(bzip2.is_empty());
+    let reason = bzip2.empty_reason("all.zip");
+    assert!(reason.starts_with("`all.zip` cannot be used for audits: 3 of its entries could not be read"), "{reason}");
+    assert!(reason.contains("T-1.json: compression method 12 is not supported"), "{reason}");
+    // A CRC-32 that does not match the data.
+    let crc = load(patched(zip_of(&entries[..1]), None, 16, &[0, 0, 0, 0]));
+    let reason = crc.empty_reason("all.zip");
+    assert!(
+        reason.contains("its one record could not be read (T-1.json: its CRC-32 does not match its data)"),
+        "{reason}"
+    );
+    // An archive of other ecosystems still says that it holds no PyPI record.
+    let npm = record("N-1", "2024-01-01T00:00:00Z", "npm", "a", "");
+    let other = load(zip_of(&[("N-1.json", npm.as_bytes())]));
+    assert_eq!(
+        other.empty_reason("npm.zip"),
+        "`npm.zip` holds no OSV record for PyPI packages, so it cannot be used for audits."
+    );
+}

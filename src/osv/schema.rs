@@ -236,6 +236,18 @@ impl Vulnerability {
             .and_then(|major| major.parse().ok())
             .unwrap_or(1)
     }
+
+    /// A notice for a record written in a schema major this build does not know (`schema_version: "2.0.0"`): it is
+    /// still read as 1.x where it can be, and the reader is told that fields may have been missed.
+    pub fn schema_notice(&self) -> Option<String> {
+        let major = self.schema_major();
+        (major != 1).then(|| {
+            let version: String = self.schema_version.as_deref().unwrap_or_default().chars().take(20).collect();
+            format!(
+                "This record is written in OSV schema {version}; osv-lens knows schema 1.x, so it read what it could                  as 1.x and may have missed what changed. Check the record on osv.dev."
+            )
+        })
+    }
 }
 
 #[cfg(test)]
@@ -255,6 +267,25 @@ mod tests {
             record.affected[0].ranges[0].events,
             [Event::Introduced("0".into()), Event::Unknown, Event::Fixed("2".into())]
         );
+    }
+
+    #[test]
+    fn an_unknown_schema_major_gets_a_notice_and_is_still_read() {
+        let json = |version: &str| {
+            format!(
+                r#"{{"id": "TEST-2", "modified": "2024-01-01T00:00:00Z", "schema_version": "{version}",
+                    "affected": [{{"package": {{"ecosystem": "PyPI", "name": "demo"}}, "versions": ["1.0"]}}]}}"#
+            )
+        };
+        let record: Vulnerability = serde_json::from_str(&json("2.0.0")).expect("read as 1.x");
+        assert_eq!(record.schema_major(), 2);
+        assert_eq!(record.affected[0].versions, ["1.0"]);
+        let notice = record.schema_notice().expect("a notice");
+        assert!(notice.contains("OSV schema 2.0.0") && notice.contains("1.x"), "{notice}");
+        for known in ["1.7.3", "1.0.0", "not a version"] {
+            let record: Vulnerability = serde_json::from_str(&json(known)).expect("reads");
+            assert_eq!(record.schema_notice(), None, "{known}");
+        }
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub(super) fn range_report(
         range: None,
         fix: None,
         flags: Vec::new(),
+        not_shown: 0,
     };
     let name = dependency.name.as_str();
     let key = PackageKey { name: name.to_string(), version: String::new() };

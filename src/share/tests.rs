@@ -107,3 +107,43 @@ fn unknown_fields_and_settings_from_later_versions_are_ignored() {
     assert_eq!(shared.pasted, "a==1");
     assert_eq!(shared.settings.get("new"), Some(&serde_json::json!(1)));
 }
+
+#[test]
+fn credentials_in_urls_never_enter_a_link() {
+    let text = "--index-url https://user:s3cret@pypi.example.org/simple\n\
+                --extra-index-url=https://__token__:pypi-AgEI@other.example/simple/?x=1#y\n\
+                pkg @ git+https://ghp_token@github.com/org/pkg@v1.0\n\
+                plain @ https://files.example/pkg-1.0.tar.gz#sha256=ab@cd\n";
+    let cleaned = without_credentials(text);
+    assert_eq!(
+        cleaned,
+        "--index-url https://pypi.example.org/simple\n\
+         --extra-index-url=https://other.example/simple/?x=1#y\n\
+         pkg @ git+https://github.com/org/pkg@v1.0\n\
+         plain @ https://files.example/pkg-1.0.tar.gz#sha256=ab@cd\n"
+    );
+    assert!(matches!(without_credentials("requests==2.0\n"), std::borrow::Cow::Borrowed(_)));
+    let mut shared = sample();
+    shared.pasted = "--index-url https://user:s3cret@pypi.example.org/simple\nrequests==2.0\n".into();
+    shared.files[0].text = "[[tool.uv.index]]\nurl = \"https://me:hunter2@idx.example/simple\"\n".into();
+    let opened = decode(&encode(&shared)).expect("the link opens");
+    assert_eq!(opened.pasted, "--index-url https://pypi.example.org/simple\nrequests==2.0\n");
+    assert_eq!(opened.files[0].text, "[[tool.uv.index]]\nurl = \"https://idx.example/simple\"\n");
+    assert!(!format!("{opened:?}").contains("s3cret") && !format!("{opened:?}").contains("hunter2"));
+}
+
+#[test]
+fn a_link_whose_pasted_text_is_past_the_paste_limit_is_refused() {
+    let mut shared = sample();
+    // Well-compressible text: 4 MB and one line more, about 10 KB of link.
+    shared.pasted = "a==1\n".repeat(MAX_PASTE_CHARS / 5 + 1);
+    let fragment = encode(&shared);
+    assert!(fragment.len() < MAX_LINK_CHARS, "{}", fragment.len());
+    let error = decode(&fragment).unwrap_err();
+    assert!(
+        matches!(&error, ShareError::BadContent(message) if message.contains("paste box takes up to 4 MB")),
+        "{error}"
+    );
+    shared.pasted = "a==1\n".repeat(MAX_PASTE_CHARS / 5);
+    assert!(decode(&encode(&shared)).is_ok(), "at the limit it opens");
+}

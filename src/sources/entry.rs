@@ -8,9 +8,28 @@ use pep508_rs::VersionOrUrl;
 use super::pep508::{parse_requirement, written_marker, written_specifier, Pep508Problem};
 use crate::model::{Dependency, DependencyVersion, Origin, SkipReason};
 
-/// A dependency with the name normalised.
+/// A dependency with the name normalised. A name that is not a valid PEP 508 name (lockfiles, pip list JSON and
+/// SBOMs can hold anything) cannot be looked up: the dependency is skipped with that reason, never shown clean.
 pub(crate) fn dependency(name: &str, version: DependencyVersion, origin: Origin, groups: Vec<String>) -> Dependency {
+    let version = match version {
+        DependencyVersion::Skipped(reason) => DependencyVersion::Skipped(reason),
+        _ if !is_valid_name(name.trim()) => DependencyVersion::Skipped(SkipReason::InvalidEntry(format!(
+            "`{}` is not a valid package name (PEP 508: letters, digits, `.`, `_` and `-`, starting and ending with \
+             a letter or digit)",
+            name.chars().take(100).collect::<String>()
+        ))),
+        version => version,
+    };
     Dependency { groups, ..Dependency::new(name, version, origin) }
+}
+
+/// True for a valid PEP 508 distribution name: ASCII letters and digits, with `.`, `_` and `-` between them.
+pub(crate) fn is_valid_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let alphanumeric = |byte: &u8| byte.is_ascii_alphanumeric();
+    bytes.first().is_some_and(alphanumeric)
+        && bytes.last().is_some_and(alphanumeric)
+        && bytes.iter().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-'))
 }
 
 /// A dependency skipped for `reason`.
@@ -134,6 +153,28 @@ mod tests {
         assert!(matches!(vcs.version, DependencyVersion::Skipped(SkipReason::Vcs(_))));
         let url = requirement("pkg @ https://example.com/pkg-1.0.tar.gz", origin(), vec![]).dependency;
         assert!(matches!(url.version, DependencyVersion::Skipped(SkipReason::Url(_))));
+    }
+
+    #[test]
+    fn names_that_are_not_pep_508_are_skipped_never_looked_up() {
+        for name in ["requests", "zope.interface", "Foo_Bar", "a", "x-1.2"] {
+            assert!(is_valid_name(name), "{name}");
+            let kept = dependency(name, pinned_version("1.0"), origin(), vec![]);
+            assert!(kept.is_auditable(), "{name}");
+        }
+        for name in ["../../etc/passwd", "-a", "a-", "a b", "é", "pkg;rm", "<b>x</b>", ".hidden", "a/b", ""] {
+            assert!(!is_valid_name(name), "{name}");
+            let skipped = dependency(name, pinned_version("1.0"), origin(), vec![]);
+            assert!(
+                matches!(&skipped.version, DependencyVersion::Skipped(SkipReason::InvalidEntry(reason))
+                    if reason.contains("not a valid package name")),
+                "{name}: {:?}",
+                skipped.version
+            );
+        }
+        // A reason already given is kept.
+        let editable = dependency("a b", DependencyVersion::Skipped(SkipReason::Editable), origin(), vec![]);
+        assert_eq!(editable.version, DependencyVersion::Skipped(SkipReason::Editable));
     }
 
     #[test]

@@ -20,7 +20,20 @@ pub(crate) type Table<'i> = DeTable<'i>;
 /// Parses `text` as TOML; a syntax error becomes one [`SourceError`] at its place.
 pub(crate) fn parse<'i>(text: &'i str, locator: &Locator<'_>) -> Result<Spanned<Table<'i>>, SourceError> {
     DeTable::parse(text).map_err(|error| {
-        let span = error.span().unwrap_or(0..0);
+        let span = error.span().unwrap_or_else(|| {
+            // The toml crate gives no place for a dotted key past its depth limit (`a.a.a…`, 80 parts): the first
+            // line with that many nesting characters is where it is.
+            let line_start = text
+                .split_inclusive('\n')
+                .scan(0, |start, line| {
+                    let at = *start;
+                    *start += line.len();
+                    Some((at, line))
+                })
+                .find(|(_, line)| line.bytes().filter(|byte| matches!(byte, b'.' | b'[' | b'{')).count() >= 80)
+                .map_or(0, |(at, _)| at);
+            line_start..line_start
+        });
         let message = error.message().trim().replace('\n', "; ");
         locator.error(span.start, span.end, format!("invalid TOML: {message}"))
     })

@@ -2,6 +2,7 @@
 // readers for the automation contract (data-testid attributes).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32, deflateRawSync, deflateSync, inflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 export const BASE = process.env.OSV_LENS_URL;
@@ -151,4 +152,99 @@ export function recordedPypiAnswers() {
     });
   }
   return answers;
+}
+
+/** A zip archive of `entries` ({name, data, method}: 8 deflates, 0 stores, any other number is written as it is
+ * with the data stored; `crc` overrides the CRC-32), written by hand: local headers, the central directory and its
+ * end record. */
+export function zipOf(entries) {
+  const parts = [];
+  const central = [];
+  let offset = 0;
+  for (const { name, data, method = 8, crc = crc32(data) } of entries) {
+    const nameBytes = Buffer.from(name);
+    const body = method === 8 ? deflateRawSync(data) : data;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(method, 8);
+    local.writeUInt16LE(0x5821, 12); // 2024-01-01
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(body.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const header = Buffer.alloc(46);
+    header.writeUInt32LE(0x02014b50, 0);
+    header.writeUInt16LE(20, 4);
+    header.writeUInt16LE(20, 6);
+    header.writeUInt16LE(method, 10);
+    header.writeUInt16LE(0x5821, 14);
+    header.writeUInt32LE(crc, 16);
+    header.writeUInt32LE(body.length, 20);
+    header.writeUInt32LE(data.length, 24);
+    header.writeUInt16LE(nameBytes.length, 28);
+    header.writeUInt32LE(offset, 42);
+    parts.push(local, nameBytes, body);
+    central.push(header, nameBytes);
+    offset += local.length + nameBytes.length + body.length;
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(Math.min(entries.length, 0xffff), 8);
+  end.writeUInt16LE(Math.min(entries.length, 0xffff), 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  if (entries.length < 0xffff) return Buffer.concat([...parts, directory, end]);
+  // More entries than 16 bits count: the zip64 end record and its locator carry the full count.
+  const record = Buffer.alloc(56);
+  record.writeUInt32LE(0x06064b50, 0);
+  record.writeBigUInt64LE(44n, 4);
+  record.writeUInt16LE(45, 12);
+  record.writeUInt16LE(45, 14);
+  record.writeBigUInt64LE(BigInt(entries.length), 24);
+  record.writeBigUInt64LE(BigInt(entries.length), 32);
+  record.writeBigUInt64LE(BigInt(directory.length), 40);
+  record.writeBigUInt64LE(BigInt(offset), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(offset + directory.length), 8);
+  locator.writeUInt32LE(1, 16);
+  return Buffer.concat([...parts, directory, record, locator, end]);
+}
+
+/** Milliseconds the page takes to answer a frame: a frozen or broken tab cannot answer. */
+export async function responsiveness(page) {
+  const started = Date.now();
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve())));
+  return Date.now() - started;
+}
+
+/**
+ * Adds a line at the end of the paste box, as one edit (one input event), and returns how many milliseconds the page
+ * took to read it again (the read-ahead line changing): what a user feels as "the box still answers".
+ */
+export async function typingAnswers(page, line = 'six==1.16.0') {
+  const before = await page.$eval('[data-testid=read-ahead]', (node) => node.textContent).catch(() => null);
+  const started = Date.now();
+  await page.focus('[data-testid=input]');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.insertText(`\n${line}`);
+  await page.waitForFunction((previous) => {
+    const node = document.querySelector('[data-testid=read-ahead]');
+    return node && node.textContent !== previous;
+  }, before, { timeout: 10_000 });
+  return Date.now() - started;
+}
+
+/** A share link's fragment (`r=v1.…`) for `shared`, made as the page makes it: zlib, then unpadded base64url. */
+export function shareFragment(shared) {
+  const json = Buffer.from(JSON.stringify({ created: '2026-01-01T00:00:00Z', files: [], pasted: '', settings: {}, ignores: [], ...shared }));
+  return `r=v1.${deflateSync(json).toString('base64url')}`;
+}
+
+/** What a share link's fragment (or whole link) carries. */
+export function readShareLink(link) {
+  const payload = link.slice(link.indexOf('r=v1.') + 'r=v1.'.length);
+  return JSON.parse(inflateSync(Buffer.from(payload, 'base64url')).toString('utf8'));
 }

@@ -6,58 +6,15 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
-import { crc32, deflateRawSync } from 'node:zlib';
 
 import {
   BASE, SHARED_DATA, apiLog, audit, control, dependencies, findings, launch, needRealData, openPage, paste, pypiLog,
+  zipOf,
 } from './harness.mjs';
 
 const OSV_FIXTURES = new URL('../fixtures/osv/', import.meta.url).pathname;
 const BENCH_REQUIREMENTS = new URL('../fixtures/bench/requirements.txt', import.meta.url).pathname;
 const FOLDER = mkdtempSync(join(tmpdir(), 'osv-lens-offline-'));
-
-/** A zip archive of `entries` ({name, data, method}: 8 deflates, 0 stores), written by hand: local headers, the
- * central directory and its end record. */
-function zipOf(entries) {
-  const parts = [];
-  const central = [];
-  let offset = 0;
-  for (const { name, data, method = 8 } of entries) {
-    const nameBytes = Buffer.from(name);
-    const body = method === 8 ? deflateRawSync(data) : data;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(0x5821, 12); // 2024-01-01
-    local.writeUInt32LE(crc32(data), 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    const header = Buffer.alloc(46);
-    header.writeUInt32LE(0x02014b50, 0);
-    header.writeUInt16LE(20, 4);
-    header.writeUInt16LE(20, 6);
-    header.writeUInt16LE(method, 10);
-    header.writeUInt16LE(0x5821, 14);
-    header.writeUInt32LE(crc32(data), 16);
-    header.writeUInt32LE(body.length, 20);
-    header.writeUInt32LE(data.length, 24);
-    header.writeUInt16LE(nameBytes.length, 28);
-    header.writeUInt32LE(offset, 42);
-    parts.push(local, nameBytes, body);
-    central.push(header, nameBytes);
-    offset += local.length + nameBytes.length + body.length;
-  }
-  const directory = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, directory, end]);
-}
 
 function writeZip(name, entries) {
   const path = join(FOLDER, name);

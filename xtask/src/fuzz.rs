@@ -156,7 +156,18 @@ fn prepare_seeds(root: &Path, fuzz: &Path, targets: &[String]) -> Result<(), Str
             write_archive_seeds(&folder, &records)?;
             continue;
         }
-        let seeds = if target == "osv_record" { &records } else { &documents };
+        // Inputs nested past every reader's bound: what overflowed the page's stack once, and its cousins.
+        for (name, text) in deep_seeds(target) {
+            std::fs::write(folder.join(name), text).map_err(|error| error.to_string())?;
+        }
+        let mut markdown = Vec::new();
+        collect(&root.join("docs"), &mut markdown);
+        markdown.push(root.join("README.md"));
+        let seeds = match target.as_str() {
+            "osv_record" => &records,
+            "advisory_markdown" => &markdown,
+            _ => &documents,
+        };
         for (index, path) in seeds.iter().enumerate() {
             let small = std::fs::metadata(path).is_ok_and(|meta| meta.len() <= 64 * 1024);
             if small {
@@ -166,6 +177,54 @@ fn prepare_seeds(root: &Path, fuzz: &Path, targets: &[String]) -> Result<(), Str
         }
     }
     Ok(())
+}
+
+/// Deeply nested seeds for `target`: PEP 508 markers (in a requirements file and a pyproject.toml), TOML, JSON
+/// and Markdown, each just under and well past the reader's bound, so that the fuzzer starts at the edge.
+fn deep_seeds(target: &str) -> Vec<(String, String)> {
+    let marker = |levels: usize| {
+        format!("six==1.16.0 ; {}python_version>\"3\"{}\nrequests==2.0\n", "(".repeat(levels), ")".repeat(levels))
+    };
+    let json_arrays = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+    let json_objects = |levels: usize| format!("{}1{}", "{\"components\":".repeat(levels), "}".repeat(levels));
+    let toml_arrays =
+        |levels: usize| format!("[project]\ndependencies = {}\"a\"{}\n", "[".repeat(levels), "]".repeat(levels));
+    let toml_tables = |levels: usize| format!("a = {}1{}\n", "{b=".repeat(levels), "}".repeat(levels));
+    let mut seeds = Vec::new();
+    match target {
+        "advisory_markdown" => {
+            for (name, text) in [
+                ("quotes", "> ".repeat(5_000) + "deep"),
+                ("emphasis", "*_".repeat(5_000) + "x"),
+                ("links", "[".repeat(5_000) + "x" + &"](https://a)".repeat(5_000)),
+                ("entities", "&#".repeat(20_000)),
+                ("lists", "- a\n  - b\n    - c\n".repeat(2_000)),
+            ] {
+                seeds.push((format!("deep-{name}.md"), text));
+            }
+        }
+        "osv_record" | "offline_archive" | "share_link" => {}
+        _ => {
+            for levels in [32, 33, 1_200] {
+                seeds.push((format!("deep-marker-{levels}.txt"), marker(levels)));
+                let pyproject = format!(
+                    "[project]\nname = \"x\"\ndependencies = [\n  'six==1.16.0 ; {}python_version>\"3\"{}',\n]\n",
+                    "(".repeat(levels),
+                    ")".repeat(levels)
+                );
+                seeds.push((format!("deep-marker-{levels}.toml"), pyproject));
+            }
+            for levels in [79, 81, 5_000] {
+                seeds.push((format!("deep-arrays-{levels}.toml"), toml_arrays(levels)));
+                seeds.push((format!("deep-tables-{levels}.toml"), toml_tables(levels)));
+            }
+            for levels in [127, 129, 5_000] {
+                seeds.push((format!("deep-arrays-{levels}.json"), json_arrays(levels)));
+                seeds.push((format!("deep-components-{levels}.json"), json_objects(levels)));
+            }
+        }
+    }
+    seeds
 }
 
 /// Small OSV export zips for the archive target: the fixture records in one, stored and deflated, and a few real

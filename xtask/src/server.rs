@@ -57,6 +57,13 @@ pub enum FaultKind {
     Withdrawn,
     /// Answer normally, but always say another page follows (`next_page_token` on every query's answer).
     EndlessPages,
+    /// Replace every record's `details` with `text` repeated `repeat` times (hostile advisory text).
+    Details {
+        /// The text repeated.
+        text: String,
+        /// How many times.
+        repeat: usize,
+    },
 }
 
 /// When a fault applies.
@@ -347,7 +354,13 @@ fn api_answer(state: &State, database: &Database, method: &str, path: &str, body
             }
             json(status, body[..cut].to_string())
         }
-        Some(kind @ (FaultKind::WrongId | FaultKind::ExtraFields | FaultKind::SchemaV2 | FaultKind::Withdrawn)) => {
+        Some(
+            kind @ (FaultKind::WrongId
+            | FaultKind::ExtraFields
+            | FaultKind::SchemaV2
+            | FaultKind::Withdrawn
+            | FaultKind::Details { .. }),
+        ) => {
             let Answer { status, body } = answer();
             json(status, rewrite_records(&body, &kind))
         }
@@ -415,6 +428,9 @@ fn rewrite_records(body: &str, kind: &FaultKind) -> String {
             }
             FaultKind::Withdrawn => {
                 object.insert("withdrawn".into(), "2026-01-01T00:00:00Z".into());
+            }
+            FaultKind::Details { text, repeat } => {
+                object.insert("details".into(), text.repeat(*repeat).into());
             }
             _ => {}
         }
@@ -561,9 +577,8 @@ fn index_answer(state: &State, request: &Request) -> Body {
             }
             response
         }
-        // The simple API has no records to withdraw, and does not page.
-        Some(FaultKind::Withdrawn) => answer(),
-        Some(FaultKind::EndlessPages) => answer(),
+        // The simple API has no records to withdraw, does not page, and its pages have no advisory text.
+        Some(FaultKind::Withdrawn | FaultKind::EndlessPages | FaultKind::Details { .. }) => answer(),
     };
     let response = index_cors(response);
     state.index_log.lock().expect("the log lock is never poisoned").push(IndexRequest {

@@ -176,6 +176,12 @@ fn card_face(markup: &mut Markup, dependency: &DependencyReport, finding: &Findi
         FindingDetail::Record(_) => markup.text(finding.summary.as_deref().unwrap_or("No summary given.")),
     };
     markup.close("p");
+    if let Some(notice) = match &finding.detail {
+        FindingDetail::Record(record) => record.schema_notice(),
+        _ => None,
+    } {
+        markup.element("p", &[("class", "warning-text"), ("data-testid", "schema-notice")], &notice);
+    }
     if !finding.range_versions.is_empty() {
         let versions = crate::ranges::version_list(&finding.range_versions);
         let allowed = dependency.dependency.version_text();
@@ -225,10 +231,7 @@ fn details(finding: &Finding) -> Html {
                 }
             </dl>
             { for finding.details.iter().map(|(id, details)| html! {
-                <div class="markdown" data-testid="advisory-details" data-record={id.clone()}>
-                    if several { <p class="muted record-label">{ format!("From {id}:") }</p> }
-                    { markdown_view::render(&crate::advisory_markdown::render(details)) }
-                </div>
+                <markdown_view::AdvisoryDetails id={id.clone()} text={details.clone()} {several} />
             }) }
             if !by_type.is_empty() {
                 <div class="references">

@@ -11,7 +11,7 @@ use crate::sources::ParsedInput;
 
 /// The most text the paste box takes, in UTF-16 code units (about 4 MB). Larger inputs are refused at once, so that
 /// the tab does not freeze parsing or storing them; files up to 10 MB can still be chosen.
-pub const MAX_PASTE_CHARS: u32 = 4 * 1024 * 1024;
+pub const MAX_PASTE_CHARS: u32 = crate::share::MAX_PASTE_CHARS as u32;
 
 /// Sample inputs to try, offered while the page holds no input of the user's (so that choosing one loses nothing).
 const SAMPLES: [(&str, &str); 3] = [
@@ -113,6 +113,22 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
             input.set_value("");
         })
     };
+    // Files pasted into the box (copied in a file manager) are read as chosen files, with their encoding detected:
+    // a UTF-16 requirements file pasted this way is decoded like one chosen.
+    let on_paste_files = {
+        let on_files = props.on_files.clone();
+        Callback::from(move |event: Event| {
+            use wasm_bindgen::JsCast;
+            let transfer = js_sys::Reflect::get(&event, &"clipboardData".into())
+                .ok()
+                .and_then(|data| data.dyn_into::<web_sys::DataTransfer>().ok());
+            let Some(list) = transfer.and_then(|transfer| transfer.files()).filter(|list| list.length() > 0) else {
+                return;
+            };
+            event.prevent_default();
+            on_files.emit(crate::io::files::take_files(&list));
+        })
+    };
     let on_keydown = {
         let on_audit = props.on_audit.clone();
         Callback::from(move |event: KeyboardEvent| {
@@ -138,6 +154,7 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
                 placeholder={"requests==2.19.0\ndjango==3.2.0\n# …or drop files anywhere on the page"}
                 ref={area_ref}
                 oninput={on_input}
+                onpaste={on_paste_files}
                 onkeydown={on_keydown}
             />
             <div class="input-actions">

@@ -34,6 +34,9 @@ pub fn summary_bar(props: &SummaryBarProps) -> Html {
                 { count("skipped", "skipped", summary.skipped) }
                 { count("ignored", "ignored", summary.ignored) }
             </ul>
+            if let Some(notice) = summary.cap_notice() {
+                <p class="warning-text" role="status" data-testid="findings-cap" data-not-shown={summary.not_shown.to_string()}>{ notice }</p>
+            }
         </section>
     }
 }

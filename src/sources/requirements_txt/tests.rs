@@ -628,3 +628,31 @@ fn a_constraints_file_given_alone_is_audited() {
     assert_eq!(summary_of(&parsed.files[0]), ["urllib3 ==1.26.5", "idna <3"]);
     assert!(parsed.files[0].notes.is_empty());
 }
+
+#[test]
+fn chosen_files_in_utf16_are_decoded_and_binary_files_refused() {
+    use crate::sources::{decode_file, DecodedFile};
+    // What Windows PowerShell's `pip freeze > requirements.txt` writes: UTF-16LE with a byte order mark, CRLF.
+    let freeze = "requests==2.19.0\r\nDjango==3.2.0\r\n";
+    let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(freeze.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain(freeze.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+    let le_bare: Vec<u8> = freeze.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be_bare: Vec<u8> = freeze.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for bytes in [&le, &be, &le_bare, &be_bare] {
+        assert_eq!(decode_file(bytes), DecodedFile::Text(freeze.to_string()));
+    }
+    let parsed = parse(
+        "requirements.txt",
+        match decode_file(&le) {
+            DecodedFile::Text(text) => text,
+            other => panic!("{other:?}"),
+        }
+        .as_str(),
+    );
+    assert_eq!(parsed.dependencies.len(), 2);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    assert_eq!(decode_file(b"\xEF\xBB\xBFa==1\n"), DecodedFile::Text("a==1\n".into()));
+    assert_eq!(decode_file(b"# caf\xE9\na==1"), DecodedFile::Legacy);
+    assert_eq!(decode_file(b"PK\x03\x04\0\0\x14\0binary"), DecodedFile::Binary);
+    assert_eq!(decode_file(&[0xFF, 0xFE, 0, 0, b'a', 0]), DecodedFile::Binary);
+}
