@@ -20,12 +20,12 @@ pub mod pip_list;
 pub mod pipfile_lock;
 pub mod poetry_constraint;
 pub mod poetry_lock;
-mod purl;
+pub(crate) mod purl;
 pub mod pylock;
 pub mod pyproject_toml;
 pub mod requirements_txt;
 pub mod spdx;
-mod toml_doc;
+pub(crate) mod toml_doc;
 mod toml_unread;
 pub mod uv_lock;
 
