@@ -13,7 +13,9 @@ mod via_comments;
 #[cfg(test)]
 mod tests;
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
 
 use crate::sources::{Format, ParsedFile, ParsedInput};
 
@@ -137,6 +139,31 @@ impl Graph {
         Self::new(rows.into_iter().map(|(name, _, _)| name), edges)
     }
 }
+
+/// A file's graph, made when the report first needs it and shared by the file's copies. It is a cache of what the
+/// file's text says, so it takes no part in comparisons.
+#[derive(Debug, Clone, Default)]
+pub struct GraphCell(Rc<OnceCell<Option<Rc<Graph>>>>);
+
+impl GraphCell {
+    /// The graph, made by `make` the first time.
+    pub fn get_or_init(&self, make: impl FnOnce() -> Option<Graph>) -> Option<Rc<Graph>> {
+        self.0.get_or_init(|| make().map(Rc::new)).clone()
+    }
+
+    /// A cell that already holds `graph` (a resolution's, known before any file is read for it).
+    pub fn holding(graph: Option<Rc<Graph>>) -> Self {
+        Self(Rc::new(OnceCell::from(graph)))
+    }
+}
+
+impl PartialEq for GraphCell {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for GraphCell {}
 
 /// The graph of `file`, from what it records; `None` when its format records no edges (or this one has none).
 /// `project_names` are the names a project file given with it requires (a `pyproject.toml`), if any.

@@ -171,6 +171,8 @@ pub struct ParsedFile {
     /// True when another file given includes this one with `-c` and none with `-r`: its entries constrain what the
     /// others require (for the resolver) and install nothing by themselves.
     pub constraints_only: bool,
+    /// The dependency graph the file records, made when the report first needs it ([`crate::graph::of_file`]).
+    pub graph: crate::graph::GraphCell,
 }
 
 impl ParsedFile {
@@ -184,6 +186,7 @@ impl ParsedFile {
             notes: Vec::new(),
             text: Rc::from(""),
             constraints_only: false,
+            graph: crate::graph::GraphCell::default(),
         }
     }
 }
