@@ -25,6 +25,7 @@ pub mod audit;
 pub mod environment;
 pub mod export;
 pub mod fix;
+pub mod graph;
 pub mod http;
 pub mod ignore_rule;
 pub mod index;

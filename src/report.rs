@@ -233,6 +233,8 @@ pub struct FileReport {
     pub errors: Vec<SourceError>,
     /// Remarks (skipped options and the like).
     pub notes: Vec<SourceNote>,
+    /// The dependency graph the file records; `None` when its format records none.
+    pub graph: Option<std::rc::Rc<crate::graph::Graph>>,
 }
 
 /// Counts for the summary line.
@@ -417,6 +419,7 @@ pub fn package_key(dependency: &Dependency) -> Option<PackageKey> {
 /// Builds the report from what was parsed and what the lookups have learned so far.
 pub fn build(parsed: &ParsedInput, lookups: &Lookups) -> Report {
     let mut room = MAX_FINDINGS;
+    let project_names = crate::graph::project_names(parsed);
     let files: Vec<FileReport> = parsed
         .files
         .iter()
@@ -430,6 +433,7 @@ pub fn build(parsed: &ParsedInput, lookups: &Lookups) -> Report {
                 .collect(),
             errors: file.errors.clone(),
             notes: file.notes.clone(),
+            graph: file.graph.get_or_init(|| crate::graph::of_file(file, project_names.as_deref())),
         })
         .collect();
     let summary = summarize(&files);

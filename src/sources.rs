@@ -20,12 +20,12 @@ pub mod pip_list;
 pub mod pipfile_lock;
 pub mod poetry_constraint;
 pub mod poetry_lock;
-mod purl;
+pub(crate) mod purl;
 pub mod pylock;
 pub mod pyproject_toml;
 pub mod requirements_txt;
 pub mod spdx;
-mod toml_doc;
+pub(crate) mod toml_doc;
 mod toml_unread;
 pub mod uv_lock;
 
@@ -216,6 +216,8 @@ pub struct ParsedFile {
     /// True when another file given includes this one with `-c` and none with `-r`: its entries constrain what the
     /// others require (for the resolver) and install nothing by themselves.
     pub constraints_only: bool,
+    /// The dependency graph the file records, made when the report first needs it ([`crate::graph::of_file`]).
+    pub graph: crate::graph::GraphCell,
 }
 
 impl ParsedFile {
@@ -229,6 +231,7 @@ impl ParsedFile {
             notes: Vec::new(),
             text: Rc::from(""),
             constraints_only: false,
+            graph: crate::graph::GraphCell::default(),
         }
     }
 }

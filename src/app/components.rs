@@ -1,5 +1,6 @@
 //! The page's components. They render from props and report through callbacks; none fetches or parses.
 
+pub mod dependency_origin;
 pub mod finding_card;
 pub mod findings_list;
 pub mod fix_view;

@@ -94,6 +94,14 @@ impl ResolvedSet {
         }
     }
 
+    /// The graph of the resolution: each package's parents as the resolver recorded them, named directly when the
+    /// input names it.
+    pub fn graph(&self) -> crate::graph::Graph {
+        crate::graph::Graph::of_rows(
+            self.packages.iter().map(|row| (row.name.as_str(), row.named, row.required_by.as_slice())),
+        )
+    }
+
     /// True when a resolution exists and every package's dependencies were resolved.
     pub fn is_complete(&self) -> bool {
         self.failure.is_none() && self.not_resolved.is_empty()
@@ -114,7 +122,9 @@ impl ResolvedSet {
             return applied;
         }
         let mut named_in_files: Vec<&str> = Vec::new();
+        let graph = crate::graph::GraphCell::holding(Some(std::rc::Rc::new(self.graph())));
         for file in applied.files.iter_mut().filter(|file| is_declaration(file.format) && !file.constraints_only) {
+            file.graph = graph.clone();
             for dependency in file.dependencies.iter_mut().filter(|dependency| dependency.is_auditable()) {
                 match self.find(&dependency.name) {
                     Some(row) => {
@@ -137,6 +147,7 @@ impl ResolvedSet {
             }
         }
         let mut pulled_in = ParsedFile::new(PULLED_IN, Format::Resolution);
+        pulled_in.graph = graph;
         for row in self.packages.iter().filter(|row| !named_in_files.contains(&row.name.as_str())) {
             let Ok(version) = row.version.parse() else { continue };
             let mut dependency =

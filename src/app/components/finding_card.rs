@@ -80,6 +80,7 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
     }
     let mut face = Markup::with_capacity(1024);
     card_face(&mut face, dependency, finding);
+    finding_path(&mut face, &props.report, &props.at);
     card.add_child(Html::from_html_unchecked(face.into_string().into()));
     card.add_child(body);
     card.into()
@@ -100,10 +101,28 @@ pub fn stub_cards(report: &Report, findings: &[FindingRef]) -> Html {
         let pairs: Vec<(&'static str, &str)> = attributes.iter().map(|(name, value)| (*name, value.as_str())).collect();
         markup.open("li", &pairs);
         card_face(&mut markup, dependency, finding);
+        finding_path(&mut markup, report, at);
         markup.close("li");
     }
     markup.close("ul");
     Html::from_html_unchecked(markup.into_string().into())
+}
+
+/// For a package the project does not name, how it got there (`[data-testid=finding-path]`, with `data-path`).
+fn finding_path(markup: &mut Markup, report: &Report, at: &FindingRef) {
+    let Some(file) = report.files.get(at.file) else { return };
+    let Some(dependency) = file.dependencies.get(at.dependency) else { return };
+    let Some(node) = file.graph.as_deref().and_then(|graph| graph.node(&dependency.dependency.name)) else { return };
+    if node.is_direct() {
+        return;
+    }
+    let path = node.path.join(" ");
+    markup.open("p", &[("class", "finding-path"), ("data-testid", "finding-path"), ("data-path", &path)]);
+    let text = super::dependency_origin::origin_text(node);
+    if node.depth.is_some() {
+        markup.element("span", &[("class", "muted")], "Pulled in by ");
+    }
+    markup.text(&text).close("p");
 }
 
 /// The card's `<li>` attributes, the contract's among them; a stub also carries `data-stub="true"`.

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::dependency_origin::{self, OriginFilter};
 use super::findings_list::FindingsList;
 use super::fix_view;
 use super::report_actions::ReportActions;
@@ -61,6 +62,12 @@ impl PartialEq for ReportViewProps {
 pub fn report_view(props: &ReportViewProps) -> Html {
     let report = &props.report;
     let has_dependencies = report.files.iter().any(|file| !file.dependencies.is_empty());
+    let origin = use_state(|| AttrValue::from("all"));
+    let on_origin = {
+        let origin = origin.clone();
+        Callback::from(move |value: AttrValue| origin.set(value))
+    };
+    let has_graph = report.files.iter().any(|file| file.graph.is_some());
     html! {
         <div class="report" data-testid="report">
             if let Some(error) = &props.share_error {
@@ -81,7 +88,12 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                 <FindingsList report={Rc::clone(report)} view={props.view.clone()} on_view={props.on_view.clone()}
                     on_ignore={props.on_ignore.clone()} on_unignore={props.on_unignore.clone()} />
             }
-            { for (0..report.files.len()).map(|index| html! { <FileSection report={Rc::clone(report)} {index} /> }) }
+            if has_graph {
+                <OriginFilter value={(*origin).clone()} on_change={on_origin} />
+            }
+            <div class={format!("file-reports origin-{}", *origin)}>
+                { for (0..report.files.len()).map(|index| html! { <FileSection report={Rc::clone(report)} {index} /> }) }
+            </div>
         </div>
     }
 }
@@ -112,6 +124,7 @@ fn file_section(props: &FileSectionProps) -> Html {
                 <h2>{ &file.name }</h2>
                 <span class="muted">{ format!("{} · {} · {vulnerable} vulnerable", file.format.label(), counted(file.dependencies.len(), "dependency", "dependencies")) }</span>
             </header>
+            { dependency_origin::graph_note(file) }
             if !file.errors.is_empty() {
                 <div class="source-errors" role="alert">
                     { for file.errors.iter().map(source_error) }
@@ -159,13 +172,13 @@ fn dependency_table(file: &FileReport) -> Html {
     }
     markup.close("tr").close("thead");
     for dependency in &file.dependencies {
-        dependency_rows(&mut markup, dependency);
+        dependency_rows(&mut markup, dependency, file.graph.as_deref());
     }
     markup.close("table");
     Html::from_html_unchecked(markup.into_string().into())
 }
 
-fn dependency_rows(markup: &mut Markup, report: &DependencyReport) {
+fn dependency_rows(markup: &mut Markup, report: &DependencyReport, graph: Option<&crate::graph::Graph>) {
     let dependency = &report.dependency;
     let version = dependency.version_text();
     let version_label = match (&dependency.version, &dependency.resolved_from) {
@@ -209,8 +222,12 @@ fn dependency_rows(markup: &mut Markup, report: &DependencyReport) {
     if let Some(written) = &dependency.resolved_from {
         attributes.push(("data-specifier", written.as_str()));
     }
+    let graph_attributes = dependency_origin::row_attributes(graph, &dependency.name);
+    attributes.extend(graph_attributes.iter().map(|(key, value)| (*key, value.as_str())));
     markup.open("tbody", &attributes);
-    markup.open("tr", &[]).element("th", &[("scope", "row"), ("class", "package")], &dependency.name);
+    markup.open("tr", &[]).open("th", &[("scope", "row"), ("class", "package")]).text(&dependency.name);
+    dependency_origin::origin_line(markup, graph, &dependency.name);
+    markup.close("th");
     markup.element("td", &[("class", "version")], &version_label);
     markup.open("td", &[("class", "state")]).element("span", &[("class", &badge_class)], &badge);
     if let Some(reason) = reason {
