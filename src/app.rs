@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod components;
 mod handlers;
+mod idle_memo;
 pub mod offline_loader;
 mod persist;
 pub mod rehearsal;

@@ -8,18 +8,20 @@ use std::rc::Rc;
 use futures::future::{AbortHandle, Abortable};
 use yew::prelude::*;
 
+mod batcher;
+mod page_osv;
+
+use self::batcher::Batcher;
+use self::page_osv::PageOsv;
 use super::offline_loader::{AuditRoute, OfflineState};
 use super::services;
-use crate::audit::{
-    self, AtHand, AuditEvent, AuditPlan, IndexAccess, LookupSettings, Lookups, MemoryCache, OnlineOsv, OsvService,
-    PackageKey, ResolveJob, Unsaved,
-};
-use crate::http::{Endpoint, RetryPolicy, SentRequest};
+use crate::audit::{self, AtHand, AuditPlan, IndexAccess, LookupSettings, MemoryCache, OnlineOsv, ResolveJob};
+use crate::http::{Endpoint, RetryPolicy};
 use crate::io::fetch::{FetchTransport, SentLog};
 use crate::io::record_cache::IdbRecordCache;
 use crate::io::worker_client::{WorkerIndex, WorkerOffline};
 use crate::io::{clock, storage};
-use crate::page::state::{Action, Inputs, PageState, ParseTiming, Read, Refresh, Scope};
+use crate::page::state::{Action, Inputs, PageState, ParseTiming, Read, Scope};
 use crate::report::counted;
 use crate::resolve::needs_resolution;
 use crate::sources::parse_files;
@@ -27,97 +29,6 @@ use crate::sources::parse_files;
 /// How long the paste box and the chosen files must stay unchanged before they are read ahead of an audit: typing
 /// into a large paste should not read it again at every key.
 pub const READ_AHEAD_DELAY_MS: u32 = 150;
-
-/// How long an audit's events gather before they are dispatched together.
-const BATCH_MS: u32 = 50;
-
-/// The least time between two rebuilds of the report while the OSV phase runs: each rebuild renders whatever changed
-/// in it, and the cards and rows of a large report take a while to draw.
-const REPORT_GAP_MS: f64 = 1500.0;
-
-/// Gathers an audit's events and the requests it sends, and dispatches them together every [`BATCH_MS`].
-#[derive(Clone)]
-struct Batcher {
-    run: u32,
-    dispatcher: UseReducerDispatcher<PageState>,
-    events: Rc<RefCell<Vec<AuditEvent>>>,
-    sent: Rc<RefCell<Vec<SentRequest>>>,
-    scheduled: Rc<Cell<bool>>,
-    last_rebuild: Rc<Cell<f64>>,
-}
-
-impl Batcher {
-    /// A batcher for audit `run`, which just started: the report waits for the first answers, at most
-    /// [`REPORT_GAP_MS`] from now, or for the end of the OSV phase.
-    fn new(run: u32, dispatcher: UseReducerDispatcher<PageState>) -> Self {
-        Self {
-            run,
-            dispatcher,
-            events: Rc::default(),
-            sent: Rc::default(),
-            scheduled: Rc::default(),
-            last_rebuild: Rc::new(Cell::new(clock::monotonic_ms())),
-        }
-    }
-
-    fn event(&self, event: AuditEvent) {
-        self.events.borrow_mut().push(event);
-        self.schedule();
-    }
-
-    fn sent(&self, request: SentRequest) {
-        self.sent.borrow_mut().push(request);
-        self.schedule();
-    }
-
-    fn schedule(&self) {
-        if !self.scheduled.replace(true) {
-            let batcher = self.clone();
-            gloo_timers::callback::Timeout::new(BATCH_MS, move || batcher.flush()).forget();
-        }
-    }
-
-    fn flush(&self) {
-        self.scheduled.set(false);
-        let sent: Vec<SentRequest> = self.sent.borrow_mut().drain(..).collect();
-        if !sent.is_empty() {
-            self.dispatcher.dispatch(Action::Sent(sent));
-        }
-        let events: Vec<AuditEvent> = self.events.borrow_mut().drain(..).collect();
-        if events.is_empty() {
-            return;
-        }
-        let now = clock::monotonic_ms();
-        let refresh = if now - self.last_rebuild.get() >= REPORT_GAP_MS {
-            self.last_rebuild.set(now);
-            Refresh::Now
-        } else {
-            Refresh::Later
-        };
-        self.dispatcher.dispatch(Action::Events(self.run, events, refresh));
-    }
-}
-
-/// The OSV service of one audit: the API, or the offline database. One type, so that the page holds one copy of the
-/// pipeline's code.
-enum PageOsv<'a> {
-    Online(OnlineOsv<'a, FetchTransport, IdbRecordCache>),
-    Offline(WorkerOffline),
-}
-
-impl OsvService for PageOsv<'_> {
-    async fn look_up(
-        &self,
-        packages: &[PackageKey],
-        at_hand: &AtHand,
-        on_event: &mut dyn FnMut(AuditEvent),
-    ) -> (Lookups, Unsaved) {
-        match self {
-            Self::Online(osv) => osv.look_up(packages, at_hand, on_event).await,
-            Self::Offline(database) => database.look_up(packages, at_hand, on_event).await,
-        }
-    }
-}
 
 /// Starts and cancels audits for the page, reads inputs ahead of them, and reaches the record cache.
 #[derive(Clone)]
@@ -375,32 +286,4 @@ pub fn use_audit(state: UseReducerHandle<PageState>, offline: UseReducerHandle<O
         started: Rc::clone(&started),
         cache_cleared: Rc::clone(&cache_cleared),
     }
-}
-
-/// Like `use_memo`, but the value is computed once the browser has drawn the frame that follows a change of `deps`
-/// and is idle ([`clock::when_idle`]), so that a costly value holds up neither that frame nor the input that comes
-/// next. `None` until then, and again after each change of `deps` until the new value is there.
-#[hook]
-pub fn use_memo_when_idle<T, D>(deps: D, compute: fn(&D) -> T) -> Option<Rc<T>>
-where
-    T: 'static,
-    D: PartialEq + Clone + 'static,
-{
-    let computed = use_state(|| None::<(D, Rc<T>)>);
-    {
-        let computed = computed.clone();
-        use_effect_with(deps.clone(), move |deps| {
-            let cancelled = Rc::new(Cell::new(false));
-            let (deps, cancelled_meanwhile) = (deps.clone(), Rc::clone(&cancelled));
-            yew::platform::spawn_local(async move {
-                clock::when_idle().await;
-                if !cancelled_meanwhile.get() {
-                    let value = Rc::new(compute(&deps));
-                    computed.set(Some((deps, value)));
-                }
-            });
-            move || cancelled.set(true)
-        });
-    }
-    computed.as_ref().filter(|(computed_for, _)| *computed_for == deps).map(|(_, value)| Rc::clone(value))
 }

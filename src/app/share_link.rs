@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::audit::use_memo_when_idle;
+use super::idle_memo::use_memo_when_idle;
 use crate::io::{clock, location};
 use crate::page::state::{Inputs, PageState, Phase};
 use crate::share::{self, Shared, SharedFile};
