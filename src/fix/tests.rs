@@ -76,7 +76,7 @@ fn no_fix_is_said_so() {
     let records = [PackageRecord { id: "F", record: &fixed }, PackageRecord { id: "U", record: &unfixed }];
     let mixed = plan_pinned("demo", &v("1.0"), &records, None);
     assert_eq!(fixes(&mixed), [("F".into(), Some("3.0".into())), ("U".into(), None)]);
-    assert_eq!(mixed.headline(), "No known version fixes every advisory.");
+    assert_eq!(mixed.headline(), "No known version fixes every advisory; 3.0 fixes 1 of 2.");
 }
 
 #[test]
@@ -175,4 +175,46 @@ fn each_lockfile_gets_the_command_of_its_tool() {
     let unfixed = record(&[&["introduced:0"]]);
     let none = plan_pinned("demo", &v("1.0"), &[PackageRecord { id: "U", record: &unfixed }], None);
     assert_eq!(file_fix(Format::UvLock, "uv.lock", "", &[(&dependency, &none)]), FileFix::Nothing);
+}
+
+#[test]
+fn without_a_full_fix_the_version_that_fixes_the_most_is_named() {
+    // A is fixed in 2.0, B in 3.0, C never: 3.0 fixes two of three and leaves C open.
+    let a = record(&[&["introduced:0", "fixed:2.0"]]);
+    let b = record(&[&["introduced:0", "fixed:3.0"]]);
+    let c = record(&[&["introduced:0"]]);
+    let records = [
+        PackageRecord { id: "A", record: &a },
+        PackageRecord { id: "B", record: &b },
+        PackageRecord { id: "C", record: &c },
+    ];
+    let plan = plan_pinned("demo", &v("1.0"), &records, None);
+    assert_eq!(plan.target, None);
+    assert_eq!(plan.best, Some((v("3.0"), vec!["C".to_string()])));
+    assert_eq!(plan.headline(), "No known version fixes every advisory; 3.0 fixes 2 of 3.");
+    assert!(plan.details().contains(&"Still open at 3.0: C.".to_string()));
+}
+
+#[test]
+fn the_version_that_fixes_the_most_counts_findings_it_brings_back() {
+    // 2.0 fixes A but brings B back (B affects 2.x); 1.5 fixes B alone and A is fixed only in 2.0, so 2.0 and 1.5
+    // fix one each: the lower wins. U is never fixed, so no version fixes all.
+    let a = record(&[&["introduced:0", "fixed:2.0"]]);
+    let b = record(&[&["introduced:0", "fixed:1.5"], &["introduced:2.0"]]);
+    let u = record(&[&["introduced:0"]]);
+    let records = [
+        PackageRecord { id: "A", record: &a },
+        PackageRecord { id: "B", record: &b },
+        PackageRecord { id: "U", record: &u },
+    ];
+    let plan = plan_pinned("demo", &v("1.0"), &records, Some(&releases(&["1.0", "1.5", "2.0", "2.1"])));
+    assert_eq!(plan.target, None);
+    assert_eq!(plan.best, Some((v("1.5"), vec!["A".to_string(), "U".to_string()])));
+}
+
+#[test]
+fn a_full_fix_names_no_partial_one() {
+    let a = record(&[&["introduced:0", "fixed:2.0"]]);
+    let plan = plan_pinned("demo", &v("1.0"), &[PackageRecord { id: "A", record: &a }], None);
+    assert_eq!(plan.best, None);
 }
