@@ -106,7 +106,7 @@ fn applied_view(file_name: &str, applied: &FileFix) -> Html {
         }
         FileFix::Steps(steps) => html! {
             <div class="fix-steps" data-testid="fix-commands">
-                <h3>{ "Commands: lockfiles are never rewritten by hand; let the tool that wrote this one update it" }</h3>
+                <h3>{ "Commands: lockfiles and compiled files are never rewritten by hand; let the tool that wrote this one update it" }</h3>
                 <ul>
                     { for steps.iter().map(|step| html! {
                         <li data-package={step.package.clone()}>
