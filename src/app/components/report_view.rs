@@ -7,6 +7,7 @@ use yew::prelude::*;
 
 use super::findings_list::FindingsList;
 use super::fix_view;
+use super::fixes_first::{self, HEADING_ID};
 use super::report_actions::ReportActions;
 use super::same;
 use super::summary_bar::SummaryBar;
@@ -40,6 +41,9 @@ pub struct ReportViewProps {
     pub on_unignore: Callback<String>,
     /// An export was asked for.
     pub on_export: Callback<ExportFormat>,
+    /// The number of the audit that ended, once it has; the fixes are listed then.
+    #[prop_or_default]
+    pub finished: Option<u32>,
 }
 
 impl PartialEq for ReportViewProps {
@@ -53,6 +57,20 @@ impl PartialEq for ReportViewProps {
             && self.on_ignore == other.on_ignore
             && self.on_unignore == other.on_unignore
             && self.on_export == other.on_export
+            && self.finished == other.finished
+    }
+}
+
+fn first_element(selector: &str) -> Option<web_sys::HtmlElement> {
+    let document = web_sys::window()?.document()?;
+    wasm_bindgen::JsCast::dyn_into(document.query_selector(selector).ok()??).ok()
+}
+
+/// Brings the report's summary heading into view and focuses it.
+pub fn focus_summary() {
+    if let Some(heading) = first_element("[data-testid=report-heading]") {
+        heading.scroll_into_view();
+        let _ = heading.focus();
     }
 }
 
@@ -61,6 +79,19 @@ impl PartialEq for ReportViewProps {
 pub fn report_view(props: &ReportViewProps) -> Html {
     let report = &props.report;
     let has_dependencies = report.files.iter().any(|file| !file.dependencies.is_empty());
+    let has_fixes = report.summary.findings > 0;
+    // The skip link moves the focus itself: following `#fixes-first` would replace a share link in the address.
+    let skip = Callback::from(|event: MouseEvent| {
+        event.prevent_default();
+        let target = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.query_selector(".package-fix summary").ok().flatten());
+        if let Some(target) =
+            target.and_then(|element| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element).ok())
+        {
+            let _ = target.focus();
+        }
+    });
     html! {
         <div class="report" data-testid="report">
             if let Some(error) = &props.share_error {
@@ -76,7 +107,20 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                 </p>
             }
             if has_dependencies {
+                <div class="report-top">
+                    <h2 class="report-heading" data-testid="report-heading" tabindex="-1">
+                        { report.summary.sentence() }
+                    </h2>
+                    if has_fixes {
+                        <a class="skip-link" data-testid="skip-to-fixes" href={format!("#{HEADING_ID}")} onclick={skip}>
+                            { "Skip to the first fix" }
+                        </a>
+                    }
+                </div>
                 <SummaryBar summary={report.summary} />
+                if props.finished.is_some() {
+                    { Html::from_html_unchecked(fixes_first::fixes_first(&crate::report::package_fixes(report)).into()) }
+                }
                 <ReportActions share={props.share.clone()} on_export={props.on_export.clone()} />
                 <FindingsList report={Rc::clone(report)} view={props.view.clone()} on_view={props.on_view.clone()}
                     on_ignore={props.on_ignore.clone()} on_unignore={props.on_unignore.clone()} />
