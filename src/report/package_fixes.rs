@@ -103,21 +103,26 @@ fn add(fixes: &mut Vec<PackageFix>, file: &str, report: &DependencyReport) {
         };
         let worst = open.iter().map(|finding| finding.severity.rating).max().unwrap_or(Rating::Unknown);
         let fixes_count = if to.is_some() { open.len() - left.len() } else { 0 };
-        let advisories = open
-            .iter()
-            .map(|finding| Advisory {
-                id: finding.id.clone(),
-                rating: finding.severity.rating,
-                summary: finding.summary.as_deref().map(without_code_marks),
-                fixed_in: report
-                    .fix
-                    .as_ref()
-                    .and_then(|plan| plan.per_finding.iter().find(|fix| fix.id == finding.id))
-                    .and_then(|fix| fix.fixed_in.as_ref().map(ToString::to_string)),
-                stays_open: left.contains(&finding.id),
-            })
-            .collect();
-        fixes.push(PackageFix {
+        let mut advisories: Vec<Advisory> = Vec::with_capacity(open.len());
+        for advisory in open.iter().map(|finding| Advisory {
+            id: finding.id.clone(),
+            rating: finding.severity.rating,
+            summary: finding.summary.as_deref().map(without_code_marks),
+            fixed_in: report
+                .fix
+                .as_ref()
+                .and_then(|plan| plan.per_finding.iter().find(|fix| fix.id == finding.id))
+                .and_then(|fix| fix.fixed_in.as_ref().map(ToString::to_string)),
+            stays_open: left.contains(&finding.id),
+        }) {
+            // Worst first, then by ID. Kept in order as it is built: a sort here weighed 3 KB of wasm.
+            let at = advisories
+                .iter()
+                .position(|other| (other.rating, &advisory.id) < (advisory.rating, &other.id))
+                .unwrap_or(advisories.len());
+            advisories.insert(at, advisory);
+        }
+        let fix = PackageFix {
             package: package.clone(),
             version: version.clone(),
             to,
@@ -127,8 +132,13 @@ fn add(fixes: &mut Vec<PackageFix>, file: &str, report: &DependencyReport) {
             requirement,
             files: Vec::new(),
             advisories,
-        });
-        fixes.len() - 1
+        };
+        // The worst first, then the most findings, then by name.
+        let key =
+            |fix: &PackageFix| (std::cmp::Reverse(fix.worst), std::cmp::Reverse(fix.findings), fix.package.clone());
+        let at = fixes.iter().position(|other| key(&fix) < key(other)).unwrap_or(fixes.len());
+        fixes.insert(at, fix);
+        at
     });
     let fix = &mut fixes[index];
     if !fix.files.iter().any(|name| name == file) {
@@ -145,12 +155,6 @@ pub fn package_fixes(report: &Report) -> Vec<PackageFix> {
             add(&mut fixes, &file.name, dependency);
         }
     }
-    for fix in &mut fixes {
-        fix.advisories.sort_by(|a, b| b.rating.cmp(&a.rating).then_with(|| a.id.cmp(&b.id)));
-    }
-    fixes.sort_by(|a, b| {
-        b.worst.cmp(&a.worst).then(b.findings.cmp(&a.findings)).then_with(|| a.package.cmp(&b.package))
-    });
     fixes
 }
 
