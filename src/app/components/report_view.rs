@@ -83,13 +83,8 @@ pub fn report_view(props: &ReportViewProps) -> Html {
     // The skip link moves the focus itself: following `#fixes-first` would replace a share link in the address.
     let skip = Callback::from(|event: MouseEvent| {
         event.prevent_default();
-        let target = web_sys::window()
-            .and_then(|window| window.document())
-            .and_then(|document| document.query_selector(".package-fix summary").ok().flatten());
-        if let Some(target) =
-            target.and_then(|element| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element).ok())
-        {
-            let _ = target.focus();
+        if let Some(first) = first_element(".package-fix summary") {
+            let _ = first.focus();
         }
     });
     html! {
