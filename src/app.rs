@@ -78,12 +78,14 @@ pub fn app() -> Html {
         });
     }
     {
-        // The cache count stays current after each audit.
+        // After each audit: the cache count stays current, and the focus moves to the summary.
         let audit = audit.clone();
         let finished = (state.audit.phase == Phase::Done).then_some(state.audit.run);
         use_effect_with(finished, move |finished| {
             if finished.is_some() {
                 audit.count_cache();
+                // The summary comes into view and takes the focus, so that a keyboard user starts there.
+                components::report_view::focus_summary();
             }
         });
     }
@@ -119,7 +121,8 @@ pub fn app() -> Html {
             <ReportView report={Rc::clone(&run.report)} view={state.view.clone()} share={share}
                 shared_at={state.opened_link.as_ref().map(|link| AttrValue::from(link.created.clone()))}
                 share_error={state.share_error.clone().map(AttrValue::from)}
-                on_view={on.view} on_ignore={on.ignore} on_unignore={on.unignore} on_export={on.export} />
+                on_view={on.view} on_ignore={on.ignore} on_unignore={on.unignore} on_export={on.export}
+                finished={(run.phase == Phase::Done).then_some(run.run)} />
             if let Some(read) = &run.read {
                 <FixesPanel report={Rc::clone(&run.report)} parsed={Rc::clone(&read.parsed)}
                     done={run.phase == Phase::Done} />

@@ -96,6 +96,9 @@ pub struct FixPlan {
     pub major_jump: Option<(u64, u64)>,
     /// True when the target is a pre-release, because no final release fixes.
     pub prerelease: bool,
+    /// When no version fixes every finding: the version that fixes the most of them (the lowest such among the
+    /// versions that fix one), and the IDs of the findings it leaves open.
+    pub best: Option<(Version, Vec<String>)>,
 }
 
 impl FixPlan {
@@ -108,9 +111,13 @@ impl FixPlan {
             (Some(target), Current::Range(_)) => {
                 format!("Raise the lower bound to {target} ({}): it fixes {all}.", self.new_specifier_text())
             }
-            (None, _) if self.per_finding.iter().any(|fix| fix.fixed_in.is_some()) => {
-                "No known version fixes every advisory.".to_string()
-            }
+            (None, _) if self.per_finding.iter().any(|fix| fix.fixed_in.is_some()) => match &self.best {
+                Some((version, open)) => format!(
+                    "No known version fixes every advisory; {version} fixes {} of {findings}.",
+                    findings - open.len()
+                ),
+                None => "No known version fixes every advisory.".to_string(),
+            },
             (None, _) => "No fixed version is known.".to_string(),
         }
     }
@@ -129,6 +136,9 @@ impl FixPlan {
                 None => format!("{} → no fixed version known", fix.id),
             })
             .collect();
+        if let Some((version, open)) = &self.best {
+            lines.push(format!("Still open at {version}: {}.", open.join(", ")));
+        }
         if let Some((from, to)) = self.major_jump {
             lines.push(format!("Major version jump from {from}.x to {to}.x: expect breaking changes."));
         }
@@ -232,14 +242,15 @@ enum Search<'a> {
     Bound(&'a VersionSpecifiers),
 }
 
-/// The lowest of `candidates` (ascending) that passes `search` against `records`.
-fn lowest(
+/// True when `candidates[index]` passes `search` against `records`.
+fn passes(
     name: &str,
     search: Search<'_>,
     candidates: &[Version],
+    index: usize,
     records: &[&CompiledVulnerability],
-) -> Option<Version> {
-    let passes = |index: usize| match search {
+) -> bool {
+    match search {
         Search::Pin => !ranges::is_affected(name, records, &candidates[index]),
         Search::Bound(specifiers) => {
             let kept = specifier::kept_above(specifiers, &candidates[index]);
@@ -248,8 +259,19 @@ fn lowest(
                 .filter(|version| kept.contains(version))
                 .all(|version| !ranges::is_affected(name, records, version))
         }
-    };
-    (0..candidates.len()).find(|&index| passes(index)).map(|index| candidates[index].clone())
+    }
+}
+
+/// The lowest of `candidates` (ascending) that passes `search` against `records`.
+fn lowest(
+    name: &str,
+    search: Search<'_>,
+    candidates: &[Version],
+    records: &[&CompiledVulnerability],
+) -> Option<Version> {
+    (0..candidates.len())
+        .find(|&index| passes(name, search, candidates, index, records))
+        .map(|index| candidates[index].clone())
 }
 
 /// [`lowest`] among the final releases of `everything`, or, when none passes, among the pre-releases too; and
@@ -296,6 +318,35 @@ fn search_all(
     (per_finding, target, prerelease)
 }
 
+/// For a plan without a target: the version among the findings' own fixes that fixes the most findings (the lowest on a
+/// tie), with the IDs it leaves open. Counting every candidate would cost candidates² range checks for a range.
+fn best_partial(
+    name: &str,
+    search: Search<'_>,
+    candidates: &[Version],
+    per_finding: &[FindingFix],
+    records: &[PackageRecord<'_>],
+) -> Option<(Version, Vec<String>)> {
+    let mut fixes: Vec<&Version> = per_finding.iter().filter_map(|fix| fix.fixed_in.as_ref()).collect();
+    fixes.sort();
+    fixes.dedup();
+    let judged: Vec<&PackageRecord<'_>> =
+        records.iter().filter(|record| per_finding.iter().any(|fix| fix.id == record.id)).collect();
+    let mut best: Option<(Version, Vec<String>)> = None;
+    for version in fixes {
+        let Some(start) = candidates.iter().position(|candidate| candidate == version) else { continue };
+        let open: Vec<String> = judged
+            .iter()
+            .filter(|record| !passes(name, search, candidates, start, &[record.record]))
+            .map(|record| record.id.to_string())
+            .collect();
+        if best.as_ref().is_none_or(|(_, fewest)| open.len() < fewest.len()) {
+            best = Some((version.clone(), open));
+        }
+    }
+    best
+}
+
 /// The plan for `name` pinned at `current`, checked against `records` (the findings of that pin).
 pub fn plan_pinned(
     name: &str,
@@ -308,7 +359,9 @@ pub fn plan_pinned(
     let ids: Vec<&str> = records.iter().map(|record| record.id).collect();
     let (per_finding, target, prerelease) =
         search_all(name, Search::Pin, &above, current.any_prerelease(), records, &ids);
+    let best = target.is_none().then(|| best_partial(name, Search::Pin, &above, &per_finding, records)).flatten();
     FixPlan {
+        best,
         package: name.to_string(),
         current: Current::Pinned(current.clone()),
         per_finding,
@@ -347,7 +400,12 @@ pub fn plan_range(
         search_all(name, Search::Bound(specifiers), &candidates, allow_prereleases, records, findings);
     let style = SpecifierStyle::of(written.unwrap_or(""), false);
     let raised = target.as_ref().map(|target| raise_lower_bound(written, specifiers, target, style));
+    let best = target
+        .is_none()
+        .then(|| best_partial(name, Search::Bound(specifiers), &candidates, &per_finding, records))
+        .flatten();
     FixPlan {
+        best,
         package: name.to_string(),
         current: Current::Range(written.map_or_else(|| specifiers.to_string(), str::to_string)),
         per_finding,

@@ -4,7 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+mod package_fixes;
 mod range_report;
+
+pub use package_fixes::{package_fixes, Advisory, PackageFix};
 
 use pep508_rs::pep440_rs::Version;
 

@@ -4,6 +4,7 @@ pub mod dependency_origin;
 pub mod finding_card;
 pub mod findings_list;
 pub mod fix_view;
+pub mod fixes_first;
 pub mod input_panel;
 pub mod markdown_view;
 pub mod offline_panel;

@@ -132,8 +132,7 @@ test('lockfiles get the commands of their tool, never a rewritten file', async (
   await page.waitForSelector('[data-testid=fix-commands]');
   const commands = await page.$$eval('[data-testid=fix-command]', (nodes) => nodes.map((node) => node.textContent));
   assert.deepEqual(commands, [
-    'uv lock --upgrade-package osv-lens-demo==1.4.1',
-    'uv lock --upgrade-package osv-lens-major==2.0.0',
+    'uv lock --upgrade-package osv-lens-demo==1.4.1 --upgrade-package osv-lens-major==2.0.0',
     'poetry update osv-lens-demo',
   ]);
   assert.equal(await page.$('[data-testid=patched-file]'), null, 'no lockfile is rewritten');

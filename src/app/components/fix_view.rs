@@ -104,19 +104,25 @@ fn applied_view(file_name: &str, applied: &FileFix) -> Html {
                 </div>
             }
         }
-        FileFix::Steps(steps) => html! {
-            <div class="fix-steps" data-testid="fix-commands">
-                <h3>{ "Commands: lockfiles are never rewritten by hand; let the tool that wrote this one update it" }</h3>
-                <ul>
-                    { for steps.iter().map(|step| html! {
-                        <li data-package={step.package.clone()}>
-                            if let Some(command) = &step.command { <code data-testid="fix-command">{ command }</code>{ " " } }
-                            { step.note.clone().unwrap_or_default() }
-                        </li>
-                    }) }
-                </ul>
-            </div>
-        },
+        FileFix::Steps(steps) => {
+            let mut markup = Markup::with_capacity(256 + steps.len() * 160);
+            markup.open("div", &[("class", "fix-steps"), ("data-testid", "fix-commands")]).element(
+                "h3",
+                &[],
+                "Commands: lockfiles and compiled files are never rewritten by hand; let the tool that wrote this one \
+                 update it",
+            );
+            markup.open("ul", &[]);
+            for step in steps {
+                markup.open("li", &[("data-package", &step.package)]);
+                if let Some(command) = &step.command {
+                    markup.element("code", &[("data-testid", "fix-command")], command).text(" ");
+                }
+                markup.text(step.note.as_deref().unwrap_or_default()).close("li");
+            }
+            markup.close("ul").close("div");
+            Html::from_html_unchecked(markup.into_string().into())
+        }
     }
 }
 
@@ -131,16 +137,34 @@ fn file_fixes(file: &FileReport, parsed: Option<&ParsedFile>) -> Html {
     }
     let text = parsed.map_or("", |parsed| &*parsed.text);
     let applied = fix::file_fix(file.format, &file.name, text, &plans);
+    // The plans are drawn as text (see [`crate::page::markup`]); only the patched file's download needs a callback.
+    let mut markup = Markup::with_capacity(256 + plans.len() * 600);
+    markup.open("div", &[("class", "fix-plans")]);
+    for (dependency, plan) in &plans {
+        let target = joined(plan.target.as_slice());
+        markup.open(
+            "div",
+            &[
+                ("class", "fix-plan"),
+                ("data-testid", "fix-plan"),
+                ("data-package", &plan.package),
+                ("data-target", &target),
+                ("data-file", &file.name),
+            ],
+        );
+        let title = format!("{} {}", plan.package, dependency.version_text());
+        markup.open("p", &[]).element("strong", &[], &title).text(" ").text(&plan.headline()).close("p");
+        markup.open("ul", &[("class", "notes-list")]);
+        for line in plan.details() {
+            markup.element("li", &[], &line);
+        }
+        markup.close("ul").close("div");
+    }
+    markup.close("div");
     html! {
         <section class="file-fixes">
             <h2>{ format!("Fix plan: {}", file.name) }</h2>
-            { for plans.iter().map(|(dependency, plan)| html! {
-                <div class="fix-plan" data-testid="fix-plan" data-package={plan.package.clone()}
-                    data-target={joined(plan.target.as_slice())} data-file={file.name.clone()}>
-                    <p><strong>{ format!("{} {}", plan.package, dependency.version_text()) }</strong>{ " " }{ plan.headline() }</p>
-                    { lines(&plan.details()) }
-                </div>
-            }) }
+            { Html::from_html_unchecked(markup.into_string().into()) }
             { applied_view(&file.name, &applied) }
         </section>
     }

@@ -8,6 +8,7 @@ use yew::prelude::*;
 use super::dependency_origin::{self, OriginFilter};
 use super::findings_list::FindingsList;
 use super::fix_view;
+use super::fixes_first::{self, HEADING_ID};
 use super::report_actions::ReportActions;
 use super::same;
 use super::summary_bar::SummaryBar;
@@ -41,6 +42,9 @@ pub struct ReportViewProps {
     pub on_unignore: Callback<String>,
     /// An export was asked for.
     pub on_export: Callback<ExportFormat>,
+    /// The number of the audit that ended, once it has; the fixes are listed then.
+    #[prop_or_default]
+    pub finished: Option<u32>,
 }
 
 impl PartialEq for ReportViewProps {
@@ -54,6 +58,20 @@ impl PartialEq for ReportViewProps {
             && self.on_ignore == other.on_ignore
             && self.on_unignore == other.on_unignore
             && self.on_export == other.on_export
+            && self.finished == other.finished
+    }
+}
+
+fn first_element(selector: &str) -> Option<web_sys::HtmlElement> {
+    let document = web_sys::window()?.document()?;
+    wasm_bindgen::JsCast::dyn_into(document.query_selector(selector).ok()??).ok()
+}
+
+/// Brings the report's summary heading into view and focuses it.
+pub fn focus_summary() {
+    if let Some(heading) = first_element("[data-testid=report-heading]") {
+        heading.scroll_into_view();
+        let _ = heading.focus();
     }
 }
 
@@ -68,6 +86,14 @@ pub fn report_view(props: &ReportViewProps) -> Html {
         Callback::from(move |value: AttrValue| origin.set(value))
     };
     let has_graph = report.files.iter().any(|file| file.graph.is_some());
+    let has_fixes = report.summary.findings > 0;
+    // The skip link moves the focus itself: following `#fixes-first` would replace a share link in the address.
+    let skip = Callback::from(|event: MouseEvent| {
+        event.prevent_default();
+        if let Some(first) = first_element(".package-fix summary") {
+            let _ = first.focus();
+        }
+    });
     html! {
         <div class="report" data-testid="report">
             if let Some(error) = &props.share_error {
@@ -83,7 +109,20 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                 </p>
             }
             if has_dependencies {
+                <div class="report-top">
+                    <h2 class="report-heading" data-testid="report-heading" tabindex="-1">
+                        { report.summary.sentence() }
+                    </h2>
+                    if has_fixes {
+                        <a class="skip-link" data-testid="skip-to-fixes" href={format!("#{HEADING_ID}")} onclick={skip}>
+                            { "Skip to the first fix" }
+                        </a>
+                    }
+                </div>
                 <SummaryBar summary={report.summary} />
+                if props.finished.is_some() {
+                    { Html::from_html_unchecked(fixes_first::fixes_first(&crate::report::package_fixes(report)).into()) }
+                }
                 <ReportActions share={props.share.clone()} on_export={props.on_export.clone()} />
                 <FindingsList report={Rc::clone(report)} view={props.view.clone()} on_view={props.on_view.clone()}
                     on_ignore={props.on_ignore.clone()} on_unignore={props.on_unignore.clone()} />
