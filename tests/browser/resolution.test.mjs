@@ -150,3 +150,37 @@ for (const name of ['airflow', 'markers-windows', 'yanked', 'pyproject-pins', 'r
     await page.close();
   });
 }
+
+test('the settings choose resolution, target and "as of" day, and keep them after a reload', async () => {
+  const { input, pins } = recordedCase('ranges');
+  const context = await browser.browser.newContext();
+  try {
+    const { page, problems } = await openPage(browser, '', { context });
+    await page.click('[data-testid=settings] summary');
+    await page.selectOption('[data-testid=setting-python]', '3.12');
+    await page.selectOption('[data-testid=setting-platform]', 'linux');
+    await page.fill('[data-testid=setting-as-of]', '2025-06-01');
+    await page.dispatchEvent('[data-testid=setting-as-of]', 'change');
+    await paste(page, input);
+    assert.equal(await audit(page), 'done');
+    const panel = await resolution(page);
+    assert.match(panel.text, /for CPython 3\.12 on Linux x86_64 .*as of 2025-06-01/);
+    assert.deepEqual((await dependencies(page)).map((row) => `${row.package}==${row.version}`).sort(), [...pins].sort());
+
+    // Switched off in the settings, the same input is audited as ranges, and the choice survives a reload.
+    await page.uncheck('[data-testid=setting-resolve]');
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('[data-testid=status]');
+    assert.equal(await page.isChecked('[data-testid=setting-resolve]'), false);
+    assert.equal(await page.inputValue('[data-testid=setting-python]'), '3.12');
+    assert.equal(await page.inputValue('[data-testid=setting-as-of]'), '2025-06-01');
+    await paste(page, input);
+    assert.equal(await audit(page), 'done');
+    assert.equal((await resolution(page)).state, 'none');
+    assert.deepEqual((await dependencies(page)).map((row) => row.version), ['>=2.31,<3', '>=3.0']);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await context.close();
+  }
+});

@@ -57,7 +57,10 @@ pub fn wasm_cargo(toolchain: WasmToolchain, subcommand: &str) -> Command {
                 // With the standard library built here, a panic can abort at once, without the code that formats
                 // its message and location: 23.6 KB of brotli off the page (a panic was already fatal with
                 // `panic = "abort"`; it now shows as `unreachable` in the console, without its message).
-                .env("RUSTFLAGS", "-Zlocation-detail=none -Zunstable-options -Cpanic=immediate-abort")
+                .env(
+                    "RUSTFLAGS",
+                    "-Zlocation-detail=none -Zunstable-options -Cpanic=immediate-abort --cfg osv_lens_immediate_abort",
+                )
                 .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", "wasm-ld-22")
                 .env_remove("RUSTC_WRAPPER")
                 .env_remove("RUSTUP_TOOLCHAIN")

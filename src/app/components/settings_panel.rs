@@ -1,11 +1,13 @@
-//! The settings: the OSV endpoint, the request time-out and the record cache, with its count and "Clear cache".
+//! The settings: the OSV endpoint, the request time-out, the record cache (with its count and "Clear cache") and
+//! resolution (on or off, the target Python and platform, the "as of" day).
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::environment::{Platform, PythonVersion};
 use crate::page::state::CacheView;
 use crate::report::counted;
-use crate::settings::{check_endpoint, SettingChange, Settings, TIMEOUT_SECONDS};
+use crate::settings::{check_day, check_endpoint, SettingChange, Settings, TIMEOUT_SECONDS};
 
 /// Props of [`SettingsPanel`].
 #[derive(Properties, PartialEq)]
@@ -115,10 +117,53 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
         let on_clear_cache = props.on_clear_cache.clone();
         Callback::from(move |_| on_clear_cache.emit(()))
     };
+    let on_resolve = {
+        let on_change = props.on_change.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            on_change.emit(SettingChange::Resolve(input.checked()));
+        })
+    };
+    let on_python = {
+        let on_change = props.on_change.clone();
+        Callback::from(move |event: Event| {
+            let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+            if let Ok(python) = select.value().parse::<PythonVersion>() {
+                on_change.emit(SettingChange::Python(python));
+            }
+        })
+    };
+    let on_platform = {
+        let on_change = props.on_change.clone();
+        Callback::from(move |event: Event| {
+            let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+            if let Ok(platform) = select.value().parse::<Platform>() {
+                on_change.emit(SettingChange::Platform(platform));
+            }
+        })
+    };
+    let as_of_input = use_node_ref();
+    use_value_when_changed(&as_of_input, props.settings.as_of.clone().unwrap_or_default());
+    let on_as_of = {
+        let on_change = props.on_change.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let day = input.value();
+            match day.trim() {
+                "" => on_change.emit(SettingChange::AsOf(None)),
+                day if check_day(day).is_ok() => on_change.emit(SettingChange::AsOf(Some(day.to_string()))),
+                _ => {}
+            }
+        })
+    };
+    let target = props.settings.target;
+    let pythons = (PythonVersion::OLDEST.minor..=PythonVersion::NEWEST.minor)
+        .rev()
+        .map(|minor| PythonVersion { major: 3, minor });
     let count = props.cache.count;
     html! {
         <details class="settings-panel" data-testid="settings" ontoggle={on_toggle}>
-            <summary>{ "Settings: OSV endpoint, time-out, cache" }</summary>
+            <summary>{ "Settings: OSV endpoint, time-out, cache, resolution" }</summary>
             <div class="settings-grid">
                 <label for="osv-lens-endpoint">{ "OSV endpoint" }</label>
                 <div>
@@ -170,6 +215,30 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
                     if let Some(reason) = &props.cache.broken {
                         <p class="note">{ format!("The cache is off for this session: {reason}.") }</p>
                     }
+                </div>
+                <span class="settings-label">{ "Resolution" }</span>
+                <div>
+                    <label class="checkbox">
+                        <input type="checkbox" data-testid="setting-resolve" checked={props.settings.resolve} onchange={on_resolve} />
+                        { " Resolve inputs that are not fully pinned, and audit everything they install" }
+                    </label>
+                    <p class="cache-line">
+                        <label for="osv-lens-python">{ "Python " }</label>
+                        <select id="osv-lens-python" data-testid="setting-python" onchange={on_python}>
+                            { for pythons.map(|python| html! {
+                                <option value={python.to_string()} selected={python == target.python}>{ python.to_string() }</option>
+                            }) }
+                        </select>
+                        <label for="osv-lens-platform">{ " on " }</label>
+                        <select id="osv-lens-platform" data-testid="setting-platform" onchange={on_platform}>
+                            { for Platform::ALL.iter().map(|platform| html! {
+                                <option value={platform.as_str()} selected={*platform == target.platform}>{ platform.label() }</option>
+                            }) }
+                        </select>
+                        <label for="osv-lens-as-of">{ ", as of " }</label>
+                        <input id="osv-lens-as-of" type="date" data-testid="setting-as-of" ref={as_of_input} onchange={on_as_of} />
+                    </p>
+                    <p class="muted">{ "Empty \"as of\" uses today's releases. ?python=, ?platform=, ?as-of= and ?resolve= in the address win for one page load." }</p>
                 </div>
             </div>
         </details>
