@@ -48,6 +48,36 @@ pub struct Shared {
     pub ignores: Vec<Ignore>,
 }
 
+/// The settings key of [`SharedResolution`].
+pub const RESOLUTION_KEY: &str = "resolution";
+
+/// How the link's audit resolved its input: whether it did, for which target, and as of which day. A reader's audit
+/// of the link uses them (and leaves the reader's own settings as they are), so that it resolves to the same pins.
+/// The index is not carried: a link never chooses where the reader's package names are sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedResolution {
+    /// Whether inputs that are not fully pinned were resolved.
+    pub resolve: bool,
+    /// The target (its Python version and platform).
+    pub target: crate::environment::TargetEnvironment,
+    /// The "as of" day, when there was one.
+    #[serde(default)]
+    pub as_of: Option<String>,
+}
+
+impl Shared {
+    /// The resolution the link's audit used, when the link says (links made before it was carried do not).
+    pub fn resolution(&self) -> Option<SharedResolution> {
+        let value = self.settings.get(RESOLUTION_KEY)?;
+        let resolution: SharedResolution = serde_json::from_value(value.clone()).ok()?;
+        let day_is_valid = resolution.as_of.as_deref().is_none_or(|day| crate::settings::check_day(day).is_ok());
+        let python = resolution.target.python;
+        let known_python =
+            (crate::environment::PythonVersion::OLDEST..=crate::environment::PythonVersion::NEWEST).contains(&python);
+        (day_is_valid && known_python).then_some(resolution)
+    }
+}
+
 /// One input file in a link.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharedFile {

@@ -102,11 +102,11 @@ impl UseAuditHandle {
         } else {
             MemoryCache::default()
         };
-        let settings = &self.state.settings;
-        let resolve = (services::resolve_enabled(settings) && needs_resolution(&parsed)).then(|| ResolveJob {
+        let resolution = services::resolution(&self.state);
+        let resolve = (resolution.resolve && needs_resolution(&parsed)).then(|| ResolveJob {
             files: inputs.files_to_read(),
-            target: services::target(settings),
-            as_of: services::as_of(settings),
+            target: resolution.target,
+            as_of: resolution.as_of,
         });
         let plan = AuditPlan {
             input: Rc::clone(&parsed),

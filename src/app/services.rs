@@ -5,7 +5,9 @@
 use crate::environment::TargetEnvironment;
 use crate::io::location;
 use crate::page::csp::csp_allows_connect;
+use crate::page::state::PageState;
 use crate::settings::Settings;
+use crate::share::SharedResolution;
 
 /// The OSV endpoint used when the user set none: the one `cargo xtask serve` announces in a meta tag, else
 /// api.osv.dev.
@@ -86,4 +88,13 @@ pub fn resolve_enabled(settings: &Settings) -> bool {
         Some("on") => true,
         _ => settings.resolve,
     }
+}
+
+/// How the next audit resolves: as the share link that is open says, else as the page parameters and settings say.
+pub fn resolution(state: &PageState) -> SharedResolution {
+    if let Some(link) = state.opened_link.as_ref().and_then(|link| link.resolution.clone()) {
+        return link;
+    }
+    let settings = &state.settings;
+    SharedResolution { resolve: resolve_enabled(settings), target: target(settings), as_of: as_of(settings) }
 }

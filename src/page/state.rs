@@ -8,7 +8,7 @@ use crate::http::SentRequest;
 use crate::report::{self, Report};
 use crate::resolve::ResolvedSet;
 use crate::settings::{SettingChange, Settings};
-use crate::share::Shared;
+use crate::share::{Shared, SharedResolution};
 use crate::sources::{InputFile, ParsedInput};
 use crate::triage::{self, Ignore, View};
 
@@ -240,6 +240,8 @@ pub struct OpenedLink {
     pub created: String,
     /// Its ignore rules.
     pub ignores: Vec<Ignore>,
+    /// How its audit resolved the input, which the reader's audit of it uses.
+    pub resolution: Option<SharedResolution>,
     /// The user's own input, kept (and saved) in place of the link's until the user edits the link's input or
     /// leaves the link; `None` once edited, when what is in the box is the user's.
     pub own_inputs: Option<Rc<Inputs>>,
@@ -710,7 +712,9 @@ impl PageState {
         if let Some(view) = shared.settings.get("view").and_then(|view| serde_json::from_value(view.clone()).ok()) {
             self.view = view;
         }
-        self.opened_link = Some(OpenedLink { created: shared.created, ignores: shared.ignores, own_inputs });
+        let resolution = shared.resolution();
+        self.opened_link =
+            Some(OpenedLink { created: shared.created, ignores: shared.ignores, resolution, own_inputs });
         self.share_error = None;
     }
 }

@@ -147,3 +147,27 @@ fn a_link_whose_pasted_text_is_past_the_paste_limit_is_refused() {
     shared.pasted = "a==1\n".repeat(MAX_PASTE_CHARS / 5);
     assert!(decode(&encode(&shared)).is_ok(), "at the limit it opens");
 }
+
+#[test]
+fn a_link_carries_its_resolution_and_a_reader_refuses_a_bad_one() {
+    use crate::environment::{Platform, PythonVersion, TargetEnvironment};
+    let resolution = SharedResolution {
+        resolve: true,
+        target: TargetEnvironment { python: PythonVersion { major: 3, minor: 12 }, platform: Platform::Windows },
+        as_of: Some("2025-06-01".into()),
+    };
+    let mut shared = sample();
+    assert_eq!(shared.resolution(), None, "a link made before resolution was carried says nothing");
+    shared.settings.insert(RESOLUTION_KEY.into(), serde_json::to_value(&resolution).expect("serialises"));
+    let opened = decode(&encode(&shared)).expect("decodes");
+    assert_eq!(opened.resolution(), Some(resolution.clone()));
+
+    let mut bad_day = resolution.clone();
+    bad_day.as_of = Some("2025-13-45".into());
+    shared.settings.insert(RESOLUTION_KEY.into(), serde_json::to_value(&bad_day).expect("serialises"));
+    assert_eq!(shared.resolution(), None);
+    let mut bad_python = resolution;
+    bad_python.target.python.minor = 200;
+    shared.settings.insert(RESOLUTION_KEY.into(), serde_json::to_value(&bad_python).expect("serialises"));
+    assert_eq!(shared.resolution(), None);
+}

@@ -184,3 +184,28 @@ test('the settings choose resolution, target and "as of" day, and keep them afte
     await context.close();
   }
 });
+
+test('a share link carries the target and "as of" day: the reader resolves to the same pins, settings untouched', async () => {
+  const { input, pins, query } = recordedCase('ranges');
+  const { page, problems } = await openPage(browser, query);
+  await paste(page, input);
+  assert.equal(await audit(page), 'done');
+  const link = await page.waitForSelector('[data-testid=share-link]');
+  const href = await link.getAttribute('href');
+  await page.close();
+
+  // The reader opens the link on a page with no parameters: the link's resolution applies to its report.
+  const reader = await openPage(browser, href.slice(href.indexOf('#')));
+  await reader.page.waitForFunction(() => {
+    const status = document.querySelector('[data-testid=status]');
+    return status?.dataset.state === 'done' && status.dataset.fixes === 'ready';
+  }, null, { timeout: 60_000 });
+  const panel = await resolution(reader.page);
+  assert.match(panel.text, /for CPython 3\.12 on Linux x86_64 .*as of 2025-06-01/);
+  assert.deepEqual((await dependencies(reader.page)).map((row) => `${row.package}==${row.version}`).sort(), [...pins].sort());
+  // The reader's own settings are left as they were (the newest Python, today's releases).
+  assert.equal(await reader.page.inputValue('[data-testid=setting-python]'), '3.15');
+  assert.equal(await reader.page.inputValue('[data-testid=setting-as-of]'), '');
+  assert.deepEqual([...problems, ...reader.problems], []);
+  await reader.page.close();
+});
