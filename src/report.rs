@@ -398,6 +398,8 @@ pub struct Report {
     /// audited as written because it could not be resolved). The summary never says "no known vulnerabilities"
     /// while this holds anything.
     pub unaudited: Vec<String>,
+    /// How the input was resolved (target, index, "as of" day), for the exports; `None` when it was not.
+    pub resolved_for: Option<String>,
 }
 
 impl Report {
@@ -440,7 +442,7 @@ pub fn build(parsed: &ParsedInput, lookups: &Lookups) -> Report {
         })
         .collect();
     let summary = summarize(&files);
-    Report { files, summary, unaudited: Vec::new() }
+    Report { files, summary, unaudited: Vec::new(), resolved_for: None }
 }
 
 /// `report` with at most `room` findings (and [`MAX_FINDINGS_PER_PACKAGE`]), the rest counted in `not_shown`;

@@ -38,7 +38,12 @@ pub fn render(report: &Report, generated_at: &str) -> String {
     }
     json.key("tools").object().key("components").array().object();
     json.field("type", "application").field("name", TOOL_NAME).field("version", TOOL_VERSION);
-    json.end_object().end_array().end_object().end_object();
+    json.end_object().end_array().end_object();
+    if let Some(resolution) = &report.resolved_for {
+        json.key("properties").array().object().field("name", "osv-lens:resolution").field("value", resolution);
+        json.end_object().end_array();
+    }
+    json.end_object();
     json.key("components").array();
     for (reference, name, version) in &components {
         json.object().field("type", "library").field("bom-ref", reference).field("name", name);

@@ -11,6 +11,9 @@ pub fn render(report: &Report) -> String {
     let summary = &report.summary;
     let mut out = String::from("## osv-lens audit\n\n");
     out.push_str(&format!("{}.\n\n", cell(&summary.sentence())));
+    if let Some(resolution) = &report.resolved_for {
+        out.push_str(&format!("{}.\n\n", cell(resolution)));
+    }
     let listing = list(report, &View::default());
     // Malicious packages first, above every severity, with what to do: there is nothing to upgrade to.
     let malicious: Vec<String> = dependencies(report)

@@ -87,7 +87,11 @@ pub fn render(report: &Report) -> String {
     json.end_array();
     // Dependencies that were not checked are not results, but a reader should know the run was incomplete.
     let unchecked = dependencies(report).filter(|dependency| super::not_checked_reason(dependency).is_some()).count();
-    json.key("properties").object().key("uncheckedOrSkippedDependencies").number(unchecked as f64).end_object();
+    json.key("properties").object().key("uncheckedOrSkippedDependencies").number(unchecked as f64);
+    if let Some(resolution) = &report.resolved_for {
+        json.field("resolution", resolution);
+    }
+    json.end_object();
     json.end_object().end_array().end_object();
     json.finish()
 }

@@ -382,3 +382,33 @@ fn cyclonedx_validates_against_the_cyclonedx_1_6_schema() {
     broken["vulnerabilities"][0]["ratings"][0]["severity"] = serde_json::json!("apocalyptic");
     assert!(!validator.is_valid(&broken));
 }
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn how_the_input_was_resolved_is_printed_in_markdown_sarif_and_cyclonedx() {
+    let mut report = sample_report();
+    let resolution = "Resolved for CPython 3.12 on Linux x86_64 from https://pypi.org, as of 2025-06-01";
+    for format in [ExportFormat::Markdown, ExportFormat::Sarif, ExportFormat::CycloneDx] {
+        assert!(!format.render(&report, "").contains("Resolved for"), "nothing said when nothing was resolved");
+    }
+    report.resolved_for = Some(resolution.into());
+    let markdown = ExportFormat::Markdown.render(&report, "");
+    assert!(markdown.contains("Resolved for CPython 3.12 on Linux x86\\_64 from https://pypi.org, as of 2025-06-01."));
+    let sarif = json(&ExportFormat::Sarif.render(&report, ""));
+    assert_eq!(sarif["runs"][0]["properties"]["resolution"], resolution);
+    let bom = json(&ExportFormat::CycloneDx.render(&report, "2026-11-25T12:00:00Z"));
+    assert_eq!(bom["metadata"]["properties"][0]["name"], "osv-lens:resolution");
+    assert_eq!(bom["metadata"]["properties"][0]["value"], resolution);
+
+    let sarif_schema = schema("sarif-schema-2.1.0.json");
+    let validator = jsonschema::options().build(&sarif_schema).expect("the schema compiles");
+    assert_valid(&validator, &sarif, "SARIF with the resolution");
+    let bom_schema = schema("bom-1.6.SNAPSHOT.schema.json");
+    let (spdx, jsf) = (schema("spdx.SNAPSHOT.schema.json"), schema("jsf-0.82.SNAPSHOT.schema.json"));
+    let retriever = SchemaFiles(vec![
+        ("http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json".into(), spdx),
+        ("http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json".into(), jsf),
+    ]);
+    let validator = jsonschema::options().with_retriever(retriever).build(&bom_schema).expect("the schema compiles");
+    assert_valid(&validator, &bom, "CycloneDX with the resolution");
+}

@@ -460,6 +460,9 @@ impl PageState {
         let input = self.audit.resolved_input.as_ref().unwrap_or(&read.parsed);
         let mut report = report::build(input, &self.audit.lookups);
         report.set_unaudited(self.audit.resolution.unaudited());
+        if let ResolutionState::Done(set) = &self.audit.resolution {
+            report.resolved_for = set.failure.is_none().then(|| set.described());
+        }
         triage::apply(&mut report, self.active_ignores(), &self.today);
         Rc::new(report)
     }

@@ -54,6 +54,13 @@ pub struct ResolvedRow {
 }
 
 impl ResolvedSet {
+    /// The resolution in a sentence, for the report and its exports: "Resolved for CPython 3.12 on Linux x86_64
+    /// from https://pypi.org, as of 2025-06-01".
+    pub fn described(&self) -> String {
+        let day = self.as_of.as_ref().map(|day| format!(", as of {day}")).unwrap_or_default();
+        format!("Resolved for {} from {}{day}", self.target, self.index)
+    }
+
     /// The set for `resolution`, read from `index`.
     pub fn of(resolution: &Resolution, index: &str) -> Self {
         let packages = resolution

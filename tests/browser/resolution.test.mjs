@@ -70,6 +70,11 @@ test('ranges resolve to what uv installs, and the whole tree is audited', async 
   const text = readFileSync(await download.path(), 'utf8');
   for (const pin of pins) assert.ok(text.split('\n').includes(pin), `${pin} in the download`);
 
+  // The exports say how the input was resolved.
+  const [exported] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-sarif]')]);
+  const sarif = JSON.parse(readFileSync(await exported.path(), 'utf8'));
+  assert.match(sarif.runs[0].properties.resolution, /^Resolved for CPython 3\.12 on Linux x86_64 from http:\/\/127\.0\.0\.1:\d+, as of 2025-06-01$/);
+
   assert.deepEqual(problems, []);
   await page.close();
 });
