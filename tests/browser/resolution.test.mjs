@@ -132,9 +132,11 @@ test('a fully pinned input is not resolved, and ?resolve=off audits ranges as ra
   await off.page.close();
 });
 
-// uv's answers over the same recorded index: the largest tree (apache-airflow with six extras, 323 packages), Windows
-// markers, a yanked release, and a pyproject.toml with 19 pins.
-for (const name of ['airflow', 'markers-windows', 'yanked', 'pyproject-pins', 'requires-python']) {
+// uv's answers over the same recorded index (with `ranges` above, ten cases): the largest tree (apache-airflow with six
+// extras, 323 packages), extras, markers on Windows and macOS, Python 3.13 on Windows, a pin that holds a range back,
+// Requires-Python, a yanked release, and a pyproject.toml with 19 pins.
+for (const name of ['airflow', 'markers-windows', 'yanked', 'pyproject-pins', 'requires-python', 'extras', 'macos',
+  'pin-stays', 'windows-py313']) {
   test(`the recorded case \`${name}\` resolves in the page to uv's pins`, async () => {
     const { input, file, pins, query } = recordedCase(name);
     const { page, problems } = await openPage(browser, query);
