@@ -13,11 +13,12 @@
 //   BENCH_OFFLINE_DB        the OSV all.zip for the offline database, or empty
 //   BENCH_PARSE_REQUIREMENTS, BENCH_PARSE_LOCK   the generated parse inputs
 //   BENCH_INDEX             `1` when the server also serves the real-size package index (tests/fixtures/bench/index)
+//   BENCH_RESOLVE_CASE      a recorded resolution case (tests/fixtures/resolution/<case>) to resolve in the page
 //
 // Every time is taken by the page's own clock, from the click (its event's timeStamp) to the frame after the status
 // says `done`, so that the polling of the driver adds nothing.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 
 import { apiLog, control, launch, pypiLog as indexLog } from '../browser/harness.mjs';
 import { launchBare } from './devtools.mjs';
@@ -35,6 +36,7 @@ const PAGE = `${BASE}/?pypi=off&osv=${encodeURIComponent(BASE)}`;
 // The same page with the package index on: the server's real-size pages of the vulnerable packages (issue 21).
 const INDEXED_PAGE = `${BASE}/?osv=${encodeURIComponent(BASE)}&index=${encodeURIComponent(BASE)}`;
 const WITH_INDEX = process.env.BENCH_INDEX === '1';
+const RESOLVE_CASE = process.env.BENCH_RESOLVE_CASE || '';
 
 const log = (message) => console.log(`bench: ${message}`);
 
@@ -257,6 +259,58 @@ async function indexedAudits(bare) {
   return results;
 }
 
+/**
+ * The recorded resolution case chosen as its file in a fresh context, with the bench latency on every index answer:
+ * from the file chosen (the change event's time) to the resolution panel's end state; the index's requests and bytes.
+ * The target and day are those the case was recorded with (airflow: 3.11, linux, 2025-03-01).
+ */
+async function resolutionAudits(browser) {
+  const input = readFileSync(join(RESOLVE_CASE, 'requirements.in'), 'utf8');
+  const setting = (key) => readFileSync(join(RESOLVE_CASE, 'case.toml'), 'utf8').match(new RegExp(`^${key} = "(.*)"`, 'm'))[1];
+  const url = `${BASE}/?osv=${encodeURIComponent(BASE)}&index=${encodeURIComponent(BASE)}`
+    + `&python=${setting('python')}&platform=${setting('platform')}&as-of=${setting('as-of')}`;
+  const runs = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (error) => log(`page error: ${error.message}`));
+    await page.goto(url, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('[data-testid=status][data-state=idle]');
+    await control({ latency_ms: LATENCY_MS, index_latency_ms: LATENCY_MS });
+    await page.evaluate(() => {
+      window.__benchResolved = null;
+      let began = null;
+      document.addEventListener('change', (event) => { began ??= event.timeStamp; }, { capture: true, once: true });
+      const ended = () => {
+        const panel = document.querySelector('[data-testid=resolution]');
+        if (began === null || !['done', 'partial', 'error'].includes(panel?.dataset.state)) return false;
+        window.__benchResolved = { state: panel.dataset.state, ms: performance.now() - began, text: panel.textContent };
+        return true;
+      };
+      const observer = new MutationObserver(() => { if (ended()) observer.disconnect(); });
+      observer.observe(document.body, { subtree: true, attributes: true, childList: true });
+    });
+    await page.setInputFiles('[data-testid=file-input]', { name: 'requirements.in', mimeType: 'text/plain', buffer: Buffer.from(input) });
+    let result;
+    try {
+      await page.waitForFunction(() => window.__benchResolved, null, { timeout: STEP_TIMEOUT_MS, polling: 50 });
+      result = await page.evaluate(() => window.__benchResolved);
+    } catch {
+      log(`the resolution did not end within ${STEP_TIMEOUT_MS / 1000} s`);
+      result = { state: 'timeout', ms: NaN, text: '' };
+    }
+    const served = await indexLog();
+    result.index_requests = served.length;
+    result.index_bytes = served.reduce((sum, entry) => sum + entry.bytes, 0);
+    runs.push(result);
+    await context.close();
+    log(`resolution ${run + 1}/${RUNS}: ${result.state} in ${result.ms.toFixed(0)} ms, ${result.index_requests} index `
+      + `requests (${(result.index_bytes / 1e6).toFixed(2)} MB): ${result.text.slice(0, 60)}`);
+  }
+  await control({ latency_ms: LATENCY_MS });
+  return runs;
+}
+
 /** The offline database, when the page has it: load all.zip, then audit, in a fresh context each run. */
 async function offlineAudits(browser) {
   const probe = await browser.newContext();
@@ -405,6 +459,7 @@ if (!ONLY_AUDITS) {
     results.first_paint = await firstPaint(launched.browser);
     results.parse = await parseTimes(launched.browser);
     if (AUDIT_LOCK) results.offline = OFFLINE_DB ? await offlineAudits(launched.browser) : { available: false };
+    if (RESOLVE_CASE && AUDIT_LOCK) results.resolution = await resolutionAudits(launched.browser);
   } finally {
     await launched.close();
   }

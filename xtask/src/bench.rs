@@ -31,6 +31,10 @@ const PIP_AUDIT_VERSION: &str = "2.10.1";
 const DEFAULT_RUNS: usize = 5;
 /// The injected latency of every API answer: a stand-in for a real round trip.
 const LATENCY_MS: u64 = 40;
+
+/// The recorded resolution the bench times in the page and with `uv pip compile`: apache-airflow with six extras,
+/// 323 packages (its `case.toml` gives the target and day used below).
+const RESOLUTION_CASE: &str = "tests/fixtures/resolution/airflow";
 /// Lines in the generated requirements file and packages in the generated uv.lock.
 const PARSE_LINES: usize = 10_000;
 const PARSE_PACKAGES: usize = 5_000;
@@ -115,7 +119,8 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         .env("BENCH_OFFLINE_DB", if shared.is_some() && all_zip.is_file() { all_zip.clone() } else { PathBuf::new() })
         .env("BENCH_PARSE_REQUIREMENTS", &inputs.requirements)
         .env("BENCH_PARSE_LOCK", &inputs.lock)
-        .env("BENCH_INDEX", "1");
+        .env("BENCH_INDEX", "1")
+        .env("BENCH_RESOLVE_CASE", root.join(RESOLUTION_CASE));
     run(&mut node)?;
     let page = read_json(&page_json)?;
     let page_https = match &front {
@@ -134,10 +139,13 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     };
 
     let mut tools = Vec::new();
+    let mut compile = None;
     if shared.is_some() {
         let plain = Endpoint { origin: server.origin(), authority: None, protocol: Protocol::Http };
         section("uv audit");
         tools.push(uv_audit(&python, &server, &plain, &fixtures, runs));
+        section("uv pip compile");
+        compile = Some(uv_pip_compile(&python, &server, runs));
         section("pip-audit");
         tools.push(pip_audit(&python, &server, &plain, &fixtures, runs));
         if let Some(front) = &front {
@@ -152,7 +160,10 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     drop(front);
 
     let context = Context::describe(&python, &page, runs);
-    let table = table(&page, page_https.as_ref(), &native, &weight, &tools, shared.is_some());
+    let mut table = table(&page, page_https.as_ref(), &native, &weight, &tools, shared.is_some());
+    if let Some(compile) = &compile {
+        resolution_rows(&mut table.rows, &page["resolution"], compile);
+    }
     let text = render_text(&table);
     let markdown = render_markdown(&context, &table);
     println!("\n{}\n{text}", context.lines.join("\n"));
@@ -365,6 +376,84 @@ fn pip_audit(python: &Path, server: &Server, endpoint: &Endpoint, fixtures: &Pat
     });
     let _ = std::fs::remove_dir_all(&cache);
     result
+}
+
+/// `uv pip compile --no-cache` of the recorded resolution case against the local index, with the bench latency on
+/// every index answer: its times and index requests.
+struct UvCompile {
+    times_ms: Vec<f64>,
+    requests: Vec<usize>,
+    error: Option<String>,
+}
+
+fn uv_pip_compile(python: &Path, server: &Server, runs: usize) -> UvCompile {
+    let case = toolchain::root().join(RESOLUTION_CASE);
+    let mut result = UvCompile { times_ms: Vec::new(), requests: Vec::new(), error: None };
+    for run in 1..=runs {
+        server.control(Knobs { index_latency_ms: LATENCY_MS, ..Knobs::default() });
+        let started = Instant::now();
+        let output = Command::new(python.join("uv"))
+            .current_dir(&case)
+            .args(["pip", "compile", "--quiet", "--no-cache", "--no-config", "--exclude-newer", "2025-03-01"])
+            .args(["--python-version", "3.11", "--python-platform", "linux", "--index-url"])
+            .arg(format!("{}/simple", server.origin()))
+            .arg("requirements.in")
+            .env("UV_PYTHON_DOWNLOADS", "never")
+            .output();
+        let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+        let requests = server.index_requests().len();
+        match output {
+            Ok(output) if output.status.success() => {
+                let pins = String::from_utf8_lossy(&output.stdout).lines().filter(|line| line.contains("==")).count();
+                println!("xtask: uv pip compile {run}/{runs}: {elapsed:.0} ms, {requests} index requests, {pins} pins");
+                result.times_ms.push(elapsed);
+                result.requests.push(requests);
+            }
+            Ok(output) => {
+                result.error =
+                    Some(format!("uv pip compile: {}\n{}", output.status, String::from_utf8_lossy(&output.stderr)));
+                break;
+            }
+            Err(error) => {
+                result.error = Some(format!("uv pip compile could not start: {error}"));
+                break;
+            }
+        }
+    }
+    if let Some(error) = &result.error {
+        eprintln!("xtask: {error}");
+    }
+    result
+}
+
+/// The page's resolution of the recorded case beside `uv pip compile --no-cache` on the same index and latency.
+fn resolution_rows(rows: &mut Vec<Row>, page: &Value, compile: &UvCompile) {
+    let uv = median(&compile.times_ms);
+    let label = "resolve apache-airflow with six extras (323 packages), 40 ms per index answer";
+    match &compile.error {
+        Some(error) => rows.push(Row::new(format!("{label}: uv pip compile"), format!("failed: {error}"))),
+        None => rows.push(Row::new(format!("{label}: uv pip compile --no-cache"), timed(&compile.times_ms)).requests(
+            format!("index {}", request_counts(&compile.requests.iter().map(|n| *n as f64).collect::<Vec<_>>())),
+        )),
+    }
+    if page.is_null() {
+        return;
+    }
+    let done = field(page, "ms");
+    let megabytes = median(&field(page, "index_bytes")).unwrap_or(0.0) / 1e6;
+    let ratio = match (median(&done), uv) {
+        (Some(page), Some(uv)) if uv > 0.0 => format!(" · {:.2}× uv pip compile", page / uv),
+        _ => String::new(),
+    };
+    let verdict = match (median(&done), uv) {
+        (Some(page), Some(uv)) => Verdict::of(page <= 1.5 * uv),
+        _ => Verdict::Skipped,
+    };
+    rows.push(
+        Row::new(format!("{label}: the page (file chosen → resolution drawn)"), format!("{}{ratio}", timed(&done)))
+            .requests(format!("index {} ({megabytes:.2} MB)", request_counts(&field(page, "index_requests"))))
+            .target("≤ 1.5× uv pip compile", verdict),
+    );
 }
 
 impl ToolRuns {

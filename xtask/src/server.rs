@@ -232,7 +232,6 @@ impl Server {
     }
 
     /// The package index requests received since the last [`Server::control`], as `(method, path, status)`.
-    #[cfg(test)]
     pub fn index_requests(&self) -> Vec<(String, String, u16)> {
         let log = self.state.index_log.lock().expect("the log lock is never poisoned");
         log.iter().map(|request| (request.method.clone(), request.path.clone(), request.status)).collect()
