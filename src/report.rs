@@ -180,6 +180,19 @@ pub struct DependencyReport {
 }
 
 impl DependencyReport {
+    /// The report of `dependency` in `state` with `findings`: no range verdict, fix plan or flags yet.
+    pub(crate) fn bare(dependency: &Dependency, state: DependencyState, findings: Vec<Finding>) -> Self {
+        Self {
+            dependency: dependency.clone(),
+            state,
+            findings,
+            range: None,
+            fix: None,
+            flags: Vec::new(),
+            not_shown: 0,
+        }
+    }
+
     /// True when an open (not ignored) finding says the package is malicious.
     pub fn is_malicious(&self) -> bool {
         self.findings.iter().any(|finding| finding.kind == FindingKind::Malicious && finding.ignored.is_none())
@@ -517,15 +530,7 @@ fn dependency_report(dependency: &Dependency, lookups: &Lookups) -> DependencyRe
 
 /// The report of a dependency as OSV's answers make it, without the index's flags.
 fn checked_report(dependency: &Dependency, lookups: &Lookups) -> DependencyReport {
-    let report = |state, findings| DependencyReport {
-        dependency: dependency.clone(),
-        state,
-        findings,
-        range: None,
-        fix: None,
-        flags: Vec::new(),
-        not_shown: 0,
-    };
+    let report = |state, findings| DependencyReport::bare(dependency, state, findings);
     let version = match &dependency.version {
         DependencyVersion::Skipped(reason) => return report(DependencyState::Skipped(reason.to_string()), Vec::new()),
         DependencyVersion::Range(specifiers) => return range_report::range_report(dependency, specifiers, lookups),

@@ -22,15 +22,7 @@ pub(super) fn range_report(
     specifiers: &VersionSpecifiers,
     lookups: &Lookups,
 ) -> DependencyReport {
-    let report = |state, findings| DependencyReport {
-        dependency: dependency.clone(),
-        state,
-        findings,
-        range: None,
-        fix: None,
-        flags: Vec::new(),
-        not_shown: 0,
-    };
+    let report = |state, findings| DependencyReport::bare(dependency, state, findings);
     let name = dependency.name.as_str();
     let key = PackageKey { name: name.to_string(), version: String::new() };
     let vulns = match lookups.queries.get(&key) {
