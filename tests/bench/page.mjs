@@ -4,7 +4,8 @@
 //
 //   OSV_LENS_URL            the server's origin (site and API): plain HTTP, or the HTTPS front
 //   OSV_LENS_CHROMIUM_ARGS  extra Chromium switches (the HTTPS front's certificate)
-//   BENCH_ONLY              `audits`: only the page audits (for the run over the HTTPS front)
+//   BENCH_ONLY              `audits`: only the audits, indexed audits and resolution (for the run over the HTTPS
+//                           front): no first paint, parse times or offline database
 //   OSV_LENS_CHROMIUM       the Chromium binary
 //   BENCH_RUNS              repetitions of each measurement
 //   BENCH_OUT               where to write the JSON results
@@ -447,18 +448,20 @@ if (AUDIT_LOCK) {
   try {
     results.chromium = bare.version;
     results.audits = await pageAudits(bare);
-    if (WITH_INDEX && !ONLY_AUDITS) results.indexed = await indexedAudits(bare);
+    if (WITH_INDEX) results.indexed = await indexedAudits(bare);
   } finally {
     await bare.close();
   }
 }
-if (!ONLY_AUDITS) {
+if (!ONLY_AUDITS || RESOLVE_CASE) {
   const launched = await launch();
   try {
     results.chromium = launched.browser.version();
-    results.first_paint = await firstPaint(launched.browser);
-    results.parse = await parseTimes(launched.browser);
-    if (AUDIT_LOCK) results.offline = OFFLINE_DB ? await offlineAudits(launched.browser) : { available: false };
+    if (!ONLY_AUDITS) {
+      results.first_paint = await firstPaint(launched.browser);
+      results.parse = await parseTimes(launched.browser);
+      if (AUDIT_LOCK) results.offline = OFFLINE_DB ? await offlineAudits(launched.browser) : { available: false };
+    }
     if (RESOLVE_CASE && AUDIT_LOCK) results.resolution = await resolutionAudits(launched.browser);
   } finally {
     await launched.close();

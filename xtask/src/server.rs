@@ -547,7 +547,9 @@ fn index_answer(state: &State, request: &Request) -> Body {
         thread::sleep(Duration::from_millis(latency));
     }
     let index = state.index.as_ref().expect("only routed with an index");
-    let origin = format!("http://{}", host_of(request));
+    // Behind the HTTPS front, file URLs must name the front: it passes the scheme and host the client used.
+    let scheme = request.header("x-forwarded-proto").filter(|scheme| *scheme == "https").unwrap_or("http");
+    let origin = format!("{scheme}://{}", host_of(request));
     let answer = || index.answer(request, &origin, options);
     let response = match fault {
         None => answer(),

@@ -181,6 +181,8 @@ http {{
       proxy_pass http://osv;
       proxy_http_version 1.1;
       proxy_set_header Connection \"\";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-Proto https;
       proxy_buffering off;
     }}
   }}
