@@ -5,7 +5,7 @@
 //! describe commits, not releases. Versions compare per PEP 440, through pep440_rs. The local OSV API server and the
 //! page's offline mode use this same code, so that online and offline answers agree.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use pep508_rs::pep440_rs::Version;
@@ -131,6 +131,9 @@ impl CompiledRange {
 struct ListedVersions {
     /// Plain release numbers, trailing `.0` segments dropped, each followed by a newline; a newline first.
     plain: String,
+    /// Where each plain number starts in `plain`; the numbers are in the order of their texts, so that a lookup is a
+    /// binary search, not a scan of `plain` (a fix search asks about every release of a package, for every record).
+    by_text: Vec<u32>,
     /// Every other listed version, parsed.
     parsed: Vec<Version>,
 }
@@ -138,17 +141,22 @@ struct ListedVersions {
 impl ListedVersions {
     fn new(texts: &[String], parse: &mut impl FnMut(&str) -> Option<Version>) -> Self {
         let mut listed = Self::default();
+        let mut keys: Vec<&str> = Vec::new();
         for text in texts {
             match plain_release_key(text) {
-                Some(key) => {
-                    if listed.plain.is_empty() {
-                        listed.plain.push('\n');
-                    }
-                    listed.plain.push_str(key);
-                    listed.plain.push('\n');
-                }
+                Some(key) => keys.push(key),
                 None => listed.parsed.extend(parse(text)),
             }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        if !keys.is_empty() {
+            listed.plain.push('\n');
+        }
+        for key in keys {
+            listed.by_text.push(u32::try_from(listed.plain.len()).unwrap_or(u32::MAX));
+            listed.plain.push_str(key);
+            listed.plain.push('\n');
         }
         listed
     }
@@ -172,20 +180,26 @@ impl ListedVersions {
             }
             release = rest;
         }
-        let mut line = String::from("\n");
+        let mut key = String::with_capacity(4 * release.len());
         for (index, segment) in release.iter().enumerate() {
             if index > 0 {
-                line.push('.');
+                key.push('.');
             }
-            line.push_str(&segment.to_string());
+            // Writing to a String cannot fail.
+            let _ = write!(key, "{segment}");
         }
-        line.push('\n');
-        self.plain.contains(&line)
+        self.by_text.binary_search_by(|&start| key_at(&self.plain, start).cmp(key.as_str())).is_ok()
     }
 
     fn versions(&self) -> impl Iterator<Item = Version> + '_ {
         self.plain.lines().filter_map(|text| read_version(text).ok()).chain(self.parsed.iter().cloned())
     }
+}
+
+/// The plain number that starts at `start` in a [`ListedVersions::plain`].
+fn key_at(plain: &str, start: u32) -> &str {
+    let rest = plain.get(start as usize..).unwrap_or_default();
+    rest.split('\n').next().unwrap_or_default()
 }
 
 /// Reads a version per PEP 440. A plain release number (`2.4.1`, most versions in OSV records) is built from its
