@@ -44,8 +44,18 @@ impl PartialEq for FindingsListProps {
 /// their details and controls, [`CARDS_PER_STEP`] at a time whenever the browser is idle.
 const CARDS_AT_FIRST: usize = 8;
 
-/// The cards completed per idle step after the first frame.
-const CARDS_PER_STEP: usize = 80;
+/// The cards completed per idle step after the first frame: 20 keep each step well under the 50 ms of a long task
+/// (80 took 100–130 ms in a cold audit of the bench's 401 findings).
+const CARDS_PER_STEP: usize = 20;
+
+/// The report a memo was made for, compared by identity.
+struct SameReport(Rc<Report>);
+
+impl PartialEq for SameReport {
+    fn eq(&self, other: &Self) -> bool {
+        same(&self.0, &other.0)
+    }
+}
 
 /// The stubs left after the first `whole` cards, as (start, end) ranges on the step boundaries
 /// (`CARDS_AT_FIRST + k × CARDS_PER_STEP`), so that a range keeps its bounds from one step to the next.
@@ -86,6 +96,17 @@ pub fn findings_list(props: &FindingsListProps) -> Html {
         }
     };
     let whole = listing.shown.len().min(*complete);
+    // Every step's stubs, made once per report and view: at each step only the first list left becomes cards, and
+    // making the markup of all the others again was most of a step's time.
+    let stub_lists = use_memo((SameReport(Rc::clone(report)), props.view.clone()), |_| {
+        let first = CARDS_AT_FIRST.min(listing.shown.len());
+        stub_steps(first, listing.shown.len())
+            .map(|(start, end)| {
+                let stubs = stub_cards(report, &listing.shown[start..end]);
+                (start, Html::from(yew::virtual_dom::VList::with_children(vec![stubs], Some(start.into()))))
+            })
+            .collect::<Vec<(usize, Html)>>()
+    });
     let clear = {
         let (on_view, view) = (props.on_view.clone(), props.view.clone());
         Callback::from(move |_| on_view.emit(View { sort: view.sort, ..View::default() }))
@@ -108,10 +129,7 @@ pub fn findings_list(props: &FindingsListProps) -> Html {
             // list of every stub left was parsed again at each step (2,500 findings took 17 s to complete).
             <div class="findings-lists" data-testid="findings">
                 <ul class="findings">{ for listing.shown[..whole].iter().map(card) }</ul>
-                { for stub_steps(whole, listing.shown.len()).map(|(start, end)| {
-                    let stubs = stub_cards(report, &listing.shown[start..end]);
-                    Html::from(yew::virtual_dom::VList::with_children(vec![stubs], Some(start.into())))
-                }) }
+                { for stub_lists.iter().filter(|(start, _)| *start >= whole).map(|(_, stubs)| stubs.clone()) }
             </div>
             if !listing.ignored.is_empty() {
                 <details class="ignored-section" data-testid="ignored" open=true>
