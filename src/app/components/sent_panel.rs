@@ -66,17 +66,60 @@ pub fn sent_panel(props: &SentPanelProps) -> Html {
             </summary>
             <p class="muted">{ "Your files never leave the page. These are all the requests it made: package names and versions to OSV, advisory IDs to fetch records, and package names to PyPI for release lists." }</p>
             <ol class="sent-list">
-                { for props.entries.iter().map(|entry| match entry {
-                    SentEntry::Request(request) => request_line(request),
-                    SentEntry::Plan(run, summary) => html! {
-                        <li class="sent-plan" data-testid="sent-plan" data-plan={summary.plan.as_str()}
-                            data-requests={summary.requests.to_string()} data-cached={summary.cached.to_string()}>
-                            { format!("Audit {run}: {}.", plan_sentence(summary)) }
-                        </li>
-                    },
+                { for (0..props.entries.len()).step_by(LINES_PER_BLOCK).map(|start| html! {
+                    <SentBlock key={start} entries={Rc::clone(&props.entries)} {start}
+                        end={(start + LINES_PER_BLOCK).min(props.entries.len())} />
                 }) }
             </ol>
         </details>
+    }
+}
+
+/// The lines drawn by one [`SentBlock`]. A cold audit with the index on sends about 400 requests, one change of the
+/// log each; drawing the whole log at each was quadratic, while a full block is never drawn again.
+const LINES_PER_BLOCK: usize = 32;
+
+#[derive(Properties)]
+struct SentBlockProps {
+    entries: Rc<Vec<SentEntry>>,
+    start: usize,
+    end: usize,
+}
+
+impl PartialEq for SentBlockProps {
+    /// The log only grows, and its requests are shared: a block is the same when its lines are the same objects.
+    fn eq(&self, other: &Self) -> bool {
+        let (mine, theirs) = (self.lines(), other.lines());
+        self.start == other.start
+            && self.end == other.end
+            && mine.len() == theirs.len()
+            && mine.iter().zip(theirs).all(|pair| match pair {
+                (SentEntry::Request(a), SentEntry::Request(b)) => Rc::ptr_eq(a, b),
+                (SentEntry::Plan(run_a, a), SentEntry::Plan(run_b, b)) => run_a == run_b && a == b,
+                _ => false,
+            })
+    }
+}
+
+impl SentBlockProps {
+    fn lines(&self) -> &[SentEntry] {
+        self.entries.get(self.start..self.end).unwrap_or_default()
+    }
+}
+
+#[function_component(SentBlock)]
+fn sent_block(props: &SentBlockProps) -> Html {
+    let lines = props.lines();
+    html! {
+        { for lines.iter().map(|entry| match entry {
+            SentEntry::Request(request) => request_line(request),
+            SentEntry::Plan(run, summary) => html! {
+                <li class="sent-plan" data-testid="sent-plan" data-plan={summary.plan.as_str()}
+                    data-requests={summary.requests.to_string()} data-cached={summary.cached.to_string()}>
+                    { format!("Audit {run}: {}.", plan_sentence(summary)) }
+                </li>
+            },
+        }) }
     }
 }
 
