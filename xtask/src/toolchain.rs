@@ -12,7 +12,11 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// The repository's root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repository").to_path_buf()
+    // `cargo run` names the manifest of the checkout it runs from; the path compiled in is the fallback. A binary
+    // built in one checkout and copied with its target folder to another must not work on the first.
+    let manifest =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest.parent().expect("xtask lives in the repository").to_path_buf()
 }
 
 /// How to build for wasm32 on this machine.
