@@ -200,6 +200,16 @@ pub fn of_file(file: &ParsedFile, project_names: Option<&[String]>) -> Option<Gr
     Some(Graph::new(packages.map(|dependency| dependency.name.as_str()), edges))
 }
 
+/// Makes the graph of every file of `input` that has none yet, as the report would when it first needs them: the
+/// page calls it while idle after reading an input, so that a lock's graph (a second read of its TOML) is not made in
+/// the middle of an audit.
+pub fn prepare(input: &ParsedInput) {
+    let project_names = project_names(input);
+    for file in &input.files {
+        file.graph.get_or_init(|| of_file(file, project_names.as_deref()));
+    }
+}
+
 /// The names the input's project files require (every `pyproject.toml` given), when there is one.
 pub fn project_names(input: &ParsedInput) -> Option<Vec<String>> {
     let mut projects = input.files.iter().filter(|file| file.format == Format::PyprojectToml).peekable();

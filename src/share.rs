@@ -131,18 +131,72 @@ impl std::error::Error for ShareError {}
 /// The fragment (without `#`) for `shared`: `r=v1.<payload>`. Credentials written in URLs of the inputs
 /// (`https://user:secret@host/…`, an index URL's usual form) are left out of it: a link is made to be passed on.
 pub fn encode(shared: &Shared) -> String {
-    let clean = Shared {
-        files: shared
-            .files
-            .iter()
-            .map(|file| SharedFile { name: file.name.clone(), text: without_credentials(&file.text).into_owned() })
-            .collect(),
-        pasted: without_credentials(&shared.pasted).into_owned(),
-        ..shared.clone()
-    };
-    let json = serde_json::to_vec(&clean).expect("a share payload always serialises");
-    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&json, 6);
-    format!("{FRAGMENT_KEY}v1.{}", base64url::encode(&compressed))
+    let mut encoding = Encoding::new(shared);
+    loop {
+        if let Some(fragment) = encoding.step() {
+            return fragment;
+        }
+    }
+}
+
+/// An [`encode`] done a step at a time, so that a page can pack a large input between frames: compressing half a
+/// megabyte of lockfile at once held the page's main thread for about 100 ms.
+pub struct Encoding {
+    json: Vec<u8>,
+    read: usize,
+    compressor: Box<miniz_oxide::deflate::core::CompressorOxide>,
+    compressed: Vec<u8>,
+    written: usize,
+}
+
+/// The bytes of JSON one [`Encoding::step`] compresses.
+const BYTES_PER_STEP: usize = 64 * 1024;
+
+impl Encoding {
+    /// Starts encoding `shared`: credentials are taken out of its texts, and it is written as JSON.
+    pub fn new(shared: &Shared) -> Self {
+        use miniz_oxide::deflate::core::{create_comp_flags_from_zip_params, CompressorOxide};
+        let clean = Shared {
+            files: shared
+                .files
+                .iter()
+                .map(|file| SharedFile { name: file.name.clone(), text: without_credentials(&file.text).into_owned() })
+                .collect(),
+            pasted: without_credentials(&shared.pasted).into_owned(),
+            ..shared.clone()
+        };
+        let json = serde_json::to_vec(&clean).expect("a share payload always serialises");
+        // Level 6 with a zlib header (window bits > 0), as `compress_to_vec_zlib(json, 6)`.
+        let compressor = Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(6, 1, 0)));
+        let compressed = vec![0; (json.len() / 2).max(64)];
+        Self { json, read: 0, compressor, compressed, written: 0 }
+    }
+
+    /// Compresses the next part; the fragment once everything is.
+    pub fn step(&mut self) -> Option<String> {
+        use miniz_oxide::deflate::core::{compress, TDEFLFlush, TDEFLStatus};
+        let end = (self.read + BYTES_PER_STEP).min(self.json.len());
+        let flush = if end == self.json.len() { TDEFLFlush::Finish } else { TDEFLFlush::None };
+        loop {
+            if self.written == self.compressed.len() {
+                self.compressed.resize(self.compressed.len() * 2, 0);
+            }
+            let (status, read, written) =
+                compress(&mut self.compressor, &self.json[self.read..end], &mut self.compressed[self.written..], flush);
+            self.read += read;
+            self.written += written;
+            match status {
+                TDEFLStatus::Done => {
+                    self.compressed.truncate(self.written);
+                    return Some(format!("{FRAGMENT_KEY}v1.{}", base64url::encode(&self.compressed)));
+                }
+                TDEFLStatus::Okay if self.read == end && flush == TDEFLFlush::None => return None,
+                TDEFLStatus::Okay => {}
+                // The compressor only fails on bad parameters, which are fixed here.
+                _ => unreachable!("deflate failed: {status:?}"),
+            }
+        }
+    }
 }
 
 /// Reads a fragment (with or without the leading `#`).

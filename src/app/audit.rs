@@ -71,7 +71,13 @@ impl UseAuditHandle {
             return;
         }
         let read = self.read(&inputs);
+        let parsed = Rc::clone(&read.parsed);
         self.state.dispatch(Action::ReadAhead(read));
+        // The files' dependency graphs, made while the page waits for the click rather than during the audit.
+        yew::platform::spawn_local(async move {
+            clock::when_idle().await;
+            crate::graph::prepare(&parsed);
+        });
     }
 
     /// Audits `inputs`. A running audit is cancelled first.

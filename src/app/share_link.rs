@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::idle_memo::use_memo_when_idle;
+use super::idle_memo::{use_memo_when_idle, Steps};
 use super::services;
 use crate::io::{clock, location};
 use crate::page::state::{Inputs, PageState, Phase};
@@ -20,22 +20,33 @@ pub fn use_share_link(state: &PageState) -> Option<Result<AttrValue, AttrValue>>
     let resolution = services::resolution(state);
     let key =
         (audited, state.active_ignores().to_vec(), state.view.clone(), resolution, state.audit.phase == Phase::Done);
-    let link = use_memo_when_idle(key, |(audited, ignores, view, resolution, done)| match (audited, done) {
-        (Some(inputs), true) => share_link(inputs, ignores, view, resolution),
-        _ => Err("The share link is made when the audit ends".into()),
-    });
+    let link = use_memo_when_idle(
+        key,
+        |(audited, ignores, view, resolution, done)| match (audited, done) {
+            (Some(inputs), true) => share_link(inputs, ignores, view, resolution),
+            _ => Steps::Done(Err("The share link is made when the audit ends".into())),
+        },
+        |encoding| {
+            let fragment = encoding.step()?;
+            if fragment.len() > share::MAX_LINK_CHARS {
+                return Some(Err("The input is too large for a share link".into()));
+            }
+            let address = location::page_address().unwrap_or_default();
+            Some(Ok(format!("{address}#{fragment}").into()))
+        },
+    );
     link.as_deref().cloned()
 }
 
-/// The share link for `inputs`, with the ignore rules and the view.
+/// The share link for `inputs`, with the ignore rules and the view: packed in steps.
 fn share_link(
     inputs: &Inputs,
     ignores: &[Ignore],
     view: &View,
     resolution: &SharedResolution,
-) -> Result<AttrValue, AttrValue> {
+) -> Steps<Result<AttrValue, AttrValue>, share::Encoding> {
     if inputs.is_empty() {
-        return Err("Audit something to get a share link".into());
+        return Steps::Done(Err("Audit something to get a share link".into()));
     }
     let mut settings = std::collections::BTreeMap::new();
     settings.insert("view".to_string(), serde_json::to_value(view).unwrap_or_default());
@@ -51,10 +62,5 @@ fn share_link(
         settings,
         ignores: ignores.to_vec(),
     };
-    let fragment = share::encode(&shared);
-    if fragment.len() > share::MAX_LINK_CHARS {
-        return Err("The input is too large for a share link".into());
-    }
-    let address = location::page_address().unwrap_or_default();
-    Ok(format!("{address}#{fragment}").into())
+    Steps::More(share::Encoding::new(&shared))
 }

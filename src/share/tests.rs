@@ -171,3 +171,23 @@ fn a_link_carries_its_resolution_and_a_reader_refuses_a_bad_one() {
     shared.settings.insert(RESOLUTION_KEY.into(), serde_json::to_value(&bad_python).expect("serialises"));
     assert_eq!(shared.resolution(), None);
 }
+
+#[test]
+fn a_link_packed_in_steps_is_the_link_packed_at_once() {
+    let mut shared = sample();
+    // Several steps' worth of text that compresses poorly and well, so that steps end inside runs and matches.
+    shared.pasted = (0..40_000).map(|n| format!("package-{}=={}.{}\n", n * 7919 % 10_007, n % 13, n % 101)).collect();
+    let mut encoding = Encoding::new(&shared);
+    let mut steps = 1;
+    let stepped = loop {
+        match encoding.step() {
+            Some(fragment) => break fragment,
+            None => steps += 1,
+        }
+    };
+    assert!(steps > 5, "{steps}");
+    let json = serde_json::to_vec(&shared).unwrap();
+    let at_once = format!("r=v1.{}", super::base64url::encode(&miniz_oxide::deflate::compress_to_vec_zlib(&json, 6)));
+    assert_eq!(stepped, at_once);
+    assert_eq!(decode(&stepped).unwrap().pasted, shared.pasted);
+}
