@@ -27,6 +27,7 @@ use self::components::shared_banner::SharedBanner;
 use self::components::status_bar::StatusBar;
 use self::offline_loader::OfflineState;
 use crate::page::state::Phase;
+use crate::pypi::IndexHealth;
 
 /// Mounts the app into `#app`, replacing the static placeholder.
 pub fn mount() {
@@ -112,7 +113,7 @@ pub fn app() -> Html {
                 releases={run.releases} summary={run.report.summary} plan={run.plan}
                 cache_broken={state.cache.broken.clone().map(AttrValue::from)} blocked={state.blocked.clone()}
                 can_retry={state.can_retry()} parse_timing={run.read.as_ref().map(|read| read.timing)}
-                run={run.run} on_retry={on.retry} />
+                run={run.run} on_retry={on.retry} index={IndexHealth::of(&run.lookups.releases)} />
             <ResolutionPanel resolution={run.resolution.clone()} on_download={on.resolved_download} />
             if let Some(link) = &state.opened_link {
                 <SharedBanner created={AttrValue::from(link.created.clone())} rules={link.ignores.len()}

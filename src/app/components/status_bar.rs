@@ -4,6 +4,7 @@ use yew::prelude::*;
 
 use crate::audit::{PlanSummary, RecordPlan};
 use crate::page::state::{FixesState, ParseTiming, Phase, Progress};
+use crate::pypi::IndexHealth;
 use crate::report::counted;
 use crate::report::Summary;
 
@@ -41,6 +42,9 @@ pub struct StatusBarProps {
     /// How long reading the input took, once an audit started.
     #[prop_or_default]
     pub parse_timing: Option<ParseTiming>,
+    /// How the package index answered this audit, once release lists arrived.
+    #[prop_or_default]
+    pub index: Option<IndexHealth>,
     /// The number of the current audit (`data-run`): a script that starts an audit knows it ended when the number
     /// changed and the state is `done`, even when the audit was too quick for `running` to be drawn.
     #[prop_or_default]
@@ -93,6 +97,11 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
                         <ProgressRow label="PyPI release lists" progress={props.releases} unit="packages" />
                     }
                 </div>
+            }
+            // Said once here, for the whole audit, rather than in each fix plan.
+            if let (Some(health), Phase::Done, FixesState::Ready) = (&props.index, &props.phase, props.fixes) {
+                <p class={classes!("index-state", (health.as_str() != "reachable").then_some("warning-text"))}
+                    data-testid="index-state" data-state={health.as_str()}>{ health.sentence() }</p>
             }
             if confirming {
                 <p class="muted" data-testid="fixes-pending">
@@ -161,8 +170,6 @@ fn summary_chips(props: &SummaryChipsProps) -> Html {
         <div class="summary-chips" aria-label="Summary">
             { chip("vulnerable", summary.vulnerable, "vulnerable") }
             { chip("clean", summary.clean, "clean") }
-            { chip("unchecked", summary.unchecked + summary.pending, "unchecked") }
-            { chip("skipped", summary.skipped, "skipped") }
         </div>
     }
 }
