@@ -92,7 +92,8 @@ pub fn findings_list(props: &FindingsListProps) -> Html {
     };
     html! {
         <section class="findings-section" aria-label="Findings">
-            <Toolbar view={props.view.clone()} on_view={props.on_view.clone()} />
+            <Toolbar view={props.view.clone()} on_view={props.on_view.clone()}
+                files={if report.files.len() > 1 { report.files.iter().map(|file| file.name.clone()).collect() } else { Vec::new() }} />
             if listing.hidden > 0 {
                 <p class="hidden-notice" data-testid="hidden-notice" role="status">
                     { format!("{} hidden by the filters", counted(listing.hidden, "finding is", "findings are")) }
@@ -128,6 +129,8 @@ pub fn findings_list(props: &FindingsListProps) -> Html {
 struct ToolbarProps {
     view: View,
     on_view: Callback<View>,
+    /// The audited files' names, when there are several (a filter by file is offered then).
+    files: Vec<String>,
 }
 
 #[function_component(Toolbar)]
@@ -174,6 +177,13 @@ fn toolbar(props: &ToolbarProps) -> Html {
             on_view.emit(View { sort, ..view.clone() });
         })
     };
+    let on_file = {
+        let (on_view, view) = (props.on_view.clone(), view.clone());
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            on_view.emit(View { file: select.value(), ..view.clone() });
+        })
+    };
     let on_package = {
         let (on_view, view) = (props.on_view.clone(), view.clone());
         Callback::from(move |event: InputEvent| {
@@ -206,6 +216,17 @@ fn toolbar(props: &ToolbarProps) -> Html {
                 <input type="search" data-testid="filter-package" value={view.package.clone()} oninput={on_package}
                     placeholder="name contains…" />
             </label>
+            if !props.files.is_empty() {
+                <label class="field">
+                    <span>{ "File" }</span>
+                    <select data-testid="filter-file" onchange={on_file}>
+                        <option value="" selected={view.file.is_empty()}>{ "All files" }</option>
+                        { for props.files.iter().map(|name| html! {
+                            <option value={name.clone()} selected={view.file == *name}>{ name }</option>
+                        }) }
+                    </select>
+                </label>
+            }
             <label class="field">
                 <span>{ "Sort by" }</span>
                 <select data-testid="sort" onchange={on_sort}>

@@ -14,7 +14,7 @@ use super::same;
 use super::summary_bar::SummaryBar;
 use crate::export::ExportFormat;
 use crate::model::DependencyVersion;
-use crate::page::markup::Markup;
+use crate::page::markup::{with_code, Markup};
 use crate::report::{counted, DependencyReport, DependencyState, FileReport, Report};
 use crate::sources::{NoteLevel, SourceError};
 use crate::triage::{Ignore, View};
@@ -119,7 +119,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                         </a>
                     }
                 </div>
-                <SummaryBar summary={report.summary} />
+                <SummaryBar summary={report.summary} view={props.view.clone()} on_view={props.on_view.clone()} />
                 if props.finished.is_some() {
                     { Html::from_html_unchecked(fixes_first::fixes_first(&crate::report::package_fixes(report)).into()) }
                 }
@@ -175,7 +175,7 @@ fn file_section(props: &FileSectionProps) -> Html {
                     <ul>
                         { for file.notes.iter().map(|note| html! {
                             <li class={classes!((note.level == NoteLevel::Warning).then_some("warning"))}>
-                                <span class="location">{ format!("line {}", note.origin.line) }</span>{ " " }{ &note.message }
+                                <span class="location">{ format!("line {}", note.origin.line) }</span>{ " " }{ Html::from_html_unchecked(with_code(&note.message).into()) }
                             </li>
                         }) }
                     </ul>
@@ -191,7 +191,7 @@ fn file_section(props: &FileSectionProps) -> Html {
 fn source_error(error: &SourceError) -> Html {
     html! {
         <div class="source-error">
-            <p><span class="location">{ format!("{}:{}:{}", error.file, error.line, error.column) }</span>{ " " }{ &error.message }</p>
+            <p><span class="location">{ format!("{}:{}:{}", error.file, error.line, error.column) }</span>{ " " }{ Html::from_html_unchecked(with_code(&error.message).into()) }</p>
             if !error.snippet.is_empty() {
                 <pre class="snippet">{ format!("{}\n{}", error.snippet, error.caret()) }</pre>
             }
