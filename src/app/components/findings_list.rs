@@ -92,8 +92,7 @@ pub fn findings_list(props: &FindingsListProps) -> Html {
     };
     html! {
         <section class="findings-section" aria-label="Findings">
-            <Toolbar view={props.view.clone()} on_view={props.on_view.clone()}
-                files={if report.files.len() > 1 { report.files.iter().map(|file| file.name.clone()).collect() } else { Vec::new() }} />
+            { toolbar(&props.view, &props.on_view, if report.files.len() > 1 { &report.files } else { &[] }) }
             if listing.hidden > 0 {
                 <p class="hidden-notice" data-testid="hidden-notice" role="status">
                     { format!("{} hidden by the filters", counted(listing.hidden, "finding is", "findings are")) }
@@ -125,20 +124,12 @@ pub fn findings_list(props: &FindingsListProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct ToolbarProps {
-    view: View,
-    on_view: Callback<View>,
-    /// The audited files' names, when there are several (a filter by file is offered then).
-    files: Vec<String>,
-}
-
-#[function_component(Toolbar)]
-fn toolbar(props: &ToolbarProps) -> Html {
-    let view = &props.view;
+/// The filters and the sort; `files` are the audited files when there are several (a filter by file is offered
+/// then). A function, not a component: it weighs less, and the list draws it again only when the view changed.
+fn toolbar(view: &View, on_view: &Callback<View>, files: &[crate::report::FileReport]) -> Html {
     let shown = |rating: Rating| view.ratings.is_empty() || view.ratings.contains(&rating);
     let toggle = |rating: Rating| {
-        let (on_view, view) = (props.on_view.clone(), view.clone());
+        let (on_view, view) = (on_view.clone(), view.clone());
         Callback::from(move |_| {
             let mut next = view.clone();
             if next.ratings.is_empty() {
@@ -154,7 +145,7 @@ fn toolbar(props: &ToolbarProps) -> Html {
         })
     };
     let on_fix = {
-        let (on_view, view) = (props.on_view.clone(), view.clone());
+        let (on_view, view) = (on_view.clone(), view.clone());
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
             let fix = match select.value().as_str() {
@@ -166,7 +157,7 @@ fn toolbar(props: &ToolbarProps) -> Html {
         })
     };
     let on_sort = {
-        let (on_view, view) = (props.on_view.clone(), view.clone());
+        let (on_view, view) = (on_view.clone(), view.clone());
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
             let sort = match select.value().as_str() {
@@ -178,14 +169,14 @@ fn toolbar(props: &ToolbarProps) -> Html {
         })
     };
     let on_file = {
-        let (on_view, view) = (props.on_view.clone(), view.clone());
+        let (on_view, view) = (on_view.clone(), view.clone());
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
             on_view.emit(View { file: select.value(), ..view.clone() });
         })
     };
     let on_package = {
-        let (on_view, view) = (props.on_view.clone(), view.clone());
+        let (on_view, view) = (on_view.clone(), view.clone());
         Callback::from(move |event: InputEvent| {
             let input: HtmlInputElement = event.target_unchecked_into();
             on_view.emit(View { package: input.value(), ..view.clone() });
@@ -216,13 +207,13 @@ fn toolbar(props: &ToolbarProps) -> Html {
                 <input type="search" data-testid="filter-package" value={view.package.clone()} oninput={on_package}
                     placeholder="name contains…" />
             </label>
-            if !props.files.is_empty() {
+            if !files.is_empty() {
                 <label class="field">
                     <span>{ "File" }</span>
                     <select data-testid="filter-file" onchange={on_file}>
                         <option value="" selected={view.file.is_empty()}>{ "All files" }</option>
-                        { for props.files.iter().map(|name| html! {
-                            <option value={name.clone()} selected={view.file == *name}>{ name }</option>
+                        { for files.iter().map(|file| html! {
+                            <option value={file.name.clone()} selected={view.file == file.name}>{ &file.name }</option>
                         }) }
                     </select>
                 </label>

@@ -5,13 +5,13 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::dependency_origin::{self, OriginFilter};
+use super::dependency_origin;
 use super::findings_list::FindingsList;
 use super::fix_view;
 use super::fixes_first::{self, HEADING_ID};
 use super::report_actions::ReportActions;
 use super::same;
-use super::summary_bar::SummaryBar;
+use super::summary_bar::summary_bar;
 use crate::export::ExportFormat;
 use crate::model::DependencyVersion;
 use crate::page::markup::{with_code, Markup};
@@ -119,7 +119,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                         </a>
                     }
                 </div>
-                <SummaryBar summary={report.summary} view={props.view.clone()} on_view={props.on_view.clone()} />
+                { summary_bar(report.summary, &props.view, &props.on_view) }
                 if props.finished.is_some() {
                     { Html::from_html_unchecked(fixes_first::fixes_first(&crate::report::package_fixes(report)).into()) }
                 }
@@ -128,7 +128,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                     on_ignore={props.on_ignore.clone()} on_unignore={props.on_unignore.clone()} />
             }
             if has_graph {
-                <OriginFilter value={(*origin).clone()} on_change={on_origin} />
+                { dependency_origin::origin_filter(&origin, on_origin) }
             }
             <div class={format!("file-reports origin-{}", *origin)}>
                 { for (0..report.files.len()).map(|index| html! { <FileSection report={Rc::clone(report)} {index} /> }) }

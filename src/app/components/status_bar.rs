@@ -90,11 +90,11 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
             if props.phase == Phase::Running || confirming {
                 <div class="progress-rows">
                     if props.phase == Phase::Running {
-                        <ProgressRow label="Package lookups" progress={props.queries} unit="requests" />
-                        <ProgressRow label={records_label} progress={props.records} unit={records_unit} />
+                        { progress_row("Package lookups", props.queries, "requests") }
+                        { progress_row(&records_label, props.records, records_unit) }
                     }
                     if props.releases.total > 0 {
-                        <ProgressRow label="PyPI release lists" progress={props.releases} unit="packages" />
+                        { progress_row("PyPI release lists", props.releases, "packages") }
                     }
                 </div>
             }
@@ -110,7 +110,7 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
             }
             // While the audit runs, the counts appear with the first report built from its answers.
             if props.phase == Phase::Done || (props.phase == Phase::Running && props.summary.dependencies() > 0) {
-                <SummaryChips summary={props.summary} />
+                { summary_chips(props.summary) }
             }
             if props.can_retry {
                 <p class="retry-line">
@@ -135,34 +135,20 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct ProgressRowProps {
-    label: AttrValue,
-    progress: Progress,
-    /// What the counts count: `requests`, `records`, `package queries`.
-    unit: AttrValue,
-}
-
-#[function_component(ProgressRow)]
-fn progress_row(props: &ProgressRowProps) -> Html {
-    let Progress { done, total } = props.progress;
+/// A progress bar with its label and counts; `unit` says what the counts count (`requests`, `records`, …). Plain
+/// functions rather than components: a component of its own weighed on the page and saved no work here.
+fn progress_row(label: &str, progress: Progress, unit: &'static str) -> Html {
+    let Progress { done, total } = progress;
     html! {
-        <div class="progress-row" data-unit={props.unit.clone()}>
-            <span class="progress-label">{ &props.label }</span>
-            <progress max={total.max(1).to_string()} value={done.to_string()} aria-label={props.label.clone()} />
-            <span class="progress-count">{ format!("{done}/{total} {}", props.unit) }</span>
+        <div class="progress-row" data-unit={unit}>
+            <span class="progress-label">{ label }</span>
+            <progress max={total.max(1).to_string()} value={done.to_string()} aria-label={label.to_string()} />
+            <span class="progress-count">{ format!("{done}/{total} {unit}") }</span>
         </div>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct SummaryChipsProps {
-    summary: Summary,
-}
-
-#[function_component(SummaryChips)]
-fn summary_chips(props: &SummaryChipsProps) -> Html {
-    let summary = props.summary;
+fn summary_chips(summary: Summary) -> Html {
     let chip = |class: &'static str, count: usize, label: &'static str| {
         html! { <span class={classes!("chip", class, (count == 0).then_some("zero"))}><strong>{ count }</strong>{ " " }{ label }</span> }
     };

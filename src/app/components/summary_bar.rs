@@ -7,17 +7,6 @@ use crate::report::Summary;
 use crate::severity::{Rating, UNKNOWN_SEVERITY};
 use crate::triage::View;
 
-/// Props of [`SummaryBar`].
-#[derive(Properties, PartialEq)]
-pub struct SummaryBarProps {
-    /// The report's counts, ignores applied.
-    pub summary: Summary,
-    /// The findings list's filter and sort.
-    pub view: View,
-    /// A count was pressed: the view with its rating filtered in or out.
-    pub on_view: Callback<View>,
-}
-
 /// `view` with `rating` filtered in, or out when it was in (no rating filtered shows every one).
 fn toggled(view: &View, rating: Rating) -> View {
     let mut next = view.clone();
@@ -28,10 +17,9 @@ fn toggled(view: &View, rating: Rating) -> View {
 }
 
 /// Counts by severity, unchecked, skipped and ignored, contract `[data-testid=summary-bar]`; each count is a
-/// `[data-count]` with its `data-kind`. A severity's count holds a button (`aria-pressed`) that filters the findings.
-#[function_component(SummaryBar)]
-pub fn summary_bar(props: &SummaryBarProps) -> Html {
-    let summary = props.summary;
+/// `[data-count]` with its `data-kind`. A severity's count holds a button (`aria-pressed`) that filters the findings:
+/// `on_view` gets `view` with its rating filtered in or out. A function, not a component: it weighs less.
+pub fn summary_bar(summary: Summary, view: &View, on_view: &Callback<View>) -> Html {
     let count = |kind: &'static str, label: &'static str, value: usize| {
         html! {
             <li class={classes!("count", kind, (value == 0).then_some("zero"))} data-count={value.to_string()} data-kind={kind}>
@@ -41,9 +29,9 @@ pub fn summary_bar(props: &SummaryBarProps) -> Html {
     };
     let severity = |rating: Rating| {
         let value = summary.ratings.get(rating);
-        let pressed = props.view.ratings.contains(&rating);
+        let pressed = view.ratings.contains(&rating);
         let on_click = {
-            let (on_view, next) = (props.on_view.clone(), toggled(&props.view, rating));
+            let (on_view, next) = (on_view.clone(), toggled(view, rating));
             Callback::from(move |_| on_view.emit(next.clone()))
         };
         let title = if rating == Rating::Unknown { UNKNOWN_SEVERITY } else { "Show only these findings, or all again" };
