@@ -18,15 +18,16 @@ use yew::prelude::*;
 
 use self::components::fix_view::FixesPanel;
 use self::components::input_panel::InputPanel;
-use self::components::offline_panel::OfflinePanel;
+use self::components::offline_panel::{offline_panel, OfflinePanelProps};
 use self::components::report_view::ReportView;
-use self::components::resolution_panel::ResolutionPanel;
+use self::components::resolution_panel::resolution_panel;
 use self::components::sent_panel::SentPanel;
 use self::components::settings_panel::SettingsPanel;
-use self::components::shared_banner::SharedBanner;
+use self::components::shared_banner::{shared_banner, SharedBannerProps};
 use self::components::status_bar::StatusBar;
 use self::offline_loader::OfflineState;
 use crate::page::state::Phase;
+use crate::pypi::IndexHealth;
 
 /// Mounts the app into `#app`, replacing the static placeholder.
 pub fn mount() {
@@ -106,17 +107,17 @@ pub fn app() -> Html {
                 override_endpoint={services::endpoint_override().map(AttrValue::from)}
                 endpoint_problem={(*endpoint_problem).clone()} cache={state.cache.clone()}
                 on_change={on.setting} on_clear_cache={on.clear_cache} on_open={on.settings_open} />
-            <OfflinePanel state={(*offline).clone()} age={offline.age().map(AttrValue::from)}
-                on_file={on.offline_file} on_mode={on.offline_mode} on_remove={on.offline_remove} />
+            { offline_panel(&OfflinePanelProps { state: (*offline).clone(), age: offline.age().map(AttrValue::from),
+                on_file: on.offline_file, on_mode: on.offline_mode, on_remove: on.offline_remove }) }
             <StatusBar phase={run.phase.clone()} fixes={run.fixes} queries={run.queries} records={run.records}
                 releases={run.releases} summary={run.report.summary} plan={run.plan}
                 cache_broken={state.cache.broken.clone().map(AttrValue::from)} blocked={state.blocked.clone()}
                 can_retry={state.can_retry()} parse_timing={run.read.as_ref().map(|read| read.timing)}
-                run={run.run} on_retry={on.retry} />
-            <ResolutionPanel resolution={run.resolution.clone()} on_download={on.resolved_download} />
+                run={run.run} on_retry={on.retry} index={IndexHealth::of(&run.lookups.releases)} />
+            { resolution_panel(&run.resolution, &on.resolved_download) }
             if let Some(link) = &state.opened_link {
-                <SharedBanner created={AttrValue::from(link.created.clone())} rules={link.ignores.len()}
-                    own_input={link.own_inputs.is_some()} on_keep={on.keep_shared} on_leave={on.leave_shared} />
+                { shared_banner(SharedBannerProps { created: &link.created, rules: link.ignores.len(),
+                    own_input: link.own_inputs.is_some(), on_keep: &on.keep_shared, on_leave: &on.leave_shared }) }
             }
             <ReportView report={Rc::clone(&run.report)} view={state.view.clone()} share={share}
                 shared_at={state.opened_link.as_ref().map(|link| AttrValue::from(link.created.clone()))}

@@ -86,7 +86,7 @@ impl ExportFormat {
     pub fn render(self, report: &Report, generated_at: &str) -> String {
         match self {
             Self::Json => pip_audit_json::render(report),
-            Self::Markdown => markdown::render(report),
+            Self::Markdown => markdown::render(report, None),
             Self::Sarif => sarif::render(report),
             Self::CycloneDx => cyclonedx::render(report, generated_at),
             Self::Csv => csv::render(report),

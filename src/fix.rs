@@ -126,7 +126,7 @@ impl FixPlan {
         self.new_specifier.as_deref().unwrap_or("")
     }
 
-    /// The plan's details as sentences: each finding's fix, then warnings and where the candidates came from.
+    /// The plan's details as sentences: each finding's fix, then warnings.
     pub fn details(&self) -> Vec<String> {
         let mut lines: Vec<String> = self
             .per_finding
@@ -155,20 +155,8 @@ impl FixPlan {
                 passed.version, passed.id
             ));
         }
-        lines.push(match &self.candidates {
-            CandidateSource::ReleaseList => "Candidates: PyPI's installable releases.".to_string(),
-            CandidateSource::RecordVersions(why) => format!(
-                "Candidates: the versions the advisories name; PyPI's release list was not available ({why}), so \
-                 the suggestion may be yanked or missing on PyPI."
-            ),
-        });
-        if matches!(self.current, Current::Pinned(_)) {
-            lines.push(
-                "Checked against the advisories of the current pin: audit again after upgrading, since an advisory \
-                 that affects only newer versions is not known here."
-                    .into(),
-            );
-        }
+        // Where the candidates came from (PyPI's release list, or the advisories' versions when it could not be
+        // read) is said once for the audit, at the top, rather than in every plan.
         lines
     }
 }

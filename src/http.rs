@@ -131,6 +131,8 @@ pub struct SentRequest {
     pub body_bytes: usize,
     /// What it carried, in words ([`HttpRequest::carries`]).
     pub contents: Vec<String>,
+    /// How it ended, once it has: the HTTP status (`200`, `503`), `network error` or `timed out`.
+    pub outcome: Option<String>,
 }
 
 impl SentRequest {
@@ -141,6 +143,23 @@ impl SentRequest {
             url: request.url.clone(),
             body_bytes: request.body.as_ref().map_or(0, String::len),
             contents: request.carries.clone(),
+            outcome: None,
+        }
+    }
+
+    /// How `request` ended, for the line that listed it ([`SentRequest::outcome`]).
+    pub fn answered(request: &HttpRequest, result: &Result<HttpResponse, TransportError>) -> Self {
+        let outcome = match result {
+            Ok(response) => response.status.to_string(),
+            Err(TransportError::Timeout) => "timed out".to_string(),
+            Err(TransportError::Network(_)) => "network error".to_string(),
+        };
+        Self {
+            method: request.method.as_str(),
+            url: request.url.clone(),
+            body_bytes: 0,
+            contents: Vec::new(),
+            outcome: Some(outcome),
         }
     }
 }

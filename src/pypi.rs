@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::index::{IndexError, Project, ProjectLookup, ProjectStatus};
 
+mod health;
+
+pub use health::{FailureMemo, IndexHealth, INDEX_OFF, INDEX_OFFLINE};
+
 /// The package index used when nothing else is configured.
 pub const DEFAULT_PYPI: &str = crate::index::DEFAULT_INDEX;
 

@@ -20,6 +20,8 @@ pub struct Settings {
     pub timeout_seconds: u32,
     /// Whether OSV records are kept in this browser between audits.
     pub cache: bool,
+    /// Whether the package index is asked (release lists, flags, resolution).
+    pub index: bool,
     /// Whether an input that is not fully pinned is resolved (what it installs is audited).
     pub resolve: bool,
     /// The Python version and platform resolutions and lockfile markers are for.
@@ -38,6 +40,8 @@ pub enum SettingChange {
     TimeoutSeconds(u32),
     /// Whether records are kept in this browser.
     Cache(bool),
+    /// Whether the package index is asked.
+    Index(bool),
     /// Whether inputs that are not fully pinned are resolved.
     Resolve(bool),
     /// The target's Python version.
@@ -57,6 +61,7 @@ impl SettingChange {
                 settings.timeout_seconds = seconds.clamp(*TIMEOUT_SECONDS.start(), *TIMEOUT_SECONDS.end());
             }
             Self::Cache(cache) => settings.cache = cache,
+            Self::Index(index) => settings.index = index,
             Self::Resolve(resolve) => settings.resolve = resolve,
             Self::Python(python) => settings.target.python = python,
             Self::Platform(platform) => settings.target.platform = platform,
@@ -71,6 +76,7 @@ impl Default for Settings {
             endpoint: None,
             timeout_seconds: 20,
             cache: true,
+            index: true,
             resolve: true,
             target: TargetEnvironment::default(),
             as_of: None,

@@ -182,6 +182,9 @@ impl CvssScore {
     }
 }
 
+/// What "unknown" means, for the page's badges and counts.
+pub const UNKNOWN_SEVERITY: &str = "Unknown: the record gives no CVSS vector and no severity rating";
+
 /// Where a finding's severity came from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SeveritySource {
@@ -224,7 +227,7 @@ impl Severity {
         match &self.source {
             SeveritySource::Cvss(score) => format!("{:.1} {} ({})", score.score, score.rating, score.version.label()),
             SeveritySource::Database(word) => format!("{} (advisory says {word})", self.rating),
-            SeveritySource::Unknown => "Unknown".to_string(),
+            SeveritySource::Unknown => UNKNOWN_SEVERITY.to_string(),
         }
     }
 

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 pub use crate::ignore_rule::{is_date, Ignore, MAX_REASON_CHARS};
+use crate::model::DependencyVersion;
 use crate::report::{summarize, DependencyReport, Finding, FindingKind, Report, Summary};
 use crate::severity::Rating;
 
@@ -62,12 +63,15 @@ pub struct View {
     /// The order.
     #[serde(default)]
     pub sort: SortKey,
+    /// Shows only the findings of the file with this name; empty shows every file's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub file: String,
 }
 
 impl View {
     /// True when the filter shows everything.
     pub fn is_unfiltered(&self) -> bool {
-        self.ratings.is_empty() && self.fix == FixFilter::Any && self.package.trim().is_empty()
+        self.ratings.is_empty() && self.fix == FixFilter::Any && self.package.trim().is_empty() && self.file.is_empty()
     }
 }
 
@@ -124,7 +128,8 @@ pub fn list(report: &Report, view: &View) -> Listing {
                         FixFilter::HasFix => !finding.fixed_versions.is_empty(),
                         FixFilter::NoFix => finding.fixed_versions.is_empty(),
                     }
-                    && (needle.is_empty() || dependency.dependency.name.contains(&needle));
+                    && (needle.is_empty() || dependency.dependency.name.contains(&needle))
+                    && (view.file.is_empty() || view.file == file.name);
                 if passes {
                     listing.shown.push(at);
                 } else {
@@ -141,9 +146,13 @@ pub fn list(report: &Report, view: &View) -> Listing {
     let key = |at: &FindingRef| {
         let dependency = &report.files[at.file].dependencies[at.dependency];
         let finding = &dependency.findings[at.finding];
-        // Worse first: the rating and the score are negated.
-        let severity =
-            (-(finding.severity.rating as i32), finding.severity.score().map_or(1, |score| -((score * 10.0) as i32)));
+        // Worse first: the rating and the score are negated. A range that allows vulnerable versions ranks below a
+        // vulnerable pin of the same rating (the score's place is shared: a range adds 200, past any score).
+        let range = if matches!(dependency.dependency.version, DependencyVersion::Range(_)) { 200 } else { 0 };
+        let severity = (
+            -(finding.severity.rating as i32),
+            range + finding.severity.score().map_or(1, |score| -((score * 10.0) as i32)),
+        );
         let name = &dependency.dependency.name;
         let id = finding.id.clone();
         // Malicious findings come first in every order.

@@ -212,10 +212,10 @@ impl UseAuditHandle {
                         },
                     }),
                 };
-                let index = match (&ready, services::index_base()) {
-                    (Some(_), _) => Err("offline mode asks PyPI for nothing"),
+                let index = match (&ready, services::index_base(&settings)) {
+                    (Some(_), _) => Err(crate::pypi::INDEX_OFFLINE),
                     (None, Some(base)) => Ok(WorkerIndex::new(&base, timeout_ms, Rc::clone(&sent))),
-                    (None, None) => Err("PyPI lookups are switched off"),
+                    (None, None) => Err(crate::pypi::INDEX_OFF),
                 };
                 let access = match &index {
                     Ok(index) => IndexAccess::On(index),

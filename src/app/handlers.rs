@@ -143,7 +143,11 @@ pub fn use_handlers(
     *latest_report.borrow_mut() = Rc::clone(&state.audit.report);
     let export = use_callback((), move |format: ExportFormat, ()| {
         let report: Rc<crate::report::Report> = Rc::clone(&latest_report.borrow());
-        let text = format.render(&report, &clock::now_rfc3339());
+        // The Markdown names the share link when it has to leave something out.
+        let text = match format {
+            ExportFormat::Markdown => crate::export::markdown::render(&report, share_link().as_deref()),
+            _ => format.render(&report, &clock::now_rfc3339()),
+        };
         if let Err(message) = download::save_text(format.file_name(), format.media_type(), &text) {
             web_sys::console::warn_1(&message.into());
         }
@@ -234,4 +238,10 @@ pub fn listen_to_the_address(state: &UseReducerHandle<PageState>, audit: &UseAud
     });
     let dispatcher = state.dispatcher();
     location::on_connect_blocked(move |address| dispatcher.dispatch(Action::Blocked(address)));
+}
+
+/// The share link drawn in the report, when there is one.
+fn share_link() -> Option<String> {
+    let document = web_sys::window()?.document()?;
+    document.query_selector("[data-testid=share-link]").ok()??.get_attribute("href")
 }

@@ -49,10 +49,10 @@ pub fn endpoint_blocked(endpoint: &str) -> Option<String> {
 
 /// The package index (its JSON simple API is at `<base>/simple/<name>/`): `?index=<base>` first, then `?pypi=`
 /// (`?pypi=off` sends nothing to any index), then the one `cargo xtask serve` announces in a meta tag, then pypi.org.
-/// `None` when switched off.
-pub fn index_base() -> Option<String> {
+/// `None` when switched off, by `?pypi=off` or the setting.
+pub fn index_base(settings: &Settings) -> Option<String> {
     let pypi = location::query_parameter("pypi");
-    if pypi.as_deref() == Some("off") {
+    if pypi.as_deref() == Some("off") || !settings.index {
         return None;
     }
     let base = location::query_parameter("index")

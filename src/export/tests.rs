@@ -128,14 +128,14 @@ fn a_malicious_package_leads_every_export_with_its_id_and_no_upgrade() {
     let requets = &pip["dependencies"][1];
     assert_eq!((requets["name"].as_str(), requets["vulns"][0]["id"].as_str()), (Some("requets"), Some("MAL-2099-7")));
     assert_eq!(requets["vulns"][0]["fix_versions"], serde_json::json!([]));
-    // Markdown: the malicious package at the top, before the table, and first in it though its severity is unknown.
+    // Markdown: the malicious package at the top, before what to change, where it is to be removed.
     let markdown = ExportFormat::Markdown.render(&report, "");
     let section = markdown.find("### Malicious packages (1)").expect("the section");
-    let table = markdown.find("| Severity").expect("the table");
+    let table = markdown.find("### What to change").expect("the table");
     assert!(section < table, "{markdown}");
-    assert!(markdown[section..table].contains("`requets` `==0.1`") || markdown[section..table].contains("`requets`"));
-    let first_row = markdown[table..].lines().nth(2).expect("a first row");
-    assert!(first_row.contains("MAL-2099-7") && first_row.contains("remove it"), "{first_row}");
+    assert!(markdown[section..table].contains("`requets` `0.1`"), "{markdown}");
+    let row = markdown[table..].lines().find(|line| line.starts_with("| `requets`")).expect("its row");
+    assert!(row.contains("remove it"), "{row}");
     // The fix plans leave it out.
     let requets_row = &report.files[0].dependencies[1];
     assert_eq!(requets_row.fix, None);
@@ -283,17 +283,58 @@ fn csv_quotes_per_rfc_4180_and_defuses_formulas() {
 }
 
 #[test]
-fn markdown_escapes_advisory_text() {
+fn markdown_leads_with_what_to_change_and_escapes_advisory_text() {
     let markdown = ExportFormat::Markdown.render(&sample_report(), "");
     assert!(markdown.starts_with("## osv-lens audit"));
+    let table = markdown.find("| Package | From | To | Fixes | Worst |").expect("the fixes table");
+    let details = markdown.find("<details><summary>alpha 1.0: 2 advisories</summary>").expect("alpha's advisories");
+    assert!(table < details, "{markdown}");
+    // One row per package: alpha moves to 1.5, which fixes both its findings; beta has no fixed version.
+    let rows: Vec<&str> = markdown.lines().filter(|line| line.starts_with("| `")).collect();
+    assert_eq!(
+        rows,
+        ["| `alpha` | `1.0` | `1.5` | 2 of 2 | Critical |", "| `beta` | `2.0` | no fix known | 0 of 2 | High |"]
+    );
+    // One line per advisory, escaped, linked, never its whole text.
     assert!(markdown.contains("alpha \\| pipes \\<b\\>and\\</b\\> markup"), "{markdown}");
-    assert!(markdown.contains("[PYSEC-2099-1](https://osv.dev/vulnerability/PYSEC-2099-1)"));
+    assert!(markdown.contains("- [PYSEC-2099-1](https://osv.dev/vulnerability/PYSEC-2099-1) · Critical · "));
+    assert!(!markdown.contains("line two, with a comma"), "details stay out: {markdown}");
     assert!(markdown.contains("Not checked or skipped (2)"));
-    let table_rows = markdown.lines().filter(|line| line.starts_with("| ") && !line.starts_with("| Severity")).count();
-    assert_eq!(table_rows, 4);
-    // Severity order: the critical one first.
-    let first_row = markdown.lines().find(|line| line.starts_with("| Critical")).expect("a critical row");
-    assert!(first_row.contains("PYSEC-2099-1"));
+    assert_eq!(markdown.matches("<details>").count(), markdown.matches("</details>").count());
+    assert!(!markdown.contains("Cut to fit"));
+}
+
+#[test]
+fn markdown_past_the_comment_limit_is_cut_and_says_what_with_the_share_link() {
+    // 40 packages of 20 advisories, each summary 300 characters: some 280 KB of advisories in full.
+    let text: String = (0..40).map(|package| format!("pkg{package}==1.0\n")).collect();
+    let parsed = parse_files(&[InputFile::new("requirements.txt", &text)]);
+    let mut lookups = Lookups::default();
+    let summary = "a".repeat(300);
+    for package in 0..40 {
+        let ids: Vec<String> = (0..20).map(|n| format!("TEST-{package}-{n}")).collect();
+        for id in &ids {
+            let json = format!(
+                r#"{{"id":"{id}","modified":"m","summary":"{summary}","affected":[{{"package":{{"ecosystem":"PyPI","name":"pkg{package}"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"2.0"}}]}}]}}]}}"#
+            );
+            let record = record(&json);
+            lookups.apply(&crate::audit::AuditEvent::Record(record.id.clone(), Ok(record)));
+        }
+        let refs = ids.iter().map(|id| VulnRef { id: id.clone(), modified: String::new() }).collect();
+        lookups.queries.insert(PackageKey { name: format!("pkg{package}"), version: "1.0".into() }, Ok(refs));
+    }
+    let report = crate::report::build(&parsed, &lookups);
+    assert_eq!(report.summary.findings, 800);
+    let link = "https://osv-lens.example/#r=v1.abc";
+    let markdown = markdown::render(&report, Some(link));
+    assert!(markdown.chars().count() <= markdown::LIMIT, "{} characters", markdown.chars().count());
+    assert!(markdown.len() > markdown::LIMIT - 2048, "the room is used: {}", markdown.len());
+    // The whole fixes table is there; the advisories are cut, and the comment says so with the link.
+    assert_eq!(markdown.lines().filter(|line| line.starts_with("| `pkg")).count(), 40);
+    let listed = markdown.lines().filter(|line| line.starts_with("- [TEST-")).count();
+    let note = markdown.lines().find(|line| line.starts_with("**Cut to fit")).expect("the note");
+    assert!(note.contains(&format!("{} advisory lines left out", 800 - listed)) && note.contains(link), "{note}");
+    assert_eq!(markdown.matches("<details>").count(), markdown.matches("</details>").count());
 }
 
 /// A published schema from the shared test data (`schemas/` in `$OSV_LENS_SHARED_DATA`, else in `../shared/data`

@@ -88,10 +88,12 @@ impl Transport for FetchTransport {
         .await;
         guard.finished = true;
         drop(timer);
-        match result {
+        let result = match result {
             Err(_) if timed_out.get() => Err(TransportError::Timeout),
             other => other,
-        }
+        };
+        (self.sent)(SentRequest::answered(request, &result));
+        result
     }
 
     async fn sleep(&self, millis: u32) {

@@ -17,7 +17,7 @@ use crate::io::fetch::SentLog;
 use crate::matching::CompiledVulnerability;
 use crate::osv::Vulnerability;
 use crate::page::worker::{FromWorker, OfflineSummary, ToWorker};
-use crate::pypi::ReleaseLookup;
+use crate::pypi::{FailureMemo, ReleaseLookup};
 use crate::resolve::ResolvedSet;
 
 /// The worker's script, beside the page.
@@ -46,6 +46,8 @@ struct Connection {
 
 thread_local! {
     static CONNECTION: RefCell<Option<Rc<Connection>>> = const { RefCell::new(None) };
+    /// Release lists that failed lately: a new audit does not ask a failing index again at once.
+    static FAILED: RefCell<FailureMemo> = RefCell::default();
 }
 
 impl Connection {
@@ -184,6 +186,10 @@ impl WorkerIndex {
 
 impl PackageIndex for WorkerIndex {
     async fn release_list(&self, name: &str) -> ReleaseLookup {
+        let key = format!("{} {name}", self.base);
+        if let Some(remembered) = FAILED.with(|memo| memo.borrow().recall(&key, js_sys::Date::now())) {
+            return remembered;
+        }
         let asked = async {
             let connection = connection()?;
             let make = |id| ToWorker::ReleaseList {
@@ -194,11 +200,13 @@ impl PackageIndex for WorkerIndex {
             };
             connection.ask(make, Some(&self.sent), None).await
         };
-        match asked.await {
+        let lookup = match asked.await {
             Ok(FromWorker::ReleaseList { lookup, .. }) => lookup,
             Ok(_) => ReleaseLookup::Unavailable("the package-index worker answered another question".into()),
             Err(reason) => ReleaseLookup::Unavailable(reason),
-        }
+        };
+        FAILED.with(|memo| memo.borrow_mut().remember(&key, &lookup, js_sys::Date::now()));
+        lookup
     }
 
     async fn resolve(&self, job: &ResolveJob) -> Result<ResolvedSet, String> {

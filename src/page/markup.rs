@@ -42,6 +42,22 @@ impl Markup {
         self
     }
 
+    /// The text, escaped, with each pair of backticks drawn as a `<code>` span rather than shown raw (notes and
+    /// summaries write names and options in backticks); an unpaired backtick stays text.
+    pub fn text_with_code(&mut self, text: &str) -> &mut Self {
+        if text.matches('`').count() % 2 == 1 {
+            return self.text(text);
+        }
+        for (index, part) in text.split('`').enumerate() {
+            if index % 2 == 1 {
+                self.element("code", &[], part);
+            } else {
+                self.text(part);
+            }
+        }
+        self
+    }
+
     /// Closes `</tag>`.
     pub fn close(&mut self, tag: &'static str) -> &mut Self {
         self.html.push_str("</");
@@ -59,6 +75,13 @@ impl Markup {
     pub fn into_string(self) -> String {
         self.html
     }
+}
+
+/// `text` in a `<span>`, escaped, its backticks drawn as code spans (see [`Markup::text_with_code`]).
+pub fn with_code(text: &str) -> String {
+    let mut markup = Markup::with_capacity(text.len() + 32);
+    markup.open("span", &[]).text_with_code(text).close("span");
+    markup.into_string()
 }
 
 /// Appends `text` with the five characters that can end a text or a quoted attribute value (`&`, `<`, `>`, `"`,
@@ -134,6 +157,16 @@ mod tests {
         let mut markup = Markup::with_capacity(64);
         markup.open("tr", &[("class", "row"), ("data-x", "1")]).element("td", &[], "a < b").close("tr");
         assert_eq!(markup.into_string(), r#"<tr class="row" data-x="1"><td>a &lt; b</td></tr>"#);
+    }
+
+    #[test]
+    fn backticks_become_code_spans_and_an_unpaired_one_stays_text() {
+        let mut markup = Markup::default();
+        markup.text_with_code("drops `<2.3` and `a`");
+        assert_eq!(markup.into_string(), "drops <code>&lt;2.3</code> and <code>a</code>");
+        let mut markup = Markup::default();
+        markup.text_with_code("it`s");
+        assert_eq!(markup.into_string(), "it`s");
     }
 
     #[test]

@@ -537,8 +537,20 @@ impl PageState {
                 return Step::Rebuild;
             }
             Action::Sent(requests) => {
-                Rc::make_mut(&mut self.sent)
-                    .extend(requests.into_iter().map(|request| SentEntry::Request(Rc::new(request))));
+                let sent = Rc::make_mut(&mut self.sent);
+                for request in requests {
+                    // An answer's outcome goes on the line of its request: the last one to that URL still waiting.
+                    let waiting = request.outcome.as_ref().and_then(|_| {
+                        sent.iter_mut().rev().find_map(|entry| match entry {
+                            SentEntry::Request(line) if line.outcome.is_none() && line.url == request.url => Some(line),
+                            _ => None,
+                        })
+                    });
+                    match waiting {
+                        Some(line) => Rc::make_mut(line).outcome = request.outcome,
+                        None => sent.push(SentEntry::Request(Rc::new(request))),
+                    }
+                }
             }
             Action::ChangeSetting(change) => change.apply(&mut self.settings),
             Action::CacheInfo(count, message) => {

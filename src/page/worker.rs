@@ -127,6 +127,8 @@ pub struct SentWire {
     pub body_bytes: usize,
     /// What it carried.
     pub contents: Vec<String>,
+    /// How it ended, once it has.
+    pub outcome: Option<String>,
 }
 
 impl From<&SentRequest> for SentWire {
@@ -136,6 +138,7 @@ impl From<&SentRequest> for SentWire {
             url: request.url.clone(),
             body_bytes: request.body_bytes,
             contents: request.contents.clone(),
+            outcome: request.outcome.clone(),
         }
     }
 }
@@ -147,7 +150,7 @@ impl From<SentWire> for SentRequest {
             "POST" => "POST",
             _ => "GET",
         };
-        Self { method, url: wire.url, body_bytes: wire.body_bytes, contents: wire.contents }
+        Self { method, url: wire.url, body_bytes: wire.body_bytes, contents: wire.contents, outcome: wire.outcome }
     }
 }
 
@@ -171,7 +174,13 @@ mod tests {
         let message = FromWorker::ReleaseList { id: 7, lookup: ReleaseLookup::Found(Rc::new(list)) };
         let json = serde_json::to_string(&message).expect("serialises");
         assert_eq!(serde_json::from_str::<FromWorker>(&json).expect("reads"), message);
-        let sent = SentRequest { method: "GET", url: "https://x/".into(), body_bytes: 0, contents: vec!["a".into()] };
+        let sent = SentRequest {
+            method: "GET",
+            url: "https://x/".into(),
+            body_bytes: 0,
+            contents: vec!["a".into()],
+            outcome: Some("503".into()),
+        };
         assert_eq!(SentRequest::from(SentWire::from(&sent)), sent);
     }
 }

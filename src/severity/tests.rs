@@ -67,7 +67,7 @@ fn the_newest_vector_wins_then_the_database_word_then_unknown() {
         r#"{"id":"X-4","database_specific":{"severity":"whatever"},"severity":[{"type":"CVSS_V3","score":"junk"}]}"#,
     );
     assert_eq!(Severity::of_record(&nothing, "demo"), Severity::default());
-    assert_eq!(Severity::default().describe(), "Unknown");
+    assert_eq!(Severity::default().describe(), UNKNOWN_SEVERITY);
 }
 
 #[test]

@@ -65,8 +65,29 @@ pub(crate) fn parse_indexed(file_name: &str, index: &LineIndex<'_>) -> (ParsedFi
         let place = Place { file: file_name, index, line: &line, valid_markers: &valid_markers };
         includes.extend(read_line(&place, &mut parsed));
     }
+    collapse_hash_notes(&mut parsed);
     parsed.notes.sort_by_key(|note| (note.origin.line, note.origin.column));
     (parsed, includes)
+}
+
+/// The start of the note on a line's `--hash` options.
+const HASH_NOTE: &str = "option `--hash`";
+
+/// A pip-compile file has `--hash` on every requirement: one note for the file says what they mean for a fix,
+/// instead of one per line.
+fn collapse_hash_notes(parsed: &mut ParsedFile) {
+    // The per-requirement notes only: a misplaced `--hash` keeps its warning.
+    let is_hash_note = |note: &SourceNote| note.level == NoteLevel::Info && note.message.starts_with(HASH_NOTE);
+    let Some(first) = parsed.notes.iter().position(is_hash_note) else { return };
+    let lines = parsed.notes.iter().filter(|note| is_hash_note(note)).count();
+    let origin = parsed.notes[first].origin.clone();
+    parsed.notes.retain(|note| !is_hash_note(note));
+    let message = format!(
+        "`--hash` on {}: pip installs only files with these hashes, so a new version needs new ones; recompile the \
+         file (`pip-compile --generate-hashes`) rather than edit it",
+        crate::report::counted(lines, "line", "lines")
+    );
+    parsed.notes.push(SourceNote { origin, level: NoteLevel::Info, message });
 }
 
 /// What a line holds besides its options.

@@ -112,3 +112,62 @@ fn a_finding_ref_resolves_in_its_report_and_nowhere_past_it() {
         assert!(past.resolve(&report).is_none(), "{past:?}");
     }
 }
+
+#[test]
+fn a_range_that_allows_vulnerable_versions_ranks_below_a_vulnerable_pin_of_the_same_rating() {
+    use crate::audit::{AuditEvent, Lookups, PackageKey};
+    use crate::osv::api::VulnRef;
+    use crate::sources::{parse_files, InputFile};
+    // The range comes first in the file and its record scores higher; the pin still leads.
+    let parsed = parse_files(&[InputFile::new("requirements.txt", "ranged>=1.0\npinned==1.0\n")]);
+    let mut lookups = Lookups::default();
+    for (id, package, vector) in [
+        ("R-1", "ranged", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+        ("P-1", "pinned", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:L"),
+    ] {
+        let json = format!(
+            r#"{{"id":"{id}","modified":"m","severity":[{{"type":"CVSS_V3","score":"{vector}"}}],"affected":[{{"package":{{"ecosystem":"PyPI","name":"{package}"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"1.5"}}]}}]}}]}}"#
+        );
+        let record = std::rc::Rc::new(serde_json::from_str::<crate::osv::Vulnerability>(&json).expect("valid"));
+        lookups.apply(&AuditEvent::Record(id.into(), Ok(record)));
+        let version = if package == "pinned" { "1.0" } else { "" };
+        let refs = vec![VulnRef { id: id.into(), modified: String::new() }];
+        lookups.queries.insert(PackageKey { name: package.into(), version: version.into() }, Ok(refs));
+    }
+    let report = crate::report::build(&parsed, &lookups);
+    let shown = list(&report, &View::default()).shown;
+    let ratings: Vec<Rating> = shown
+        .iter()
+        .map(|at| report.files[at.file].dependencies[at.dependency].findings[at.finding].severity.rating)
+        .collect();
+    assert_eq!(ratings, [Rating::Critical, Rating::Critical]);
+    assert_eq!(ids(&report, &shown), ["pinned:P-1", "ranged:R-1"]);
+}
+
+#[test]
+fn the_file_filter_shows_one_files_findings() {
+    use crate::audit::{AuditEvent, Lookups, PackageKey};
+    use crate::osv::api::VulnRef;
+    use crate::sources::{parse_files, InputFile};
+    let parsed = parse_files(&[
+        InputFile::new("a/requirements.txt", "alpha==1.0\n"),
+        InputFile::new("b/requirements.txt", "alpha==1.0\nbeta==1.0\n"),
+    ]);
+    let mut lookups = Lookups::default();
+    for (id, package) in [("A-1", "alpha"), ("B-1", "beta")] {
+        let json = format!(
+            r#"{{"id":"{id}","modified":"m","affected":[{{"package":{{"ecosystem":"PyPI","name":"{package}"}},"versions":["1.0"]}}]}}"#
+        );
+        let record = std::rc::Rc::new(serde_json::from_str::<crate::osv::Vulnerability>(&json).expect("valid"));
+        lookups.apply(&AuditEvent::Record(id.into(), Ok(record)));
+        let refs = vec![VulnRef { id: id.into(), modified: String::new() }];
+        lookups.queries.insert(PackageKey { name: package.into(), version: "1.0".into() }, Ok(refs));
+    }
+    let report = crate::report::build(&parsed, &lookups);
+    assert_eq!(list(&report, &View::default()).shown.len(), 3);
+    let only_b = View { file: "b/requirements.txt".into(), ..View::default() };
+    let listing = list(&report, &only_b);
+    assert_eq!(ids(&report, &listing.shown), ["alpha:A-1", "beta:B-1"]);
+    assert_eq!(listing.hidden, 1);
+    assert!(!only_b.is_unfiltered());
+}

@@ -2,12 +2,12 @@
 // the summary after Audit, a skip link to the first fix, no horizontal overflow at 390 and 1280 px, lockfile
 // commands that install, and a share link that is copied rather than followed.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 
-import { audit, control, launch, needRealData, openPage, paste, waitForEnd } from './harness.mjs';
+import { audit, control, launch, needRealData, openPage, paste, pypiLog, waitForEnd } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -211,6 +211,177 @@ test('a file written by uv pip compile gets its compiler command, not a hand-pat
     await page.$$eval('[data-testid=fix-command]', (nodes) => nodes.map((node) => node.textContent)),
     ['uv pip compile requirements.in -o requirements.txt --upgrade-package osv-lens-demo==1.4.1'],
   );
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('PyPI is said once at the top: reachable, failed with each status in What was sent, not asked again at once', async () => {
+  const { page } = await openPage(browser);
+  await paste(page, PINNED);
+  assert.equal(await audit(page), 'done');
+  assert.equal(await page.getAttribute('[data-testid=index-state]', 'data-state'), 'reachable');
+  const answered = await page.$$eval('[data-testid=sent-request]', (nodes) => nodes.map((node) => node.dataset.status));
+  assert.ok(answered.length > 0 && answered.every((status) => /^\d{3}$/.test(status)), answered.join(' '));
+  await page.close();
+
+  await control({ faults: [{ kind: 'status', status: 503, path_prefix: '/simple/' }] });
+  const failing = await openPage(browser);
+  await paste(failing.page, PINNED);
+  assert.equal(await audit(failing.page, { timeout: 120_000 }), 'done');
+  const line = '[data-testid=index-state]';
+  assert.equal(await failing.page.getAttribute(line, 'data-state'), 'failed');
+  assert.match(await failing.page.textContent(line), /^PyPI: failed; all \d+ release lists could not be read \(PyPI answered HTTP 503\)/);
+  assert.equal(await failing.page.locator(line).count(), 1, 'said once');
+  const plans = await failing.page.$$eval('[data-testid=fix-plan]', (nodes) => nodes.map((node) => node.textContent));
+  assert.ok(plans.length > 0 && plans.every((text) => !/release list|PyPI/.test(text)), 'not in every plan');
+  const simple = await failing.page.$$eval('[data-testid=sent-request]', (nodes) => nodes
+    .filter((node) => node.dataset.url.includes('/simple/')).map((node) => [node.dataset.status, node.textContent]));
+  assert.ok(simple.length >= 3, 'release-list requests, retried');
+  for (const [status, text] of simple) {
+    assert.equal(status, '503');
+    assert.match(text, /\b503\b/);
+  }
+  // A second audit at once does not ask the failing index again, and says the failure is remembered.
+  await control({ faults: [{ kind: 'status', status: 503, path_prefix: '/simple/' }] });
+  assert.equal(await audit(failing.page), 'done');
+  assert.deepEqual((await pypiLog()).filter((entry) => entry.path.startsWith('/simple/')), []);
+  assert.equal(await failing.page.getAttribute(line, 'data-state'), 'failed');
+  assert.match(await failing.page.textContent(line), /asked again after 2 minutes/);
+  await failing.page.close();
+});
+
+test('the PyPI setting switches the index off, and the top says so', async () => {
+  const { page, problems } = await openPage(browser);
+  await page.click('[data-testid=settings] summary');
+  await page.uncheck('[data-testid=setting-index]');
+  await paste(page, PINNED);
+  assert.equal(await audit(page), 'done');
+  assert.equal(await page.getAttribute('[data-testid=index-state]', 'data-state'), 'off');
+  assert.match(await page.textContent('[data-testid=index-state]'), /^PyPI: off \(PyPI lookups are switched off\)/);
+  assert.deepEqual(await pypiLog(), []);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('severity: the counts filter the findings, unknown is explained, a range wears its own badge and ranks lower', async () => {
+  const { page, problems } = await openPage(browser, '?resolve=off');
+  await paste(page, 'osv-lens-grouped==1.9.0\nosv-lens-major==1.5.0\nosv-lens-demo>=1.3\n');
+  assert.equal(await audit(page), 'done');
+  // Each kind is counted once on the page: the status no longer repeats unchecked and skipped.
+  const kinds = await page.$$eval('[data-count][data-kind]', (nodes) => nodes.map((node) => node.dataset.kind));
+  assert.equal(new Set(kinds).size, kinds.length, kinds.join(' '));
+  assert.equal(await page.locator('.summary-chips .chip.unchecked, .summary-chips .chip.skipped').count(), 0);
+  // Unknown is explained where it is counted.
+  assert.match(await page.textContent('[data-testid=unknown-note]'), /no CVSS vector and no severity rating/);
+  assert.match(await page.getAttribute('[data-testid=chip-unknown]', 'title'), /no CVSS vector/);
+  const severities = () => page.$$eval('[data-testid=findings] [data-testid=finding]', (nodes) => nodes.map((node) => node.dataset.severity));
+  const all = await severities();
+  assert.ok(all.includes('critical') && all.includes('unknown'), all.join(' '));
+  await page.click('[data-testid=chip-critical]');
+  assert.equal(await page.getAttribute('[data-testid=chip-critical]', 'aria-pressed'), 'true');
+  const critical = await severities();
+  assert.ok(critical.length > 0 && critical.every((rating) => rating === 'critical'), critical.join(' '));
+  assert.equal(await page.locator('[data-testid=hidden-notice]').count(), 1);
+  await page.click('[data-testid=chip-critical]');
+  assert.equal(await page.getAttribute('[data-testid=chip-critical]', 'aria-pressed'), 'false');
+  assert.deepEqual(await severities(), all);
+  // The range's critical finding (9.8) says it allows vulnerable versions, and comes after the pin's critical one
+  // (9.3): a range is not a vulnerable install.
+  const order = await page.$$eval('[data-testid=findings] [data-testid=finding][data-severity=critical]', (nodes) => nodes.map((node) => ({
+    package: node.dataset.package, version: node.dataset.version, allows: Boolean(node.querySelector('[data-testid=allows-vulnerable]')),
+  })));
+  assert.deepEqual(order, [
+    { package: 'osv-lens-grouped', version: '1.9.0', allows: false },
+    { package: 'osv-lens-demo', version: '>=1.3', allows: true },
+  ]);
+  assert.match(await page.textContent('[data-testid=allows-vulnerable]'), /^allows vulnerable versions$/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('words: no raw backticks, one note for a hashed file, the match sentence only where it says something', async () => {
+  const { page, problems } = await openPage(browser, '?resolve=off');
+  await paste(page, [
+    'osv-lens-demo==1.3.2 \\', '    --hash=sha256:1111 --hash=sha256:2222',
+    'osv-lens-major==1.5.0 \\', '    --hash=sha256:3333',
+    'osv-lens-other>=2.0,<2.3', '',
+  ].join('\n'));
+  assert.equal(await audit(page), 'done');
+  await page.waitForSelector('[data-testid=patched-file]');
+  const notes = await page.$$eval('.notes li', (nodes) => nodes.map((node) => node.textContent));
+  assert.equal(notes.length, 1, notes.join(' | '));
+  assert.match(notes[0], /--hash on 2 lines: .* recompile the file/);
+  // Everything the page says outside the paste box and the advisories' own Markdown is free of raw backticks.
+  await page.$$eval('details', (nodes) => nodes.forEach((node) => { node.open = true; }));
+  const text = await page.evaluate(() => {
+    const clone = document.body.cloneNode(true);
+    clone.querySelectorAll('textarea, .markdown, script, style').forEach((node) => node.remove());
+    return clone.textContent;
+  });
+  assert.ok(!text.includes('`'), text.slice(Math.max(0, text.indexOf('`') - 80), text.indexOf('`') + 80));
+  // "Listed in the record's affected versions" is not repeated on the cards; a range's reason is.
+  const faces = await page.$$eval('[data-testid=finding] .finding-meta', (nodes) => nodes.map((node) => node.textContent));
+  assert.ok(faces.every((face) => !/listed in the record/.test(face)), faces.join(' | '));
+  assert.ok(faces.some((face) => /Matched: in the range introduced/.test(face)), faces.join(' | '));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('keyboard: one Tab stop per collapsed advisory block, the first fix within two Tabs of the summary', async () => {
+  const { page, problems } = await openPage(browser);
+  await paste(page, PINNED);
+  assert.equal(await audit(page), 'done');
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === 'report-heading');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  const first = await page.getAttribute('[data-testid=fix]', 'data-package');
+  assert.equal(await page.evaluate(() => document.activeElement.closest('[data-testid=fix]')?.dataset.package), first);
+  // From the first block, each Tab lands on the next block: its advisories' links are not stops while it is closed.
+  const blocks = await page.locator('[data-testid=fix]').count();
+  const visited = [first];
+  for (let step = 1; step < blocks; step += 1) {
+    await page.keyboard.press('Tab');
+    visited.push(await page.evaluate(() => document.activeElement.closest('[data-testid=fix]')?.dataset.package));
+  }
+  assert.deepEqual(visited, await page.$$eval('[data-testid=fix]', (nodes) => nodes.map((node) => node.dataset.package)));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the Markdown export leads with the fixes table and lists each advisory on one line', async () => {
+  const { page, problems } = await openPage(browser);
+  await paste(page, PINNED);
+  assert.equal(await audit(page), 'done');
+  await page.waitForSelector('[data-testid=share-link]');
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-markdown]')]);
+  const text = readFileSync(await file.path(), 'utf8');
+  assert.ok(text.length < 65_536);
+  const table = text.indexOf('| Package | From | To | Fixes | Worst |');
+  assert.ok(table > 0 && table < text.indexOf('<details>'), text);
+  assert.match(text, /^\| `osv-lens-demo` \| `1\.3\.2` \| `1\.4\.1` \| 2 of 2 \| Critical \|$/m);
+  assert.match(text, /^- \[OSVLENS-TEST-5\]\(https:\/\/osv\.dev\/vulnerability\/OSVLENS-TEST-5\) · Unknown/m);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('several files: a file filter, and one fix block per package across them', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'osv-lens-files-'));
+  const [web, worker] = [join(folder, 'requirements.txt'), join(folder, 'requirements-dev.txt')];
+  writeFileSync(web, 'osv-lens-demo==1.3.2\nosv-lens-major==1.5.0\n');
+  writeFileSync(worker, 'osv-lens-demo==1.3.2\n');
+  const { page, problems } = await openPage(browser);
+  await page.setInputFiles('[data-testid=file-input]', [web, worker]);
+  await page.waitForSelector('[data-testid=dependency]');
+  assert.equal(await waitForEnd(page), 'done');
+  const cards = () => page.$$eval('[data-testid=findings] [data-testid=finding]', (nodes) => nodes.map((node) => node.dataset.package));
+  assert.equal((await cards()).length, 5);
+  const demo = await page.$$eval('[data-testid=fix][data-package=osv-lens-demo]', (nodes) => nodes.map((node) => node.textContent));
+  assert.equal(demo.length, 1, 'one block for both files');
+  assert.match(demo[0], /In requirements\.txt, requirements-dev\.txt/);
+  await page.selectOption('[data-testid=filter-file]', 'requirements-dev.txt');
+  assert.deepEqual(await cards(), ['osv-lens-demo', 'osv-lens-demo']);
+  await page.selectOption('[data-testid=filter-file]', '');
+  assert.equal((await cards()).length, 5);
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -180,7 +180,8 @@ test('each export downloads the report in its format', async () => {
 
   const markdown = await download(page, 'markdown');
   assert.match(markdown.text, /^## osv-lens audit/);
-  assert.match(markdown.text, /\| Critical 9\.8 \| `osv-lens-demo` \| `1\.3\.2` \| \[OSVLENS-TEST-1\]/);
+  assert.match(markdown.text, /^\| `osv-lens-demo` \| `1\.3\.2` \| `1\.4\.1` \| 2 of 2 \| Critical \|$/m);
+  assert.match(markdown.text, /^- \[OSVLENS-TEST-1\]\(https:\/\/osv\.dev\/vulnerability\/OSVLENS-TEST-1\) · Critical/m);
   assert.deepEqual(problems, []);
   await page.close();
 });

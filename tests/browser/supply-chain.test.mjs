@@ -65,8 +65,9 @@ test('a malicious package is its own finding, first, with the advice to remove i
   const typosquat = json.dependencies.find((entry) => entry.name === 'osv-lens-typosquat');
   assert.deepEqual(typosquat.vulns.map((entry) => [entry.id, entry.fix_versions]), [['MAL-2099-1', []]]);
   const markdown = await download(page, 'markdown');
-  assert.ok(markdown.indexOf('### Malicious packages (1)') < markdown.indexOf('| Severity'), markdown);
-  assert.match(markdown.split('| Severity')[1].split('\n')[2], /MAL-2099-1.*remove it/);
+  assert.ok(markdown.indexOf('### Malicious packages (1)') < markdown.indexOf('### What to change'), markdown);
+  assert.match(markdown, /^\| `osv-lens-typosquat` \| .* \| remove it \|/m);
+  assert.match(markdown, /^- \[MAL-2099-1\]\(https:\/\/osv\.dev\/vulnerability\/MAL-2099-1\)/m);
   assert.deepEqual(problems, []);
   await page.close();
 });

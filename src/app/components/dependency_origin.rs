@@ -46,19 +46,9 @@ pub fn graph_note(file: &FileReport) -> Html {
     }
 }
 
-/// Props of [`OriginFilter`].
-#[derive(Properties, PartialEq)]
-pub struct OriginFilterProps {
-    /// `all`, `direct` or `transitive`.
-    pub value: AttrValue,
-    /// The choice changed.
-    pub on_change: Callback<AttrValue>,
-}
-
-/// The select that shows all rows, only direct ones, or only transitive ones (`[data-testid=origin-filter]`).
-#[function_component(OriginFilter)]
-pub fn origin_filter(props: &OriginFilterProps) -> Html {
-    let on_change = props.on_change.clone();
+/// The select that shows all rows, only direct ones, or only transitive ones (`[data-testid=origin-filter]`);
+/// `value` is `all`, `direct` or `transitive`.
+pub fn origin_filter(value: &str, on_change: Callback<AttrValue>) -> Html {
     let onchange = Callback::from(move |event: Event| {
         let select: HtmlSelectElement = event.target_unchecked_into();
         on_change.emit(select.value().into());
@@ -66,8 +56,8 @@ pub fn origin_filter(props: &OriginFilterProps) -> Html {
     html! {
         <label class="origin-filter">{ "Dependencies: " }
             <select data-testid="origin-filter" {onchange}>
-                { for [("all", "all"), ("direct", "named directly"), ("transitive", "pulled in by others")].into_iter().map(|(value, label)| html! {
-                    <option {value} selected={props.value == value}>{ label }</option>
+                { for [("all", "all"), ("direct", "named directly"), ("transitive", "pulled in by others")].into_iter().map(|(option, label)| html! {
+                    <option value={option} selected={value == option}>{ label }</option>
                 }) }
             </select>
         </label>

@@ -6,15 +6,18 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+mod references;
 mod triage_controls;
 
+use self::references::reference_label;
 use self::triage_controls::triage_controls;
 use super::{markdown_view, same};
 use crate::advisory_markdown::is_web_url;
 use crate::export::osv_url;
+use crate::matching::MatchReason;
 use crate::page::markup::Markup;
 use crate::report::{DependencyReport, Finding, FindingDetail, FindingKind, Report, MALICIOUS_ADVICE};
-use crate::severity::SeveritySource;
+use crate::severity::{SeveritySource, UNKNOWN_SEVERITY};
 use crate::triage::{FindingRef, Ignore};
 
 /// Props of [`FindingCard`].
@@ -166,13 +169,22 @@ fn card_face(markup: &mut Markup, dependency: &DependencyReport, finding: &Findi
     let badge_title = match &finding.severity.source {
         SeveritySource::Cvss(score) => format!("{}: {}", score.version.label(), score.vector),
         SeveritySource::Database(word) => format!("No CVSS vector; the advisory rates it {word}"),
-        SeveritySource::Unknown => "The advisory gives no severity".to_string(),
+        SeveritySource::Unknown => UNKNOWN_SEVERITY.to_string(),
     };
     let origin = &dependency.dependency.origin;
-    let severity_class = format!("severity {}", rating.as_str());
+    let range = matches!(dependency.dependency.version, crate::model::DependencyVersion::Range(_));
+    let severity_class = format!("severity {}{}", rating.as_str(), if range { " of-range" } else { "" });
     let external = [("target", "_blank"), ("rel", "noopener noreferrer")];
     markup.open("div", &[("class", "finding-head")]);
     markup.element("span", &[("class", &severity_class), ("title", &badge_title), ("data-testid", "severity")], &badge);
+    if range {
+        // A range is not a vulnerable install: it allows one, and may allow safe versions too.
+        markup.element(
+            "span",
+            &[("class", "allows"), ("data-testid", "allows-vulnerable")],
+            "allows vulnerable versions",
+        );
+    }
     let id_link = osv_url(&finding.id);
     markup.element("a", &[("class", "vuln-id"), ("href", &id_link), external[0], external[1]], &finding.id);
     markup.open("span", &[("class", "finding-package")]).element("strong", &[], &dependency.dependency.name);
@@ -194,7 +206,7 @@ fn card_face(markup: &mut Markup, dependency: &DependencyReport, finding: &Findi
         FindingDetail::Unavailable(reason) => {
             markup.element("span", &[("class", "warning-text")], &format!("Advisory unavailable: {reason}"))
         }
-        FindingDetail::Record(_) => markup.text(finding.summary.as_deref().unwrap_or("No summary given.")),
+        FindingDetail::Record(_) => markup.text_with_code(finding.summary.as_deref().unwrap_or("No summary given.")),
     };
     markup.close("p");
     if let Some(notice) = match &finding.detail {
@@ -222,7 +234,8 @@ fn card_face(markup: &mut Markup, dependency: &DependencyReport, finding: &Findi
     } else {
         markup.element("span", &[("class", "fix")], &format!("Fixed in {}", finding.fixed_versions.join(", ")));
     }
-    if let Some(reason) = &finding.reason {
+    // "Listed in the record's affected versions" would be on nearly every card; Details says it.
+    if let Some(reason @ MatchReason::InRange { .. }) = &finding.reason {
         markup.element("span", &[("class", "why")], &format!("Matched: {reason}"));
     }
     markup.close("p");
@@ -251,7 +264,8 @@ fn details(finding: &Finding) -> Html {
                     <dt>{ "Merged records" }</dt><dd>{ finding.records.join(", ") }</dd>
                 }
             </dl>
-            { for finding.details.iter().map(|(id, details)| html! {
+            // A record whose details only repeat the summary shown above adds nothing.
+            { for finding.details.iter().filter(|(_, text)| finding.summary.as_deref() != Some(text.trim())).map(|(id, details)| html! {
                 <markdown_view::AdvisoryDetails id={id.clone()} text={details.clone()} {several} />
             }) }
             if !by_type.is_empty() {
@@ -269,21 +283,5 @@ fn details(finding: &Finding) -> Html {
                 </div>
             }
         </div>
-    }
-}
-
-fn reference_label(kind: &str) -> String {
-    match kind {
-        "ADVISORY" => "Advisories".into(),
-        "ARTICLE" => "Articles".into(),
-        "DETECTION" => "Detection".into(),
-        "DISCUSSION" => "Discussion".into(),
-        "EVIDENCE" => "Evidence".into(),
-        "FIX" => "Fixes".into(),
-        "INTRODUCED" => "Introduced by".into(),
-        "PACKAGE" => "Package".into(),
-        "REPORT" => "Reports".into(),
-        "WEB" => "Web".into(),
-        other => other.to_lowercase(),
     }
 }

@@ -113,7 +113,7 @@ pub fn findings_list(props: &FindingsListProps) -> Html {
     };
     html! {
         <section class="findings-section" aria-label="Findings">
-            <Toolbar view={props.view.clone()} on_view={props.on_view.clone()} />
+            { toolbar(&props.view, &props.on_view, if report.files.len() > 1 { &report.files } else { &[] }) }
             if listing.hidden > 0 {
                 <p class="hidden-notice" data-testid="hidden-notice" role="status">
                     { format!("{} hidden by the filters", counted(listing.hidden, "finding is", "findings are")) }
@@ -142,18 +142,12 @@ pub fn findings_list(props: &FindingsListProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct ToolbarProps {
-    view: View,
-    on_view: Callback<View>,
-}
-
-#[function_component(Toolbar)]
-fn toolbar(props: &ToolbarProps) -> Html {
-    let view = &props.view;
+/// The filters and the sort; `files` are the audited files when there are several (a filter by file is offered
+/// then). A function, not a component: it weighs less, and the list draws it again only when the view changed.
+fn toolbar(view: &View, on_view: &Callback<View>, files: &[crate::report::FileReport]) -> Html {
     let shown = |rating: Rating| view.ratings.is_empty() || view.ratings.contains(&rating);
     let toggle = |rating: Rating| {
-        let (on_view, view) = (props.on_view.clone(), view.clone());
+        let (on_view, view) = (on_view.clone(), view.clone());
         Callback::from(move |_| {
             let mut next = view.clone();
             if next.ratings.is_empty() {
@@ -169,7 +163,7 @@ fn toolbar(props: &ToolbarProps) -> Html {
         })
     };
     let on_fix = {
-        let (on_view, view) = (props.on_view.clone(), view.clone());
+        let (on_view, view) = (on_view.clone(), view.clone());
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
             let fix = match select.value().as_str() {
@@ -181,7 +175,7 @@ fn toolbar(props: &ToolbarProps) -> Html {
         })
     };
     let on_sort = {
-        let (on_view, view) = (props.on_view.clone(), view.clone());
+        let (on_view, view) = (on_view.clone(), view.clone());
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
             let sort = match select.value().as_str() {
@@ -192,8 +186,15 @@ fn toolbar(props: &ToolbarProps) -> Html {
             on_view.emit(View { sort, ..view.clone() });
         })
     };
+    let on_file = {
+        let (on_view, view) = (on_view.clone(), view.clone());
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            on_view.emit(View { file: select.value(), ..view.clone() });
+        })
+    };
     let on_package = {
-        let (on_view, view) = (props.on_view.clone(), view.clone());
+        let (on_view, view) = (on_view.clone(), view.clone());
         Callback::from(move |event: InputEvent| {
             let input: HtmlInputElement = event.target_unchecked_into();
             on_view.emit(View { package: input.value(), ..view.clone() });
@@ -224,6 +225,17 @@ fn toolbar(props: &ToolbarProps) -> Html {
                 <input type="search" data-testid="filter-package" value={view.package.clone()} oninput={on_package}
                     placeholder="name contains…" />
             </label>
+            if !files.is_empty() {
+                <label class="field">
+                    <span>{ "File" }</span>
+                    <select data-testid="filter-file" onchange={on_file}>
+                        <option value="" selected={view.file.is_empty()}>{ "All files" }</option>
+                        { for files.iter().map(|file| html! {
+                            <option value={file.name.clone()} selected={view.file == file.name}>{ &file.name }</option>
+                        }) }
+                    </select>
+                </label>
+            }
             <label class="field">
                 <span>{ "Sort by" }</span>
                 <select data-testid="sort" onchange={on_sort}>

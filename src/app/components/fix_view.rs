@@ -13,13 +13,13 @@ use yew::prelude::*;
 use super::same;
 
 use crate::fix::{self, DiffLineKind, FileFix, FixPlan};
-use crate::page::markup::Markup;
+use crate::page::markup::{with_code, Markup};
 use crate::ranges::RangeState;
 use crate::report::{DependencyReport, FileReport, Report};
 use crate::sources::{ParsedFile, ParsedInput};
 
 fn lines(lines: &[String]) -> Html {
-    html! { <ul class="notes-list">{ for lines.iter().map(|line| html! { <li>{ line }</li> }) }</ul> }
+    html! { <ul class="notes-list">{ for lines.iter().map(|line| html! { <li>{ Html::from_html_unchecked(with_code(line).into()) }</li> }) }</ul> }
 }
 
 fn joined<T: ToString>(versions: &[T]) -> String {
@@ -49,7 +49,7 @@ pub fn range_verdict(markup: &mut Markup, report: &DependencyReport) {
     markup.open("p", &[]).element("span", &[("class", "range-label")], "range").text(" ").text(&verdict.sentence());
     markup.close("p").open("ul", &[("class", "notes-list")]);
     for note in verdict.notes() {
-        markup.element("li", &[], &note);
+        markup.open("li", &[]).text_with_code(&note).close("li");
     }
     markup.close("ul").close("div");
 }
@@ -118,7 +118,7 @@ fn applied_view(file_name: &str, applied: &FileFix) -> Html {
                 if let Some(command) = &step.command {
                     markup.element("code", &[("data-testid", "fix-command")], command).text(" ");
                 }
-                markup.text(step.note.as_deref().unwrap_or_default()).close("li");
+                markup.text_with_code(step.note.as_deref().unwrap_or_default()).close("li");
             }
             markup.close("ul").close("div");
             Html::from_html_unchecked(markup.into_string().into())
@@ -156,7 +156,7 @@ fn file_fixes(file: &FileReport, parsed: Option<&ParsedFile>) -> Html {
         markup.open("p", &[]).element("strong", &[], &title).text(" ").text(&plan.headline()).close("p");
         markup.open("ul", &[("class", "notes-list")]);
         for line in plan.details() {
-            markup.element("li", &[], &line);
+            markup.open("li", &[]).text_with_code(&line).close("li");
         }
         markup.close("ul").close("div");
     }
@@ -195,6 +195,9 @@ pub fn fixes_panel(props: &FixesPanelProps) -> Html {
     }
     html! {
         <div class="fixes" data-testid="fixes">
+            if props.report.files.iter().flat_map(|file| &file.dependencies).any(|row| row.fix.is_some()) {
+                <p class="muted">{ "Each plan is checked against the advisories of the current version: audit again after upgrading, since an advisory that affects only newer versions is not known here." }</p>
+            }
             { for props.report.files.iter().enumerate().map(|(index, file)| file_fixes(file, props.parsed.files.get(index))) }
         </div>
     }

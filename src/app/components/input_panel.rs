@@ -5,6 +5,7 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use crate::page::markup::with_code;
 use crate::page::state::InputState;
 use crate::report::counted;
 use crate::sources::ParsedInput;
@@ -205,7 +206,7 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
                 </div>
             }
             if let Some(read) = input.read.as_ref().filter(|read| read.inputs == input.inputs) {
-                <p class="read-ahead muted" data-testid="read-ahead" aria-live="polite">{ read_ahead_line(&read.parsed) }</p>
+                <p class="read-ahead muted" data-testid="read-ahead" aria-live="polite">{ Html::from_html_unchecked(with_code(&read_ahead_line(&read.parsed)).into()) }</p>
             }
             { for input.file_errors.iter().map(|error| html! { <p class="error-text" role="alert">{ error }</p> }) }
             if let Some(error) = &input.paste_error {

@@ -6,13 +6,11 @@ use yew::prelude::*;
 use crate::app::offline_loader::{DatabaseState, OfflineState};
 use crate::report::counted;
 
-/// Props of [`OfflinePanel`].
-#[derive(Properties, PartialEq)]
+/// What [`offline_panel`] shows and whom it tells.
 pub struct OfflinePanelProps {
     /// The offline state.
     pub state: OfflineState,
     /// The database's age, when it is ready: `2026-07-23, 12 days old`.
-    #[prop_or_default]
     pub age: Option<AttrValue>,
     /// An archive was chosen.
     pub on_file: Callback<web_sys::File>,
@@ -22,8 +20,8 @@ pub struct OfflinePanelProps {
     pub on_remove: Callback<()>,
 }
 
-/// The offline database panel, contract `[data-testid=offline-db-status]`, `[data-testid=offline-db-input]`.
-#[function_component(OfflinePanel)]
+/// The offline database panel, contract `[data-testid=offline-db-status]`, `[data-testid=offline-db-input]`. A
+/// function, not a component: it weighs less, and drawing it again is cheap.
 pub fn offline_panel(props: &OfflinePanelProps) -> Html {
     let on_change = {
         let on_file = props.on_file.clone();

@@ -5,16 +5,16 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::dependency_origin::{self, OriginFilter};
+use super::dependency_origin;
 use super::findings_list::FindingsList;
 use super::fix_view;
 use super::fixes_first::{self, HEADING_ID};
 use super::report_actions::ReportActions;
 use super::same;
-use super::summary_bar::SummaryBar;
+use super::summary_bar::summary_bar;
 use crate::export::ExportFormat;
 use crate::model::DependencyVersion;
-use crate::page::markup::Markup;
+use crate::page::markup::{with_code, Markup};
 use crate::report::{counted, DependencyReport, DependencyState, FileReport, Report};
 use crate::sources::{NoteLevel, SourceError};
 use crate::triage::{Ignore, View};
@@ -119,7 +119,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                         </a>
                     }
                 </div>
-                <SummaryBar summary={report.summary} />
+                { summary_bar(report.summary, &props.view, &props.on_view) }
                 if props.finished.is_some() {
                     { Html::from_html_unchecked(fixes_first::fixes_first(&crate::report::package_fixes(report)).into()) }
                 }
@@ -128,7 +128,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                     on_ignore={props.on_ignore.clone()} on_unignore={props.on_unignore.clone()} />
             }
             if has_graph {
-                <OriginFilter value={(*origin).clone()} on_change={on_origin} />
+                { dependency_origin::origin_filter(&origin, on_origin) }
             }
             <div class={format!("file-reports origin-{}", *origin)}>
                 { for (0..report.files.len()).map(|index| html! { <FileSection report={Rc::clone(report)} {index} /> }) }
@@ -175,7 +175,7 @@ fn file_section(props: &FileSectionProps) -> Html {
                     <ul>
                         { for file.notes.iter().map(|note| html! {
                             <li class={classes!((note.level == NoteLevel::Warning).then_some("warning"))}>
-                                <span class="location">{ format!("line {}", note.origin.line) }</span>{ " " }{ &note.message }
+                                <span class="location">{ format!("line {}", note.origin.line) }</span>{ " " }{ Html::from_html_unchecked(with_code(&note.message).into()) }
                             </li>
                         }) }
                     </ul>
@@ -191,7 +191,7 @@ fn file_section(props: &FileSectionProps) -> Html {
 fn source_error(error: &SourceError) -> Html {
     html! {
         <div class="source-error">
-            <p><span class="location">{ format!("{}:{}:{}", error.file, error.line, error.column) }</span>{ " " }{ &error.message }</p>
+            <p><span class="location">{ format!("{}:{}:{}", error.file, error.line, error.column) }</span>{ " " }{ Html::from_html_unchecked(with_code(&error.message).into()) }</p>
             if !error.snippet.is_empty() {
                 <pre class="snippet">{ format!("{}\n{}", error.snippet, error.caret()) }</pre>
             }

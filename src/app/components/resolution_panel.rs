@@ -7,20 +7,11 @@ use yew::prelude::*;
 use crate::page::state::ResolutionState;
 use crate::report::counted;
 
-/// Props of [`ResolutionPanel`].
-#[derive(Properties, PartialEq)]
-pub struct ResolutionPanelProps {
-    /// Where the resolution is.
-    pub resolution: ResolutionState,
-    /// The resolved `requirements.txt` is asked for.
-    pub on_download: Callback<()>,
-}
-
-/// The resolution's line, its gaps and its download.
-#[function_component(ResolutionPanel)]
-pub fn resolution_panel(props: &ResolutionPanelProps) -> Html {
-    let state = props.resolution.as_str();
-    let body = match &props.resolution {
+/// The resolution's line, its gaps and its download (`on_download` asks for the resolved `requirements.txt`). A
+/// function, not a component: it weighs less, and drawing it again is cheap.
+pub fn resolution_panel(resolution: &ResolutionState, on_download: &Callback<()>) -> Html {
+    let state = resolution.as_str();
+    let body = match resolution {
         ResolutionState::None => return html! { <div data-testid="resolution" data-state="none" hidden=true /> },
         ResolutionState::Running => html! { <p>{ "Resolving what the input installs…" }</p> },
         ResolutionState::Failed(reason) => html! {
@@ -41,7 +32,7 @@ pub fn resolution_panel(props: &ResolutionPanelProps) -> Html {
                 ": {named} named in the files, {} installed with them.",
                 set.packages.len() - named
             ));
-            let on_download = props.on_download.reform(|_| ());
+            let on_download = on_download.reform(|_| ());
             html! {
                 <>
                     if let Some(failure) = &set.failure {

@@ -134,10 +134,16 @@ fn request_line(request: &SentRequest) -> Html {
             </details>
         },
     };
+    // A status from 200 to 399 is an answer; anything else (and no answer) failed.
+    let failed = request.outcome.as_deref().is_some_and(|outcome| !matches!(outcome.as_bytes(), [b'2' | b'3', _, _]));
     html! {
-        <li class="sent-request" data-testid="sent-request" data-method={request.method} data-url={request.url.clone()}>
+        <li class="sent-request" data-testid="sent-request" data-method={request.method} data-url={request.url.clone()}
+            data-status={request.outcome.clone()}>
             <code class="sent-method">{ request.method }</code>{ " " }
             <span class="sent-url">{ &request.url }</span>{ " " }
+            if let Some(outcome) = &request.outcome {
+                <><span class={classes!("sent-status", failed.then_some("error-text"))}>{ outcome }</span>{ " " }</>
+            }
             <span class="muted">{ if request.body_bytes > 0 { bytes(request.body_bytes) } else { String::new() } }</span>{ " " }
             { contents }
         </li>

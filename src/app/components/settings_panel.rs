@@ -85,13 +85,15 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
             }
         })
     };
-    let on_cache = {
+    let checkbox = |make: fn(bool) -> SettingChange| {
         let on_change = props.on_change.clone();
         Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
-            on_change.emit(SettingChange::Cache(input.checked()));
+            on_change.emit(make(input.checked()));
         })
     };
+    let on_cache = checkbox(SettingChange::Cache);
+    let on_index = checkbox(SettingChange::Index);
     let on_reset = {
         let (on_change, endpoint_error, input) =
             (props.on_change.clone(), endpoint_error.clone(), endpoint_input.clone());
@@ -117,13 +119,7 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
         let on_clear_cache = props.on_clear_cache.clone();
         Callback::from(move |_| on_clear_cache.emit(()))
     };
-    let on_resolve = {
-        let on_change = props.on_change.clone();
-        Callback::from(move |event: Event| {
-            let input: HtmlInputElement = event.target_unchecked_into();
-            on_change.emit(SettingChange::Resolve(input.checked()));
-        })
-    };
+    let on_resolve = checkbox(SettingChange::Resolve);
     let on_python = {
         let on_change = props.on_change.clone();
         Callback::from(move |event: Event| {
@@ -163,7 +159,7 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
     let count = props.cache.count;
     html! {
         <details class="settings-panel" data-testid="settings" ontoggle={on_toggle}>
-            <summary>{ "Settings: OSV endpoint, time-out, cache, resolution" }</summary>
+            <summary>{ "Settings: OSV endpoint, time-out, cache, PyPI, resolution" }</summary>
             <div class="settings-grid">
                 <label for="osv-lens-endpoint">{ "OSV endpoint" }</label>
                 <div>
@@ -215,6 +211,13 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
                     if let Some(reason) = &props.cache.broken {
                         <p class="note">{ format!("The cache is off for this session: {reason}.") }</p>
                     }
+                </div>
+                <span class="settings-label">{ "PyPI" }</span>
+                <div>
+                    <label class="checkbox">
+                        <input type="checkbox" data-testid="setting-index" checked={props.settings.index} onchange={on_index} />
+                        { " Ask the package index for release lists (fix versions, yanked and missing releases) and to resolve ranges; only package names are sent" }
+                    </label>
                 </div>
                 <span class="settings-label">{ "Resolution" }</span>
                 <div>

@@ -5,24 +5,22 @@ use yew::prelude::*;
 
 use crate::report::counted;
 
-/// Props of [`SharedBanner`].
-#[derive(Properties, PartialEq)]
-pub struct SharedBannerProps {
+/// What the opened link carries.
+pub struct SharedBannerProps<'a> {
     /// When the link was made.
-    pub created: AttrValue,
+    pub created: &'a str,
     /// How many ignore rules the link carries.
     pub rules: usize,
     /// True while the user's own input is kept aside (the link's input has not been edited).
     pub own_input: bool,
     /// Keep the link's ignore rules as the user's own.
-    pub on_keep: Callback<()>,
+    pub on_keep: &'a Callback<()>,
     /// Put the user's own input and rules back.
-    pub on_leave: Callback<()>,
+    pub on_leave: &'a Callback<()>,
 }
 
-/// The opened link's notice.
-#[function_component(SharedBanner)]
-pub fn shared_banner(props: &SharedBannerProps) -> Html {
+/// The opened link's notice. A function, not a component: it weighs less.
+pub fn shared_banner(props: SharedBannerProps<'_>) -> Html {
     let rules = counted(props.rules, "ignore rule", "ignore rules");
     html! {
         <section class="shared-banner" data-testid="shared-banner" aria-label="Opened from a share link">

@@ -4,6 +4,7 @@ use yew::prelude::*;
 
 use crate::audit::{PlanSummary, RecordPlan};
 use crate::page::state::{FixesState, ParseTiming, Phase, Progress};
+use crate::pypi::IndexHealth;
 use crate::report::counted;
 use crate::report::Summary;
 
@@ -41,6 +42,9 @@ pub struct StatusBarProps {
     /// How long reading the input took, once an audit started.
     #[prop_or_default]
     pub parse_timing: Option<ParseTiming>,
+    /// How the package index answered this audit, once release lists arrived.
+    #[prop_or_default]
+    pub index: Option<IndexHealth>,
     /// The number of the current audit (`data-run`): a script that starts an audit knows it ended when the number
     /// changed and the state is `done`, even when the audit was too quick for `running` to be drawn.
     #[prop_or_default]
@@ -86,13 +90,18 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
             if props.phase == Phase::Running || confirming {
                 <div class="progress-rows">
                     if props.phase == Phase::Running {
-                        <ProgressRow label="Package lookups" progress={props.queries} unit="requests" />
-                        <ProgressRow label={records_label} progress={props.records} unit={records_unit} />
+                        { progress_row("Package lookups", props.queries, "requests") }
+                        { progress_row(&records_label, props.records, records_unit) }
                     }
                     if props.releases.total > 0 {
-                        <ProgressRow label="PyPI release lists" progress={props.releases} unit="packages" />
+                        { progress_row("PyPI release lists", props.releases, "packages") }
                     }
                 </div>
+            }
+            // Said once here, for the whole audit, rather than in each fix plan.
+            if let (Some(health), Phase::Done, FixesState::Ready) = (&props.index, &props.phase, props.fixes) {
+                <p class={classes!("index-state", (health.as_str() != "reachable").then_some("warning-text"))}
+                    data-testid="index-state" data-state={health.as_str()}>{ health.sentence() }</p>
             }
             if confirming {
                 <p class="muted" data-testid="fixes-pending">
@@ -101,7 +110,7 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
             }
             // While the audit runs, the counts appear with the first report built from its answers.
             if props.phase == Phase::Done || (props.phase == Phase::Running && props.summary.dependencies() > 0) {
-                <SummaryChips summary={props.summary} />
+                { summary_chips(props.summary) }
             }
             if props.can_retry {
                 <p class="retry-line">
@@ -126,34 +135,20 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct ProgressRowProps {
-    label: AttrValue,
-    progress: Progress,
-    /// What the counts count: `requests`, `records`, `package queries`.
-    unit: AttrValue,
-}
-
-#[function_component(ProgressRow)]
-fn progress_row(props: &ProgressRowProps) -> Html {
-    let Progress { done, total } = props.progress;
+/// A progress bar with its label and counts; `unit` says what the counts count (`requests`, `records`, …). Plain
+/// functions rather than components: a component of its own weighed on the page and saved no work here.
+fn progress_row(label: &str, progress: Progress, unit: &'static str) -> Html {
+    let Progress { done, total } = progress;
     html! {
-        <div class="progress-row" data-unit={props.unit.clone()}>
-            <span class="progress-label">{ &props.label }</span>
-            <progress max={total.max(1).to_string()} value={done.to_string()} aria-label={props.label.clone()} />
-            <span class="progress-count">{ format!("{done}/{total} {}", props.unit) }</span>
+        <div class="progress-row" data-unit={unit}>
+            <span class="progress-label">{ label }</span>
+            <progress max={total.max(1).to_string()} value={done.to_string()} aria-label={label.to_string()} />
+            <span class="progress-count">{ format!("{done}/{total} {unit}") }</span>
         </div>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct SummaryChipsProps {
-    summary: Summary,
-}
-
-#[function_component(SummaryChips)]
-fn summary_chips(props: &SummaryChipsProps) -> Html {
-    let summary = props.summary;
+fn summary_chips(summary: Summary) -> Html {
     let chip = |class: &'static str, count: usize, label: &'static str| {
         html! { <span class={classes!("chip", class, (count == 0).then_some("zero"))}><strong>{ count }</strong>{ " " }{ label }</span> }
     };
@@ -161,8 +156,6 @@ fn summary_chips(props: &SummaryChipsProps) -> Html {
         <div class="summary-chips" aria-label="Summary">
             { chip("vulnerable", summary.vulnerable, "vulnerable") }
             { chip("clean", summary.clean, "clean") }
-            { chip("unchecked", summary.unchecked + summary.pending, "unchecked") }
-            { chip("skipped", summary.skipped, "skipped") }
         </div>
     }
 }

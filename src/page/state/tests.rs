@@ -282,3 +282,34 @@ fn a_resolution_that_could_not_run_leaves_the_input_as_written_and_says_so() {
     assert!(state.audit.report.unaudited[0].contains("switched off"));
     assert!(!state.audit.report.summary.sentence().contains("no known vulnerabilities"));
 }
+
+#[test]
+fn an_answer_puts_its_status_on_the_line_of_its_request() {
+    use crate::http::{HttpRequest, HttpResponse, SentRequest, TransportError};
+    let mut state = PageState::default();
+    let first = HttpRequest::get("https://pypi.example/simple/alpha/", 1000);
+    let second = HttpRequest::get("https://pypi.example/simple/beta/", 1000);
+    state.apply(Action::Sent(vec![SentRequest::of(&first), SentRequest::of(&second)]));
+    state.apply(Action::Sent(vec![
+        SentRequest::answered(&second, &Err(TransportError::Network("Failed to fetch".into()))),
+        SentRequest::answered(&first, &Ok(HttpResponse::new(503, "busy"))),
+    ]));
+    // A retry is a new line, answered on its own.
+    state.apply(Action::Sent(vec![SentRequest::of(&first)]));
+    let lines: Vec<(&str, Option<&str>)> = state
+        .sent
+        .iter()
+        .filter_map(|entry| match entry {
+            SentEntry::Request(line) => Some((line.url.as_str(), line.outcome.as_deref())),
+            SentEntry::Plan(..) => None,
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("https://pypi.example/simple/alpha/", Some("503")),
+            ("https://pypi.example/simple/beta/", Some("network error")),
+            ("https://pypi.example/simple/alpha/", None),
+        ]
+    );
+}

@@ -123,7 +123,21 @@ fn hashes_markers_and_urls_combine_as_pip_reads_them() {
             Some("python_version>='3'"),
         ]
     );
-    assert_eq!(notes(&parsed), ["1:33 info: option `--hash` (2 values) only changes how pip installs `pkg`; not used"]);
+    assert_eq!(
+        notes(&parsed),
+        ["1:33 info: `--hash` on 1 line: pip installs only files with these hashes, so a new version needs new ones; \
+          recompile the file (`pip-compile --generate-hashes`) rather than edit it"]
+    );
+}
+
+#[test]
+fn hashes_on_every_line_make_one_note_for_the_file() {
+    let text: String = (0..57).map(|n| format!("pkg{n}==1.0 \\\n    --hash=sha256:aa --hash=sha256:bb\n")).collect();
+    let parsed = parse("requirements.txt", &text);
+    assert_eq!(parsed.dependencies.len(), 57);
+    let notes = notes(&parsed);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].starts_with("2:5 info: `--hash` on 57 lines: "), "{}", notes[0]);
 }
 
 #[test]
@@ -380,7 +394,9 @@ fn pip_compile_output_is_read() {
     let parsed = parse_one(text);
     assert_eq!(summary_of(&parsed), ["asgiref ==3.8.1", "django ==4.2.11", "sqlparse ==0.5.0"]);
     assert_eq!(positions(&parsed), [(9, 1), (13, 1), (18, 1)]);
-    assert_eq!(parsed.notes.len(), 4, "{:?}", notes(&parsed));
+    // The index option, and one note for the hashes of every line.
+    assert_eq!(parsed.notes.len(), 2, "{:?}", notes(&parsed));
+    assert!(parsed.notes[1].message.starts_with("`--hash` on 3 lines: "));
     assert!(parsed.errors.is_empty());
 }
 
