@@ -1,6 +1,7 @@
 //! pip requirements files checked against the structured parses in aboutcode-org/pip-requirements-parser's test
 //! data (`*-expected.json`): for every requirement, the name, specifiers, pin, extras, marker, editable, URL/VCS/path
-//! kind, hashes and line; for every option line and invalid line, that osv-lens notes it at that line.
+//! kind and line, and the file's requirements with hashes; for every option line and invalid line, that osv-lens notes
+//! it at that line.
 
 mod common;
 
@@ -73,7 +74,7 @@ fn requirements_match_pip_requirements_parser() {
         let text = String::from_utf8_lossy(&std::fs::read(input).expect("readable fixture")).into_owned();
         let parsed = parse_files(&[InputFile::new(file_name.clone(), text)]).files.remove(0);
         requirement_count += expected["requirements"].as_array().map_or(0, Vec::len);
-        for (line, problem) in compare(&parsed, &expected) {
+        for (line, problem) in compare(&parsed, &expected).into_iter().chain(compare_hashes(&parsed, &expected)) {
             eprintln!("{file_name}:{line}: {problem}");
             disagreeing.insert((file_name.clone(), line));
             disagreeing_files.insert(file_name.clone());
@@ -106,14 +107,7 @@ fn compare(parsed: &ParsedFile, expected: &Value) -> Vec<(u32, String)> {
         let line = line_number(&requirement["requirement_line"]);
         match ours.iter().find(|dependency| dependency.origin.line == line) {
             Some(dependency) => {
-                // The lines of this requirement: up to the next dependency (valid or not).
-                let next_line = parsed
-                    .dependencies
-                    .iter()
-                    .map(|dependency| dependency.origin.line)
-                    .find(|&other| other > line)
-                    .unwrap_or(u32::MAX);
-                for problem in compare_requirement(parsed, dependency, requirement, next_line) {
+                for problem in compare_requirement(dependency, requirement) {
                     problems.push((line, problem));
                 }
             }
@@ -160,12 +154,7 @@ fn line_number(value: &Value) -> u32 {
     value["line_number"].as_u64().and_then(|line| u32::try_from(line).ok()).unwrap_or(0)
 }
 
-fn compare_requirement(
-    parsed: &ParsedFile,
-    dependency: &Dependency,
-    requirement: &Value,
-    next_line: u32,
-) -> Vec<String> {
+fn compare_requirement(dependency: &Dependency, requirement: &Value) -> Vec<String> {
     let mut problems = Vec::new();
     let flag = |key: &str| requirement[key].as_bool().unwrap_or(false);
     let link = requirement["link"].as_str();
@@ -276,15 +265,42 @@ fn compare_requirement(
         (ours, theirs) => problems.push(format!("marker {ours:?}, theirs {theirs:?}")),
     }
 
-    // Hashes: a note about `--hash` on the requirement's line exactly when they saw hashes.
-    let their_hashes = requirement["hash_options"].as_array().is_some_and(|hashes| !hashes.is_empty());
-    let our_hashes = parsed.notes.iter().any(|note| {
-        (dependency.origin.line..next_line).contains(&note.origin.line) && note.message.contains("`--hash`")
-    });
-    if our_hashes != their_hashes {
-        problems.push(format!("hashes noted: {our_hashes}, theirs {their_hashes}"));
-    }
+    // Hashes are checked for the whole file, in `compare_hashes`.
     problems
+}
+
+/// The requirements with `--hash` options: the one note for the file counts exactly the requirements they saw
+/// hashes on, and sits on the first of them.
+fn compare_hashes(parsed: &ParsedFile, expected: &Value) -> Option<(u32, String)> {
+    let hashed: Vec<u32> = expected["requirements"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|requirement| requirement["hash_options"].as_array().is_some_and(|hashes| !hashes.is_empty()))
+        .map(|requirement| line_number(&requirement["requirement_line"]))
+        .collect();
+    let note = parsed.notes.iter().find(|note| note.message.starts_with("`--hash` on "));
+    let counted = note.and_then(|note| {
+        note.message.trim_start_matches("`--hash` on ").split(' ').next().and_then(|count| count.parse::<usize>().ok())
+    });
+    let first = hashed.iter().min().copied();
+    // The first hashed requirement's lines: up to the next requirement they read.
+    let next = expected["requirements"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|requirement| line_number(&requirement["requirement_line"]))
+        .filter(|&line| first.is_some_and(|first| line > first))
+        .min()
+        .unwrap_or(u32::MAX);
+    match (note, first) {
+        (None, None) => None,
+        (Some(note), Some(first)) if counted == Some(hashed.len()) && (first..next).contains(&note.origin.line) => None,
+        (note, first) => Some((
+            first.unwrap_or_else(|| note.map_or(0, |note| note.origin.line)),
+            format!("hash note {:?}, theirs {} hashed requirements", note.map(|note| &note.message), hashed.len()),
+        )),
+    }
 }
 
 fn sorted_specifiers(specifiers: &VersionSpecifiers) -> Vec<String> {
