@@ -143,7 +143,7 @@ pub async fn run<O: OsvService, I: PackageIndex>(
     let mut names: Vec<String> = with_advisories.clone();
     let mut others: Vec<String> =
         packages.iter().map(|key| key.name.clone()).filter(|name| !with_advisories.contains(name)).collect();
-    others.sort();
+    crate::sorting::sort(&mut others);
     others.dedup();
     names.extend(others);
     names.retain(|name| !plan.releases_known.contains(name));

@@ -185,7 +185,7 @@ fn candidate_versions(
 
 fn fixed_versions(name: &str, records: &[PackageRecord<'_>]) -> Vec<Version> {
     let mut versions: Vec<Version> = records.iter().flat_map(|record| record.record.fixed_versions(name)).collect();
-    versions.sort();
+    crate::sorting::sort(&mut versions);
     versions.dedup();
     versions
 }
@@ -316,7 +316,7 @@ fn best_partial(
     records: &[PackageRecord<'_>],
 ) -> Option<(Version, Vec<String>)> {
     let mut fixes: Vec<&Version> = per_finding.iter().filter_map(|fix| fix.fixed_in.as_ref()).collect();
-    fixes.sort();
+    crate::sorting::sort(&mut fixes);
     fixes.dedup();
     let judged: Vec<&PackageRecord<'_>> =
         records.iter().filter(|record| per_finding.iter().any(|fix| fix.id == record.id)).collect();

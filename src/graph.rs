@@ -72,7 +72,7 @@ impl Graph {
     /// directly: `roots`, or when `None`, the packages nothing requires.
     pub fn new<'a>(packages: impl IntoIterator<Item = &'a str>, edges: Edges) -> Self {
         let mut nodes: BTreeMap<String, Node> =
-            packages.into_iter().map(|name| (name.to_string(), Node::default())).collect();
+            crate::sorting::map_of(packages.into_iter().map(|name| (name.to_string(), Node::default())));
         let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
         for (parent, child) in edges.pairs {
             if parent != child && nodes.contains_key(&parent) && nodes.contains_key(&child) {
@@ -97,7 +97,7 @@ impl Graph {
         // Breadth first from the roots in name order, children in name order: the path found is the first shortest.
         let mut queue = VecDeque::new();
         let mut roots: Vec<String> = roots.into_iter().filter(|name| nodes.contains_key(name)).collect();
-        roots.sort();
+        crate::sorting::sort(&mut roots);
         roots.dedup();
         for root in roots {
             let node = nodes.get_mut(&root).expect("kept above");

@@ -41,6 +41,7 @@ pub mod resolve;
 pub mod settings;
 pub mod severity;
 pub mod share;
+pub mod sorting;
 pub mod sources;
 pub mod triage;
 

@@ -148,7 +148,7 @@ impl ListedVersions {
                 None => listed.parsed.extend(parse(text)),
             }
         }
-        keys.sort_unstable();
+        crate::sorting::sort(&mut keys);
         keys.dedup();
         if !keys.is_empty() {
             listed.plain.push('\n');
@@ -311,7 +311,7 @@ impl CompiledVulnerability {
                             })
                             .collect();
                         // A stable sort of a copy: the record's own order breaks ties.
-                        compiled.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                        crate::sorting::sort_by(&mut compiled, |a, b| a.sort_key().cmp(&b.sort_key()));
                         CompiledRange { events: compiled, limits }
                     })
                     .collect();
@@ -323,13 +323,13 @@ impl CompiledVulnerability {
                         _ => None,
                     })
                     .collect();
-                fixed.sort();
+                crate::sorting::sort(&mut fixed);
                 fixed.dedup();
                 Some(CompiledAffected { name: normalize_name(&package.name), listed, ranges, fixed })
             })
             .collect();
         let mut names: Vec<&str> = affected.iter().map(|affected| affected.name.as_str()).collect();
-        names.sort_unstable();
+        crate::sorting::sort(&mut names);
         names.dedup();
         let severities = names.into_iter().map(|name| (name.to_string(), Severity::of_record(record, name))).collect();
         Self { affected, severities, withdrawn: record.is_withdrawn(), unreadable_versions }
@@ -382,7 +382,7 @@ impl CompiledVulnerability {
                 versions.extend(range.events.iter().filter_map(|event| event.sort_key().cloned()));
             }
         }
-        versions.sort();
+        crate::sorting::sort(&mut versions);
         versions.dedup();
         versions
     }
@@ -395,7 +395,7 @@ impl CompiledVulnerability {
             .filter(|affected| affected.name == name)
             .flat_map(|affected| affected.fixed.iter().cloned())
             .collect();
-        fixed.sort();
+        crate::sorting::sort(&mut fixed);
         fixed.dedup();
         fixed
     }

@@ -224,7 +224,7 @@ fn later(a: &str, b: &str) -> bool {
 /// The result has the shape of the online lookups, so the report treats both alike.
 pub fn lookups(database: &OfflineDatabase, packages: &[PackageKey]) -> Lookups {
     let mut lookups = Lookups::default();
-    let unique: BTreeSet<&PackageKey> = packages.iter().collect();
+    let unique: BTreeSet<&PackageKey> = crate::sorting::set_of(packages);
     for key in unique {
         let version = match key.version.as_str() {
             "" => None,

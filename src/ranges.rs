@@ -173,7 +173,7 @@ impl KnownVersions {
                 let mut versions: Vec<Version> =
                     records.iter().flat_map(|record| record.mentioned_versions(name)).collect();
                 versions.extend(specifiers.iter().map(|specifier| specifier.version().clone()));
-                versions.sort();
+                crate::sorting::sort(&mut versions);
                 versions.dedup();
                 Self { installable: versions, yanked: Vec::new(), source: VersionSource::AdvisoryVersions(why) }
             }

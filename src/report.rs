@@ -583,14 +583,10 @@ fn finding(id: &str, name: &str, version: &Version, lookups: &Lookups) -> Option
             finding.kind = FindingKind::of(id, Some(record));
             finding.reason = compiled.affects(name, version);
             finding.fixed_versions = compiled.fixed_versions(name).iter().map(ToString::to_string).collect();
-            finding.aliases = record
-                .aliases
-                .iter()
-                .filter(|alias| alias.as_str() != id)
-                .cloned()
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
+            finding.aliases =
+                crate::sorting::set_of(record.aliases.iter().filter(|alias| alias.as_str() != id).cloned())
+                    .into_iter()
+                    .collect();
             finding.summary = record.summary.clone().filter(|summary| !summary.trim().is_empty()).or_else(|| {
                 record
                     .details
@@ -614,7 +610,7 @@ fn finding(id: &str, name: &str, version: &Version, lookups: &Lookups) -> Option
 /// Merges the findings of one dependency whose IDs or aliases overlap, transitively, into one finding per group.
 /// The result is sorted by primary ID and does not depend on the order of the input.
 fn group_aliases(mut findings: Vec<Finding>) -> Vec<Finding> {
-    findings.sort_by(|a, b| a.id.cmp(&b.id));
+    crate::sorting::sort_by(&mut findings, |a, b| a.id.cmp(&b.id));
     // Union-find over the findings; every ID (record or alias) points at the first finding that names it.
     let mut parent: Vec<usize> = (0..findings.len()).collect();
     fn root(parent: &mut [usize], mut index: usize) -> usize {
@@ -646,20 +642,20 @@ fn group_aliases(mut findings: Vec<Finding>) -> Vec<Finding> {
         groups.entry(group).or_default().push(finding);
     }
     let mut merged: Vec<Finding> = groups.into_values().map(merge_group).collect();
-    merged.sort_by(|a, b| a.id.cmp(&b.id));
+    crate::sorting::sort_by(&mut merged, |a, b| a.id.cmp(&b.id));
     merged
 }
 
 /// One finding from a group of aliasing findings: the preferred record leads, the rest is pooled.
 fn merge_group(mut group: Vec<Finding>) -> Finding {
-    group.sort_by(|a, b| (id_preference(&a.id), &a.id).cmp(&(id_preference(&b.id), &b.id)));
+    crate::sorting::sort_by(&mut group, |a, b| (id_preference(&a.id), &a.id).cmp(&(id_preference(&b.id), &b.id)));
     let mut members = group.into_iter();
     let mut primary = members.next().expect("a group has at least one finding");
     let others: Vec<Finding> = members.collect();
     if others.is_empty() {
         return primary;
     }
-    let mut ids: BTreeSet<String> = primary.aliases.iter().cloned().collect();
+    let mut ids: BTreeSet<String> = crate::sorting::set_of(primary.aliases.iter().cloned());
     let mut severities = vec![primary.severity.clone()];
     let mut fixed: Vec<String> = primary.fixed_versions.clone();
     for other in &others {
@@ -712,13 +708,11 @@ fn merge_group(mut group: Vec<Finding>) -> Finding {
 /// Sorts version strings per PEP 440 (unreadable ones last, as text) and drops duplicates.
 fn sort_versions(versions: Vec<String>) -> Vec<String> {
     use std::str::FromStr;
-    let mut keyed: Vec<(Option<pep508_rs::pep440_rs::Version>, String)> = versions
-        .into_iter()
-        .collect::<BTreeSet<_>>()
+    let mut keyed: Vec<(Option<pep508_rs::pep440_rs::Version>, String)> = crate::sorting::set_of(versions)
         .into_iter()
         .map(|text| (pep508_rs::pep440_rs::Version::from_str(&text).ok(), text))
         .collect();
-    keyed.sort_by(|a, b| match (&a.0, &b.0) {
+    crate::sorting::sort_by(&mut keyed, |a, b| match (&a.0, &b.0) {
         (Some(x), Some(y)) => x.cmp(y).then_with(|| a.1.cmp(&b.1)),
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,

@@ -283,7 +283,7 @@ impl Severity {
 /// Sorts scores newest CVSS version first (stably, so the record's order stays within a version) and drops repeated
 /// vectors.
 fn newest_first(scores: &mut Vec<CvssScore>) {
-    scores.sort_by_key(|score| std::cmp::Reverse(score.version));
+    crate::sorting::sort_by_key(scores, |score| std::cmp::Reverse(score.version));
     let mut seen = std::collections::BTreeSet::new();
     scores.retain(|score| seen.insert(score.vector.clone()));
 }

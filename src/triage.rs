@@ -168,7 +168,7 @@ pub fn list(report: &Report, view: &View) -> Listing {
     };
     let sort = |refs: &mut Vec<FindingRef>| {
         let mut keyed: Vec<_> = refs.iter().map(|at| (key(at), *at)).collect();
-        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        crate::sorting::sort_by(&mut keyed, |a, b| a.0.cmp(&b.0));
         *refs = keyed.into_iter().map(|(_, at)| at).collect();
     };
     sort(&mut listing.shown);

@@ -151,7 +151,7 @@ fn recorded_pages_cost() {
         let (cost, files) = measure(&name, &format!("https://pypi.org/simple/{name}/"), &page);
         rows.push((page.len(), name, files, cost));
     }
-    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
+    osv_lens::sorting::sort_by_key(&mut rows, |row| std::cmp::Reverse(row.0));
     for (bytes, name, files, cost) in rows.iter().take(8) {
         println!(
             "{name}: {:.2} MB, {files} files: {:.1} ms, peak {:.2} MB, kept {:.2} MB",

@@ -20,7 +20,7 @@ fn load_records(data: &Path) -> Vec<Vulnerability> {
         .expect("the records folder reads")
         .map(|entry| entry.expect("an entry").path())
         .collect();
-    paths.sort();
+    osv_lens::sorting::sort(&mut paths);
     paths
         .iter()
         .map(|path| {

@@ -22,7 +22,7 @@ fn check_dir(format: Format, dir: &Path, expected: &[(&str, &[&str])]) -> usize 
         .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    files.sort();
+    osv_lens::sorting::sort(&mut files);
     for file in &files {
         let rows =
             expected.iter().find(|(name, _)| name == file).unwrap_or_else(|| panic!("no expectation for {file}")).1;
@@ -458,7 +458,7 @@ fn cyclonedx_python_lockfiles_against_their_sboms() {
             .unwrap_or_else(|| panic!("no usable snapshot for {input}"));
         chosen.push((input.clone(), snapshot));
     }
-    chosen.sort();
+    osv_lens::sorting::sort(&mut chosen);
     let (mut equal, mut explained) = (0, 0);
     for (input, snapshot) in &chosen {
         let kind = input.split('/').next().unwrap();

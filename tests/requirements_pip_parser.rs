@@ -245,9 +245,9 @@ fn compare_requirement(dependency: &Dependency, requirement: &Value) -> Vec<Stri
         .filter_map(|extra| extra.as_str())
         .map(|extra| ExtraName::new(extra.to_string()).map_or(extra.to_string(), |extra| extra.to_string()))
         .collect();
-    their_extras.sort();
+    osv_lens::sorting::sort(&mut their_extras);
     let mut our_extras = dependency.extras.clone();
-    our_extras.sort();
+    osv_lens::sorting::sort(&mut our_extras);
     if our_extras != their_extras {
         problems.push(format!("extras {our_extras:?}, theirs {their_extras:?}"));
     }
@@ -305,7 +305,7 @@ fn compare_hashes(parsed: &ParsedFile, expected: &Value) -> Option<(u32, String)
 
 fn sorted_specifiers(specifiers: &VersionSpecifiers) -> Vec<String> {
     let mut all: Vec<String> = specifiers.iter().map(ToString::to_string).collect();
-    all.sort();
+    osv_lens::sorting::sort(&mut all);
     all
 }
 

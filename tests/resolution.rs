@@ -160,7 +160,7 @@ impl RecordedIndex {
                 None => releases.push(Release { version, files: vec![dist] }),
             }
         }
-        releases.sort_by(|a, b| a.version.cmp(&b.version));
+        osv_lens::sorting::sort_by(&mut releases, |a, b| a.version.cmp(&b.version));
         Ok(Rc::new(Project { name: name.clone(), releases, unreadable_versions: Vec::new(), status: None }))
     }
 
@@ -249,7 +249,7 @@ fn cases() -> Vec<Case> {
         .filter(|entry| entry.path().is_dir())
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
-    names.sort();
+    osv_lens::sorting::sort(&mut names);
     assert!(names.len() >= 10, "only {} resolution cases in {}", names.len(), folder.display());
     names.into_iter().map(|name| read_case(&folder.join(&name), name)).collect()
 }
@@ -305,7 +305,7 @@ fn expected_body(case: &str, expected: &str) -> Vec<String> {
             })
             .filter(|entry| !entry.is_empty() && entry != parent)
             .collect();
-        via.sort();
+        osv_lens::sorting::sort(&mut via);
         let replacement: Vec<String> = match via.as_slice() {
             [one] => vec![format!("    # via {one}")],
             many => std::iter::once("    # via".to_string())

@@ -137,11 +137,12 @@ impl UseAuditHandle {
         self.cancel();
         let run = self.state.audit.run.wrapping_add(1);
         let lookups = &self.state.audit.lookups;
-        let retried = lookups
-            .records
-            .iter()
-            .filter_map(|(id, result)| result.as_ref().ok().map(|record| (id.clone(), Rc::clone(record))))
-            .collect();
+        let retried = crate::sorting::map_of(
+            lookups
+                .records
+                .iter()
+                .filter_map(|(id, result)| result.as_ref().ok().map(|record| (id.clone(), Rc::clone(record)))),
+        );
         let input = Rc::clone(self.state.audit.resolved_input.as_ref().unwrap_or(&read.parsed));
         let plan = AuditPlan {
             input,

@@ -119,13 +119,10 @@ impl MemoryCache {
 impl RecordCache for MemoryCache {
     async fn load(&self, wanted: &[VulnRef]) -> Result<BTreeMap<String, Rc<Vulnerability>>, String> {
         let records = self.records.borrow();
-        Ok(wanted
-            .iter()
-            .filter_map(|vuln| match records.get(&vuln.id) {
-                Some((modified, record)) if *modified == vuln.modified => Some((vuln.id.clone(), Rc::clone(record))),
-                _ => None,
-            })
-            .collect())
+        Ok(crate::sorting::map_of(wanted.iter().filter_map(|vuln| match records.get(&vuln.id) {
+            Some((modified, record)) if *modified == vuln.modified => Some((vuln.id.clone(), Rc::clone(record))),
+            _ => None,
+        })))
     }
 
     async fn store(&self, records: &[CachedRecord]) -> Result<(), String> {

@@ -107,7 +107,7 @@ async fn look_up_with_cache<T: Transport, C: RecordCache>(
         on_event(event);
     };
 
-    let unique: Vec<PackageKey> = packages.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    let unique: Vec<PackageKey> = crate::sorting::set_of(packages.iter().cloned()).into_iter().collect();
     let chunks: Vec<Vec<PackageKey>> =
         unique.chunks(settings.batch_size.clamp(1, MAX_BATCH_QUERIES)).map(<[_]>::to_vec).collect();
     let mut total = chunks.len();
@@ -154,7 +154,7 @@ async fn look_up_with_cache<T: Transport, C: RecordCache>(
             Vec::new()
         }
     };
-    let cached: BTreeSet<String> = hits.iter().map(|(id, _)| id.clone()).collect();
+    let cached: BTreeSet<String> = crate::sorting::set_of(hits.iter().map(|(id, _)| id.clone()));
     if !hits.is_empty() {
         emit(AuditEvent::Records(hits.into_iter().map(|(id, record)| (id, Ok(record))).collect()));
     }

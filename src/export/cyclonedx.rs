@@ -26,8 +26,8 @@ pub fn render(report: &Report, generated_at: &str) -> String {
             }
         }
     }
-    components.sort_by(|a, b| a.0.cmp(&b.0));
-    vulnerabilities.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    crate::sorting::sort_by(&mut components, |a, b| a.0.cmp(&b.0));
+    crate::sorting::sort_by(&mut vulnerabilities, |a, b| a.0.id.cmp(&b.0.id));
 
     let mut json = JsonWriter::default();
     json.object().field("$schema", "http://cyclonedx.org/schema/bom-1.6.schema.json");

@@ -14,7 +14,7 @@ pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub fn render(report: &Report) -> String {
     // Rules in ID order, one per primary ID.
     let mut rules: Vec<&Finding> = dependencies(report).flat_map(|dependency| dependency.findings.iter()).collect();
-    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    crate::sorting::sort_by(&mut rules, |a, b| a.id.cmp(&b.id));
     rules.dedup_by(|a, b| a.id == b.id);
 
     let mut json = JsonWriter::default();

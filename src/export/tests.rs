@@ -186,12 +186,12 @@ fn pip_audit_json_has_pip_audits_shape() {
     assert_eq!(names, ["alpha", "beta", "./local", "gamma"]);
     let alpha = &dependencies[0];
     let mut keys: Vec<&String> = alpha.as_object().expect("object").keys().collect();
-    keys.sort();
+    crate::sorting::sort(&mut keys);
     assert_eq!(keys, ["name", "version", "vulns"]);
     assert_eq!(alpha["version"], "1.0");
     let vuln = &alpha["vulns"][1];
     let mut keys: Vec<&String> = vuln.as_object().expect("object").keys().collect();
-    keys.sort();
+    crate::sorting::sort(&mut keys);
     assert_eq!(keys, ["aliases", "description", "fix_versions", "id"]);
     assert_eq!(vuln["id"], "PYSEC-2099-1");
     assert_eq!(vuln["fix_versions"], serde_json::json!(["1.4", "1.5"]));

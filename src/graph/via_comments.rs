@@ -16,8 +16,8 @@ pub(super) fn read(text: &str, file: &str, dependencies: &[Dependency]) -> Optio
         .filter(|dependency| dependency.origin.file == file && dependency.origin.line > 0)
         .map(|dependency| (dependency.origin.line, dependency.name.as_str()))
         .collect();
-    owners.sort();
-    let packages: BTreeSet<&str> = owners.iter().map(|(_, name)| *name).collect();
+    crate::sorting::sort(&mut owners);
+    let packages: BTreeSet<&str> = crate::sorting::set_of(owners.iter().map(|(_, name)| *name));
     let mut entries: Vec<(&str, Vec<&str>)> = Vec::new();
     let mut lines = text.lines().enumerate().peekable();
     while let Some((index, line)) = lines.next() {

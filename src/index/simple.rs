@@ -206,7 +206,7 @@ impl RawPage {
             }
         }
         drop(by_version);
-        releases.sort_by(|a, b| a.version.cmp(&b.version));
+        crate::sorting::sort_by(&mut releases, |a, b| a.version.cmp(&b.version));
         Ok(Project { name: name.clone(), releases, unreadable_versions: self.unreadable_versions, status: self.status })
     }
 }

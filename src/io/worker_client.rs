@@ -264,11 +264,11 @@ impl OsvService for WorkerOffline {
                         found.records.insert(record.id.clone(), Ok(record));
                     }
                 }
-                found.queries = queries.into_iter().map(|(key, refs)| (key, Ok(refs))).collect();
+                found.queries = crate::sorting::map_of(queries.into_iter().map(|(key, refs)| (key, Ok(refs))));
             }
             Ok(_) | Err(_) => {
                 let reason = FetchError::Network("the offline database could not be asked".into());
-                found.queries = packages.iter().map(|key| (key.clone(), Err(reason.clone()))).collect();
+                found.queries = crate::sorting::map_of(packages.iter().map(|key| (key.clone(), Err(reason.clone()))));
             }
         }
         on_event(AuditEvent::Answered(Box::new(found.clone())));

@@ -51,7 +51,7 @@ impl Database {
             .filter_map(|affected| affected.package.as_ref().filter(|package| package.ecosystem == PYPI))
             .map(|package| normalize_name(&package.name))
             .collect();
-        names.sort_unstable();
+        crate::sorting::sort(&mut names);
         names.dedup();
         for name in names {
             self.by_package.entry(name).or_default().push(index);
@@ -119,7 +119,7 @@ impl Database {
             })
             .map(|&index| &self.records[index].0)
             .collect();
-        found.sort_by(|a, b| a.id.cmp(&b.id));
+        crate::sorting::sort_by(&mut found, |a, b| a.id.cmp(&b.id));
         found
     }
 }

@@ -441,7 +441,7 @@ impl PageState {
             })
             .filter_map(|dependency| report::package_key(&dependency.dependency))
             .collect();
-        keys.sort();
+        crate::sorting::sort(&mut keys);
         keys.dedup();
         let records =
             self.audit.lookups.records.iter().filter(|(_, result)| result.is_err()).map(|(id, _)| id.clone()).collect();

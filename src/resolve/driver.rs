@@ -380,12 +380,14 @@ fn finish(resolution: &mut Resolution, provider: &Provider<'_>, solution: &[(Nod
             }),
         }
     }
-    not_resolved.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::sorting::sort_by(&mut not_resolved, |a, b| a.name.cmp(&b.name));
     let mut packages: Vec<ResolvedPackage> = packages.into_values().collect();
-    packages.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::sorting::sort_by(&mut packages, |a, b| a.name.cmp(&b.name));
     for package in &mut packages {
-        package.extras.sort();
-        package.parents.sort_by_key(|parent| (matches!(parent, Parent::Package { .. }), parent.via()));
+        crate::sorting::sort(&mut package.extras);
+        crate::sorting::sort_by_key(&mut package.parents, |parent| {
+            (matches!(parent, Parent::Package { .. }), parent.via())
+        });
     }
     resolution.packages = packages;
     resolution.not_resolved = not_resolved;

@@ -175,7 +175,7 @@ impl Resolution {
             text.push_str(&format!("{}=={}\n", package.name, package.version));
             let mut via: Vec<(bool, String)> =
                 package.parents.iter().map(|parent| (matches!(parent, Parent::Package { .. }), parent.via())).collect();
-            via.sort();
+            crate::sorting::sort(&mut via);
             via.dedup();
             match via.as_slice() {
                 [] => {}

@@ -75,7 +75,7 @@ impl ResolvedSet {
                         Parent::Input { .. } | Parent::Constraint { .. } => None,
                     })
                     .collect();
-                required_by.sort();
+                crate::sorting::sort(&mut required_by);
                 required_by.dedup();
                 ResolvedRow {
                     name: package.name.to_string(),

@@ -108,7 +108,7 @@ impl MadeUpIndex {
             Some(at) => at,
             None => {
                 project.releases.push(Release { version: version.clone(), files: Vec::new() });
-                project.releases.sort_by(|a, b| a.version.cmp(&b.version));
+                crate::sorting::sort_by(&mut project.releases, |a, b| a.version.cmp(&b.version));
                 project.releases.iter().position(|release| release.version == version).unwrap()
             }
         };

@@ -41,7 +41,7 @@ pub fn parse(file_name: &str, text: &str) -> ParsedFile {
         }
     }
     // serde_json keeps object keys sorted; the offsets give back the file order.
-    found.sort_by_key(|(offset, ..)| *offset);
+    crate::sorting::sort_by_key(&mut found, |(offset, ..)| *offset);
     for (offset, group, name, package) in found {
         let origin = locator.origin(offset);
         if !package.is_object() {

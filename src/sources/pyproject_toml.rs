@@ -72,8 +72,10 @@ pub fn parse(file_name: &str, text: &str) -> ParsedFile {
             "no dependencies declared: no `[project]`, `[dependency-groups]` or `[tool.poetry]` table",
         );
     }
-    parsed.dependencies.sort_by_key(|dependency| (dependency.origin.line, dependency.origin.column));
-    parsed.errors.sort_by_key(|error| (error.line, error.column));
+    crate::sorting::sort_by_key(&mut parsed.dependencies, |dependency| {
+        (dependency.origin.line, dependency.origin.column)
+    });
+    crate::sorting::sort_by_key(&mut parsed.errors, |error| (error.line, error.column));
     parsed
 }
 
@@ -225,7 +227,7 @@ impl ManifestReader<'_> {
     fn poetry_dependencies(&mut self, table: &Table<'_>, group: &str, extras: &BTreeMap<String, Vec<String>>) {
         let mut entries: Vec<_> =
             table.iter().map(|(key, value)| (key.span().start, key.get_ref().as_ref(), value)).collect();
-        entries.sort_by_key(|(start, ..)| *start);
+        crate::sorting::sort_by_key(&mut entries, |(start, ..)| *start);
         for (key_start, name, value) in entries {
             if name.eq_ignore_ascii_case("python") {
                 continue;

@@ -66,7 +66,7 @@ pub(crate) fn parse_indexed(file_name: &str, index: &LineIndex<'_>) -> (ParsedFi
         includes.extend(read_line(&place, &mut parsed));
     }
     collapse_hash_notes(&mut parsed);
-    parsed.notes.sort_by_key(|note| (note.origin.line, note.origin.column));
+    crate::sorting::sort_by_key(&mut parsed.notes, |note| (note.origin.line, note.origin.column));
     (parsed, includes)
 }
 

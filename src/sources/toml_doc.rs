@@ -68,7 +68,7 @@ pub(crate) fn get_array<'a, 'i>(table: &'a Table<'i>, key: &str) -> &'a [Value<'
 pub(crate) fn entries_in_file_order<'a, 'i>(table: &'a Table<'i>) -> Vec<(&'a str, &'a Value<'i>)> {
     let mut entries: Vec<_> =
         table.iter().map(|(key, value)| (key.span().start, key.get_ref().as_ref(), value)).collect();
-    entries.sort_by_key(|(start, _, _)| *start);
+    crate::sorting::sort_by_key(&mut entries, |(start, _, _)| *start);
     entries.into_iter().map(|(_, key, value)| (key, value)).collect()
 }
 

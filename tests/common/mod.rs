@@ -48,7 +48,7 @@ pub fn files_under(root: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
             }
         }
     }
-    found.sort();
+    osv_lens::sorting::sort(&mut found);
     found
 }
 

@@ -151,7 +151,7 @@ fn toolbar(view: &View, on_view: &Callback<View>, files: &[crate::report::FileRe
         Callback::from(move |_| {
             let mut next = view.clone();
             if next.ratings.is_empty() {
-                next.ratings = Rating::ALL.into_iter().collect();
+                next.ratings = crate::sorting::set_of(Rating::ALL);
             }
             if !next.ratings.remove(&rating) {
                 next.ratings.insert(rating);

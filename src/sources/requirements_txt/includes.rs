@@ -57,7 +57,7 @@ pub(crate) fn resolve_includes(inputs: &[InputFile], parsed: &mut ParsedInput, i
             };
             parsed.files[file].notes.push(SourceNote { origin: include.origin.clone(), level, message });
         }
-        parsed.files[file].notes.sort_by_key(|note| (note.origin.line, note.origin.column));
+        crate::sorting::sort_by_key(&mut parsed.files[file].notes, |note| (note.origin.line, note.origin.column));
     }
 }
 
