@@ -217,11 +217,16 @@ pub(crate) async fn resolve<S: PackageSource>(source: &S, request: &Request) -> 
 const MAX_RUNS: u32 = 1_000;
 
 /// How many older versions to fetch at once when the resolution backtracks through a package's versions.
-const VERSIONS_AHEAD: usize = 20;
+const VERSIONS_AHEAD: usize = 10;
 
-/// When a run wants the metadata of a second version of a package, the resolution is backtracking through its
+/// How many other versions of a package must have been wanted before older ones are fetched ahead: one step back is
+/// common and usually the last; a third version wanted is a walk through the versions.
+const TRIED_BEFORE_FETCHING_AHEAD: usize = 2;
+
+/// When a run wants the metadata of a third version of a package, the resolution is backtracking through its
 /// versions, one run per version: fetches the metadata of the next older versions it would try, all at once (as
-/// uv's batch prefetch does).
+/// uv's batch prefetch does). Each request fetched ahead and not used costs a connection's round trip: a browser
+/// keeps at most 6 connections to an HTTP/1.1 host, so these are fewer than a native client would send.
 fn fetch_older_versions<S: PackageSource>(
     name: &PackageName,
     version: &Version,
@@ -229,7 +234,9 @@ fn fetch_older_versions<S: PackageSource>(
     known: &Known,
     fetches: &mut Fetches<'_, S>,
 ) {
-    if !known.metadata.keys().any(|(known_name, known_version)| known_name == name && known_version != version) {
+    let tried =
+        known.metadata.keys().filter(|(known_name, known_version)| known_name == name && known_version != version);
+    if tried.count() < TRIED_BEFORE_FETCHING_AHEAD {
         return;
     }
     let Some(Ok(candidates)) = known.projects.get(name) else { return };
