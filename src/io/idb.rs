@@ -1,5 +1,5 @@
 //! A small async wrapper over the browser's IndexedDB: open a database with its object stores, then get, get many,
-//! get all, put many (in one transaction), delete, clear and count.
+//! get all, list the keys, put many (in one transaction), delete, clear and count.
 //!
 //! Every failure comes back as an [`IdbError`] value, never a panic: IndexedDB can be missing (some private modes,
 //! sandboxed frames), full ([`IdbError::QuotaExceeded`], which callers use to switch a cache off), or closed under
@@ -290,6 +290,12 @@ impl Connection {
     /// Every value in `store`, in key order.
     pub async fn get_all(&self, store: &str) -> Result<Vec<JsValue>, IdbError> {
         let request = self.run(store, IdbTransactionMode::Readonly, IdbObjectStore::get_all).await?;
+        Ok(result_of(&request)?.map(|array| js_sys::Array::from(&array).to_vec()).unwrap_or_default())
+    }
+
+    /// Every key in `store`, in key order, without reading the values.
+    pub async fn keys(&self, store: &str) -> Result<Vec<JsValue>, IdbError> {
+        let request = self.run(store, IdbTransactionMode::Readonly, IdbObjectStore::get_all_keys).await?;
         Ok(result_of(&request)?.map(|array| js_sys::Array::from(&array).to_vec()).unwrap_or_default())
     }
 
