@@ -111,13 +111,18 @@ pub async fn answer<S: crate::resolve::PackageSource>(question: &GraphQuestion, 
             lines.push(format!("env\t{}\t{}", file.name, keys.join(" ")));
         }
         let Some(graph) = file.graph.get_or_init(|| super::of_file(file, project_names.as_deref())) else { continue };
-        for fix in &question.fixes {
+        // The packages are checked together: each may read a dozen metadata files, and the client bounds how many
+        // requests are in flight.
+        let checks = question.fixes.iter().filter_map(|fix| {
             let mut fields = fix.split('\t');
-            let (Some(name), Some(package), Some(to)) = (fields.next(), fields.next(), fields.next()) else { continue };
-            if name != file.name {
-                continue;
-            }
-            let check = super::parents::check(file, &graph, package, to, source, target).await;
+            let (name, package, to) = (fields.next()?, fields.next()?, fields.next()?);
+            (name == file.name).then_some((package, to))
+        });
+        let checks = checks.map(|(package, to)| {
+            let graph = &graph;
+            async move { (package, super::parents::check(file, graph, package, to, source, target).await) }
+        });
+        for (package, check) in futures::future::join_all(checks).await {
             lines.push(format!(
                 "parent\t{}\t{package}\t{}\t{}\t{}\t{}\t{}",
                 file.name,
