@@ -168,8 +168,9 @@ pub fn list(report: &Report, view: &View) -> Listing {
             SortKey::Id => (kind, id, (0, 0), name.clone(), String::new()),
             SortKey::Direct => {
                 let graph = report.files[at.file].graph.as_deref();
-                let depth = graph.and_then(|graph| graph.node(name)?.depth).unwrap_or(u32::MAX);
-                (kind, format!("{depth:010}"), severity, name.clone(), id)
+                // Depth before rating in one number: a rating spans less than 16 (page weight: no padded text).
+                let depth = graph.and_then(|graph| graph.node(name)?.depth).unwrap_or(u32::MAX).min(1 << 20) as i32;
+                (kind, String::new(), (depth * 16 + severity.0, severity.1), name.clone(), id)
             }
         }
     };

@@ -200,6 +200,9 @@ test('a fix blocked by its parent names the parent release that allows it, and r
   assert.match(await sentence.textContent(),
     new RegExp(`^osv-lens-demo ${to.replaceAll('.', '\\.')} is not allowed by osv-lens-parent 1\\.0 \\(osv-lens-demo<1\\.4\\); osv-lens-parent 2\\.1 allows it`));
   assert.equal(await block.locator('[data-testid=parent-command]').textContent(), 'uv lock --upgrade-package osv-lens-parent');
+  // The lockfile's command in the fix plans upgrades the parent too, not the package it holds back.
+  assert.equal(await page.textContent('[data-testid=fix-commands] [data-testid=fix-command]'),
+    'uv lock --upgrade-package osv-lens-parent');
   // The parent's metadata came from the local index: its 1.0, then a bisection of its later releases (3.0, 2.0, 2.1).
   const read = (await pypiLog()).map((entry) => entry.path).filter((path) => path.endsWith('.metadata'))
     .map((path) => path.replace(/^.*\/osv_lens_parent-([^-]+)-.*$/, '$1')).filter((version) => !version.startsWith('/'));
