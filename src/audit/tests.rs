@@ -832,5 +832,10 @@ fn after_the_index_phase_a_lockfile_asks_about_its_environments_and_the_parents_
     assert_eq!(question.fixes, ["uv.lock\talpha\t2.0"], "alpha is pulled in by beta; T-1 is fixed in 2.0");
     // A plain requirements file has nothing to ask; a retry keeps what the first audit learned.
     assert!(audit_of("requirements.txt", "alpha==1.0\n", None).2.is_empty());
+    // A pylock.toml that records no edges still has markers to read.
+    let pylock = "lock-version = \"1.0\"\ncreated-by = \"hand\"\n\n[[packages]]\nname = \"alpha\"\nversion = \"1.0\"\n\
+                  marker = \"sys_platform == 'win32'\"\n";
+    let questions = audit_of("pylock.toml", pylock, None).2;
+    assert_eq!((questions.len(), questions[0].fixes.len()), (1, 0), "{questions:?}");
     assert!(audit_of("uv.lock", lock, Some(vec![key("alpha", "1.0")])).2.is_empty());
 }

@@ -78,11 +78,16 @@ pub fn question(input: &ParsedInput, lookups: &Lookups, target: TargetEnvironmen
     let package_fixes = crate::report::package_fixes(&report);
     let mut question = GraphQuestion { job: ResolveJob { target, ..ResolveJob::default() }, fixes: Vec::new() };
     for (file, parsed) in report.files.iter().zip(&input.files) {
-        let Some(graph) = file.graph.as_deref().filter(|_| worth_asking(file.format)) else { continue };
+        if !worth_asking(file.format) {
+            continue;
+        }
+        // A lock's markers are read with or without edges (a pylock.toml may list none); parents need the graph.
+        let graph = file.graph.as_deref();
         let before = question.fixes.len();
         for row in &file.dependencies {
             let name = &row.dependency.name;
-            let transitive = graph.node(name).is_some_and(|node| !node.is_direct() && !node.via.is_empty());
+            let node = graph.and_then(|graph| graph.node(name));
+            let transitive = node.is_some_and(|node| !node.is_direct() && !node.via.is_empty());
             let to = package_fixes.iter().find(|fix| fix.package == *name).and_then(|fix| fix.to.as_deref());
             if let (true, Some(to)) = (transitive, to) {
                 question.fixes.push(format!("{}\t{name}\t{to}", file.name));
