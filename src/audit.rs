@@ -26,6 +26,7 @@ pub use osv_online::{LookupSettings, OnlineOsv, Unsaved};
 pub use plan::{PlanSummary, RecordPlan};
 
 use crate::environment::TargetEnvironment;
+use crate::graph::facts::{GraphFacts, GraphQuestion};
 use crate::osv::Vulnerability;
 use crate::pypi::ReleaseLookup;
 use crate::resolve::ResolvedSet;
@@ -55,6 +56,12 @@ pub trait PackageIndex {
     async fn resolve(&self, job: &ResolveJob) -> Result<ResolvedSet, String> {
         let _ = job;
         Err("this package index cannot resolve".into())
+    }
+
+    /// What the lockfiles of `question` say about environments and parents, with what the index adds.
+    async fn graph_facts(&self, question: &GraphQuestion) -> GraphFacts {
+        let _ = question;
+        GraphFacts::default()
     }
 }
 
@@ -101,6 +108,8 @@ pub struct AuditPlan {
     pub at_hand: AtHand,
     /// Packages whose release lists are known already (a retry keeps them).
     pub releases_known: Vec<String>,
+    /// The environment the lockfiles' markers are evaluated for.
+    pub target: TargetEnvironment,
 }
 
 /// How many release lists are read at once: the documents can be large.
@@ -131,6 +140,7 @@ pub async fn run<O: OsvService, I: PackageIndex>(
             Err(reason) => on_event(AuditEvent::ResolutionFailed(reason)),
         }
     }
+    let retry = plan.only.is_some();
     let packages: Vec<PackageKey> = match plan.only {
         Some(keys) => keys,
         None => input.dependencies().filter_map(crate::report::package_key).collect(),
@@ -152,7 +162,7 @@ pub async fn run<O: OsvService, I: PackageIndex>(
         lookups.apply(&event);
         on_event(event);
     };
-    match index {
+    match &index {
         IndexAccess::On(index) => {
             let mut answers = stream::iter(names.into_iter().map(|name| async move {
                 let lookup = index.release_list(&name).await;
@@ -170,6 +180,16 @@ pub async fn run<O: OsvService, I: PackageIndex>(
         }
     }
     emit(AuditEvent::IndexComplete);
+    // Then what the lockfiles say about environments and parents (a fix plan's upgrade may need the parent's).
+    if let IndexAccess::On(index) = index {
+        if !retry {
+            if let Some(question) = crate::graph::facts::question(&input, &lookups, plan.target) {
+                let event = AuditEvent::GraphFacts(Rc::new(index.graph_facts(&question).await));
+                lookups.apply(&event);
+                on_event(event);
+            }
+        }
+    }
     (lookups, unsaved)
 }
 

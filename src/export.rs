@@ -117,6 +117,13 @@ pub(crate) fn dependencies(report: &Report) -> impl Iterator<Item = &DependencyR
     report.files.iter().flat_map(|file| file.dependencies.iter())
 }
 
+/// For a package `file` records as pulled in by others, its shortest path from a package the project names:
+/// `fastapi → starlette → anyio`.
+pub(crate) fn pulled_in(file: &crate::report::FileReport, name: &str) -> Option<String> {
+    let node = file.graph.as_deref()?.node(name)?;
+    (node.depth? > 0).then(|| node.path.join(" → "))
+}
+
 /// The findings that are not ignored.
 pub(crate) fn open_findings(dependency: &DependencyReport) -> impl Iterator<Item = &Finding> {
     dependency.findings.iter().filter(|finding| finding.ignored.is_none())

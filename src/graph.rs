@@ -6,7 +6,10 @@
 //! for every package, the shortest path from a package the project names directly. A format that records no edges
 //! gets no graph: the report says so rather than guess.
 
+pub mod environments;
+pub mod facts;
 mod lockfile;
+pub mod parents;
 mod sbom;
 mod via_comments;
 

@@ -251,6 +251,8 @@ pub struct FileReport {
     pub notes: Vec<SourceNote>,
     /// The dependency graph the file records; `None` when its format records none.
     pub graph: Option<std::rc::Rc<crate::graph::Graph>>,
+    /// What the worker learned about the audit's lockfiles (environments, parents), once it answered.
+    pub facts: Option<std::rc::Rc<crate::graph::facts::GraphFacts>>,
 }
 
 /// Counts for the summary line.
@@ -452,6 +454,7 @@ pub fn build(parsed: &ParsedInput, lookups: &Lookups) -> Report {
             errors: file.errors.clone(),
             notes: file.notes.clone(),
             graph: file.graph.get_or_init(|| crate::graph::of_file(file, project_names.as_deref())),
+            facts: lookups.graph_facts.clone(),
         })
         .collect();
     let summary = summarize(&files);

@@ -46,6 +46,8 @@ pub enum SortKey {
     Package,
     /// By primary ID.
     Id,
+    /// What the project names first, then by distance from it (where the file records a graph), then worst first.
+    Direct,
 }
 
 /// The findings list's filter and sort.
@@ -164,6 +166,12 @@ pub fn list(report: &Report, view: &View) -> Listing {
                 (kind, format!("{name}\0{}", dependency.dependency.version), severity, id, String::new())
             }
             SortKey::Id => (kind, id, (0, 0), name.clone(), String::new()),
+            SortKey::Direct => {
+                let graph = report.files[at.file].graph.as_deref();
+                // Depth before rating in one number: a rating spans less than 16 (page weight: no padded text).
+                let depth = graph.and_then(|graph| graph.node(name)?.depth).unwrap_or(u32::MAX).min(1 << 20) as i32;
+                (kind, String::new(), (depth * 16 + severity.0, severity.1), name.clone(), id)
+            }
         }
     };
     let sort = |refs: &mut Vec<FindingRef>| {

@@ -116,6 +116,7 @@ impl UseAuditHandle {
         });
         let plan = AuditPlan {
             input: Rc::clone(&parsed),
+            target: resolution.target,
             resolve,
             at_hand: AtHand { last_report, ..AtHand::default() },
             ..AuditPlan::default()

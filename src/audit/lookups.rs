@@ -73,6 +73,8 @@ pub enum AuditEvent {
     ReleaseList(String, ReleaseLookup),
     /// Every index answer is in (or the index is off): fix plans and range states are final.
     IndexComplete,
+    /// What the worker learned about the lockfiles: environments and parents.
+    GraphFacts(Rc<crate::graph::facts::GraphFacts>),
 }
 
 /// Everything the lookups learned: the answer for each package and each record.
@@ -86,6 +88,8 @@ pub struct Lookups {
     pub compiled: BTreeMap<String, Arc<CompiledVulnerability>>,
     /// PyPI release lists, by PEP 503 name, for range audits and fix plans.
     pub releases: BTreeMap<String, ReleaseLookup>,
+    /// What the worker learned about the lockfiles, after the index phase.
+    pub graph_facts: Option<Rc<crate::graph::facts::GraphFacts>>,
 }
 
 impl Lookups {
@@ -133,6 +137,7 @@ impl Lookups {
             AuditEvent::ReleaseList(name, lookup) => {
                 self.releases.insert(name.clone(), lookup.clone());
             }
+            AuditEvent::GraphFacts(facts) => self.graph_facts = Some(Rc::clone(facts)),
             AuditEvent::QueryProgress { .. }
             | AuditEvent::RecordProgress { .. }
             | AuditEvent::RecordPlan(_)

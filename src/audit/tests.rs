@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, VecDeque};
 use futures::executor::block_on;
 
 use super::*;
+use crate::graph::facts::{GraphFacts, GraphQuestion};
 use crate::http::{encode_path_segment, HttpRequest, HttpResponse, Method, RetryPolicy, Transport, TransportError};
 use crate::osv::api::VulnRef;
 use crate::osv::database::Database;
@@ -584,9 +585,15 @@ struct FakeIndex {
     known: Vec<&'static str>,
     asked: RefCell<Vec<String>>,
     resolution: Option<ResolvedSet>,
+    questions: RefCell<Vec<GraphQuestion>>,
 }
 
 impl PackageIndex for FakeIndex {
+    async fn graph_facts(&self, question: &GraphQuestion) -> GraphFacts {
+        self.questions.borrow_mut().push(question.clone());
+        GraphFacts { lines: vec!["env\tuv.lock\t+alpha==1.0".into()] }
+    }
+
     async fn resolve(&self, job: &ResolveJob) -> Result<ResolvedSet, String> {
         self.asked.borrow_mut().push(format!("resolve {} files for {}", job.files.len(), job.target));
         self.resolution.clone().ok_or_else(|| "no resolution here".to_string())
@@ -797,4 +804,38 @@ fn without_the_index_the_input_is_audited_as_written_and_the_resolution_says_why
     let (lookups, _) = block_on(super::run(&osv, off, plan, &mut |event| events.push(event)));
     assert!(matches!(&events[1], AuditEvent::ResolutionFailed(why) if why.contains("switched off")));
     assert_eq!(lookups.queries.keys().collect::<Vec<_>>(), [&key("alpha", "")], "the range as written");
+}
+
+#[test]
+fn after_the_index_phase_a_lockfile_asks_about_its_environments_and_the_parents_of_its_vulnerable_packages() {
+    let lock = "version = 1\nrevision = 2\n\n[[package]]\nname = \"app\"\nversion = \"0.1\"\nsource = { virtual = \".\" }\n\
+                dependencies = [{ name = \"beta\" }]\n\n[[package]]\nname = \"beta\"\nversion = \"0.6\"\n\
+                source = { registry = \"https://pypi.org/simple\" }\ndependencies = [{ name = \"alpha\" }]\n\n\
+                [[package]]\nname = \"alpha\"\nversion = \"1.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n";
+    let audit_of = |name: &str, text: &str, only: Option<Vec<PackageKey>>| {
+        let transport = TestTransport::new(database());
+        let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings: LookupSettings::default() };
+        let index = FakeIndex::default();
+        let input = Rc::new(crate::sources::parse_files(&[crate::sources::InputFile::new(name, text)]));
+        let target = TargetEnvironment { python: "3.11".parse().unwrap(), ..TargetEnvironment::default() };
+        let plan = AuditPlan { input, only, target, ..AuditPlan::default() };
+        let mut events = Vec::new();
+        let (lookups, _) = block_on(super::run(&osv, IndexAccess::On(&index), plan, &mut |event| events.push(event)));
+        (event_names(&events), lookups, index.questions.into_inner())
+    };
+    let (names, lookups, questions) = audit_of("uv.lock", lock, None);
+    assert_eq!(&names[names.len() - 2..], ["IndexComplete", "GraphFacts"]);
+    assert_eq!(lookups.graph_facts.as_deref().and_then(|facts| facts.env("uv.lock", "alpha", "1.0")), Some("target"));
+    let [question] = questions.as_slice() else { panic!("one question: {questions:?}") };
+    assert_eq!(question.job.files.len(), 1);
+    assert_eq!(question.job.target.python.to_string(), "3.11");
+    assert_eq!(question.fixes, ["uv.lock\talpha\t2.0"], "alpha is pulled in by beta; T-1 is fixed in 2.0");
+    // A plain requirements file has nothing to ask; a retry keeps what the first audit learned.
+    assert!(audit_of("requirements.txt", "alpha==1.0\n", None).2.is_empty());
+    // A pylock.toml that records no edges still has markers to read.
+    let pylock = "lock-version = \"1.0\"\ncreated-by = \"hand\"\n\n[[packages]]\nname = \"alpha\"\nversion = \"1.0\"\n\
+                  marker = \"sys_platform == 'win32'\"\n";
+    let questions = audit_of("pylock.toml", pylock, None).2;
+    assert_eq!((questions.len(), questions[0].fixes.len()), (1, 0), "{questions:?}");
+    assert!(audit_of("uv.lock", lock, Some(vec![key("alpha", "1.0")])).2.is_empty());
 }

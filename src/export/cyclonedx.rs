@@ -1,5 +1,6 @@
-//! CycloneDX 1.6 JSON: the pinned dependencies as components (with purls), and one vulnerability per primary ID,
-//! with its aliases as references, its CVSS ratings, and the components it affects.
+//! CycloneDX 1.6 JSON: the pinned dependencies as components (with purls), the graph the files record as
+//! `dependencies` (each component's `dependsOn`), and one vulnerability per primary ID, with its aliases as
+//! references, its CVSS ratings, and the components it affects.
 
 use super::json_writer::JsonWriter;
 use super::{dependencies, description, open_findings, osv_url, pinned, purl, TOOL_NAME, TOOL_VERSION};
@@ -28,6 +29,7 @@ pub fn render(report: &Report, generated_at: &str) -> String {
     }
     crate::sorting::sort_by(&mut components, |a, b| a.0.cmp(&b.0));
     crate::sorting::sort_by(&mut vulnerabilities, |a, b| a.0.id.cmp(&b.0.id));
+    let graph = dependency_graph(report);
 
     let mut json = JsonWriter::default();
     json.object().field("$schema", "http://cyclonedx.org/schema/bom-1.6.schema.json");
@@ -49,12 +51,53 @@ pub fn render(report: &Report, generated_at: &str) -> String {
         json.object().field("type", "library").field("bom-ref", reference).field("name", name);
         json.field("version", version).field("purl", reference).end_object();
     }
-    json.end_array().key("vulnerabilities").array();
+    json.end_array();
+    if !graph.is_empty() {
+        json.key("dependencies").array();
+        for (reference, depends_on) in &graph {
+            json.object().field("ref", reference).key("dependsOn").array();
+            for child in depends_on {
+                json.string(child);
+            }
+            json.end_array().end_object();
+        }
+        json.end_array();
+    }
+    json.key("vulnerabilities").array();
     for (finding, affects) in &vulnerabilities {
         vulnerability(&mut json, finding, affects);
     }
     json.end_array().end_object();
     json.finish()
+}
+
+/// Each pinned component of a file that records its graph, with the components it requires in that file (by purl),
+/// sorted.
+fn dependency_graph(report: &Report) -> Vec<(String, Vec<String>)> {
+    let mut graph: Vec<(String, Vec<String>)> = Vec::new();
+    for file in &report.files {
+        let Some(edges) = file.graph.as_deref() else { continue };
+        let reference_of = |name: &str| {
+            let row = file.dependencies.iter().find(|row| row.dependency.name == name)?;
+            Some(purl(name, &pinned(row)?))
+        };
+        for row in &file.dependencies {
+            let name = row.dependency.name.as_str();
+            let Some(reference) = reference_of(name) else { continue };
+            let children = edges.node(name).map(|node| node.requires.as_slice()).unwrap_or_default();
+            let children = children.iter().filter_map(|child| reference_of(child));
+            match graph.iter_mut().find(|(known, _)| *known == reference) {
+                Some((_, depends_on)) => depends_on.extend(children),
+                None => graph.push((reference, children.collect())),
+            }
+        }
+    }
+    for (_, depends_on) in &mut graph {
+        crate::sorting::sort(depends_on);
+        depends_on.dedup();
+    }
+    crate::sorting::sort(&mut graph);
+    graph
 }
 
 fn source(json: &mut JsonWriter, id: &str) {

@@ -108,6 +108,15 @@ pub fn render(report: &Report, share_link: Option<&str>) -> String {
                 counted(fix.advisories.len(), "advisory", "advisories")
             );
             let opened = out.add(&title, false);
+            if let Some(path) = report.files.iter().find_map(|file| super::pulled_in(file, &fix.package)) {
+                out.add(&format!("Pulled in by {}.\n\n", cell(&path)), false);
+            }
+            let facts = report.files.iter().find_map(|file| file.facts.as_deref());
+            if let Some(parent) = facts.and_then(|facts| facts.parent(&fix.package)) {
+                let command =
+                    if parent.command.is_empty() { String::new() } else { format!(": `{}`", code(parent.command)) };
+                out.add(&format!("{}{command}.\n\n", cell(parent.sentence)), false);
+            }
             for advisory in &fix.advisories {
                 let summary = advisory.summary.as_deref().map(|text| format!(" · {}", cell(text))).unwrap_or_default();
                 let open = if advisory.stays_open { " · stays open" } else { "" };

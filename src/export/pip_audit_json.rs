@@ -1,12 +1,14 @@
 //! pip-audit's `-f json` output, so that tools which read pip-audit read osv-lens:
 //! `{"dependencies": [{"name", "version", "vulns": [{"id", "fix_versions", "aliases", "description"}]} |
-//! {"name", "skip_reason"}], "fixes": []}`.
+//! {"name", "skip_reason"}], "fixes": []}`. Where a file records the dependency graph, each dependency also lists the
+//! packages that require it (`required_by`, sorted; empty for one only the project names): pip-audit's readers
+//! ignore keys they do not know.
 //!
 //! A dependency appears once per (name, version) even when several files list it. A dependency that could not be
 //! checked is a skipped one with the reason: an empty `vulns` list would claim it clean.
 
 use super::json_writer::JsonWriter;
-use super::{dependencies, description, not_checked_reason, open_findings, pinned};
+use super::{description, not_checked_reason, open_findings, pinned};
 use crate::report::{Finding, Report};
 
 struct Entry<'a> {
@@ -14,12 +16,15 @@ struct Entry<'a> {
     version: String,
     skip_reason: Option<String>,
     vulns: Vec<&'a Finding>,
+    /// The packages that require it, where a file records them (`None`: no file does).
+    required_by: Option<Vec<String>>,
 }
 
 /// The export.
 pub fn render(report: &Report) -> String {
     let mut entries: Vec<Entry> = Vec::new();
-    for dependency in dependencies(report) {
+    let rows = report.files.iter().flat_map(|file| file.dependencies.iter().map(move |row| (file, row)));
+    for (file, dependency) in rows {
         let name = dependency.dependency.name.as_str();
         let skip_reason = not_checked_reason(dependency);
         let version = pinned(dependency).unwrap_or_else(|| dependency.dependency.version.to_string());
@@ -29,10 +34,16 @@ pub fn render(report: &Report) -> String {
         let entry = match known {
             Some(entry) => entry,
             None => {
-                entries.push(Entry { name, version, skip_reason, vulns: Vec::new() });
+                entries.push(Entry { name, version, skip_reason, vulns: Vec::new(), required_by: None });
                 entries.last_mut().expect("just pushed")
             }
         };
+        if let Some(node) = file.graph.as_deref().and_then(|graph| graph.node(name)) {
+            let required_by = entry.required_by.get_or_insert_with(Vec::new);
+            required_by.extend(node.via.iter().cloned());
+            crate::sorting::sort(required_by);
+            required_by.dedup();
+        }
         for finding in open_findings(dependency) {
             if !entry.vulns.iter().any(|known| known.id == finding.id) {
                 entry.vulns.push(finding);
@@ -59,6 +70,9 @@ pub fn render(report: &Report) -> String {
                 }
                 json.end_array();
             }
+        }
+        if let Some(required_by) = &entry.required_by {
+            json.strings("required_by", required_by);
         }
         json.end_object();
     }

@@ -57,9 +57,11 @@ pub fn render(report: &Report) -> String {
                 json.object().field("ruleId", &finding.id).key("ruleIndex").number(index as f64);
                 json.field("level", level(finding));
                 let what = if malicious { "is a malicious package" } else { "is affected by" };
+                let path =
+                    super::pulled_in(file, name).map(|path| format!(" Pulled in by {path}.")).unwrap_or_default();
                 json.key("message")
                     .object()
-                    .field("text", &format!("{name} {version} {what} {}{aliases}.{fix}", finding.id))
+                    .field("text", &format!("{name} {version} {what} {}{aliases}.{fix}{path}", finding.id))
                     .end_object();
                 json.key("locations").array().object().key("physicalLocation").object();
                 json.key("artifactLocation").object().field("uri", &file_uri(&file.name)).end_object();

@@ -453,3 +453,65 @@ fn how_the_input_was_resolved_is_printed_in_markdown_sarif_and_cyclonedx() {
     let validator = jsonschema::options().with_retriever(retriever).build(&bom_schema).expect("the schema compiles");
     assert_valid(&validator, &bom, "CycloneDX with the resolution");
 }
+
+/// The sample report where beta (named by the project) requires alpha, with the worker's parent check of alpha.
+fn report_with_graph() -> Report {
+    let mut report = sample_report();
+    let edges = crate::graph::Edges { pairs: vec![("beta".into(), "alpha".into())], roots: Some(vec!["beta".into()]) };
+    report.files[0].graph = Some(Rc::new(crate::graph::Graph::new(["alpha", "beta"], edges)));
+    let line = "parent\trequirements.txt\talpha\tfalse\tbeta\t3.0\tuv lock --upgrade-package beta\t\
+                alpha 1.5 is not allowed by beta 2.0 (alpha<1.2); beta 3.0 allows it";
+    report.files[0].facts = Some(Rc::new(crate::graph::facts::GraphFacts { lines: vec![line.into()] }));
+    report
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn exports_carry_the_path_the_parent_and_the_graph() {
+    let report = report_with_graph();
+    let markdown = ExportFormat::Markdown.render(&report, "");
+    assert!(markdown.contains("Pulled in by beta → alpha.\n"), "{markdown}");
+    assert!(markdown.contains("beta 3.0 allows it: `uv lock --upgrade-package beta`."), "{markdown}");
+    assert_eq!(markdown.matches("Pulled in by").count(), 1, "beta is named directly");
+
+    let sarif = json(&ExportFormat::Sarif.render(&report, ""));
+    for result in sarif["runs"][0]["results"].as_array().expect("results") {
+        let text = result["message"]["text"].as_str().expect("a message");
+        let pulled_in = text.ends_with(" Pulled in by beta → alpha.");
+        assert_eq!(pulled_in, result["properties"]["package"] == "alpha", "{text}");
+    }
+
+    let bom = json(&ExportFormat::CycloneDx.render(&report, "2026-11-25T12:00:00Z"));
+    assert_eq!(
+        bom["dependencies"],
+        serde_json::json!([
+            {"ref": "pkg:pypi/alpha@1.0", "dependsOn": []},
+            {"ref": "pkg:pypi/beta@2.0", "dependsOn": ["pkg:pypi/alpha@1.0"]},
+            {"ref": "pkg:pypi/gamma@3.0", "dependsOn": []},
+        ])
+    );
+    assert!(
+        json(&ExportFormat::CycloneDx.render(&sample_report(), ""))["dependencies"].is_null(),
+        "no graph, no claim"
+    );
+    let bom_schema = schema("bom-1.6.SNAPSHOT.schema.json");
+    let (spdx, jsf) = (schema("spdx.SNAPSHOT.schema.json"), schema("jsf-0.82.SNAPSHOT.schema.json"));
+    let retriever = SchemaFiles(vec![
+        ("http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json".into(), spdx),
+        ("http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json".into(), jsf),
+    ]);
+    let validator = jsonschema::options().with_retriever(retriever).build(&bom_schema).expect("the schema compiles");
+    assert_valid(&validator, &bom, "CycloneDX with its dependency graph");
+
+    let pip_audit = json(&ExportFormat::Json.render(&report, ""));
+    let required_by: Vec<(String, Value)> = pip_audit["dependencies"]
+        .as_array()
+        .expect("dependencies")
+        .iter()
+        .map(|entry| (entry["name"].as_str().unwrap_or_default().to_string(), entry["required_by"].clone()))
+        .collect();
+    assert_eq!(required_by[0], ("alpha".to_string(), serde_json::json!(["beta"])));
+    assert_eq!(required_by[1], ("beta".to_string(), serde_json::json!([])));
+    assert!(required_by[2..].iter().all(|(_, by)| by.is_null()), "{required_by:?}");
+    assert!(json(&ExportFormat::Json.render(&sample_report(), ""))["dependencies"][0]["required_by"].is_null());
+}

@@ -361,6 +361,10 @@ impl<T: Transport, C: PageCache> crate::audit::PackageIndex for IndexClient<T, C
     async fn release_list(&self, name: &str) -> crate::pypi::ReleaseLookup {
         crate::pypi::ReleaseLookup::from(&self.project(name).await)
     }
+
+    async fn graph_facts(&self, question: &crate::graph::facts::GraphQuestion) -> crate::graph::facts::GraphFacts {
+        crate::graph::facts::answer(question, Some(self)).await
+    }
 }
 
 /// The headers of a metadata file: everything before the first blank line.

@@ -146,6 +146,11 @@ async fn answer(message: ToWorker, blob: Option<web_sys::Blob>) {
             let result = resolve_job(&client(&index, timeout_ms), &index, &job).await;
             post(&FromWorker::Resolved { id, result });
         }
+        ToWorker::Graph { id, index, question, timeout_ms } => {
+            let client = client(&index, timeout_ms);
+            let facts = crate::graph::facts::answer(&question, Some(&*client)).await;
+            post(&FromWorker::Graph { id, lines: facts.lines });
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use crate::audit::{AtHand, AuditEvent, Lookups, OsvService, PackageIndex, PackageKey, ResolveJob, Unsaved};
+use crate::graph::facts::{GraphFacts, GraphQuestion};
 use crate::http::{read_json, FetchError};
 use crate::io::fetch::SentLog;
 use crate::matching::CompiledVulnerability;
@@ -93,6 +94,7 @@ impl Connection {
             }
             FromWorker::ReleaseList { id, .. }
             | FromWorker::Resolved { id, .. }
+            | FromWorker::Graph { id, .. }
             | FromWorker::OfflineLoaded { id, .. }
             | FromWorker::OfflineAnswer { id, .. } => {
                 if let Some(pending) = self.pending.borrow_mut().remove(&id) {
@@ -115,9 +117,10 @@ impl Connection {
     }
 
     /// Posts a message made for a new request number, and waits for its answer; `Err` says why there is none.
+    /// `make` is a trait object so that one copy of this future serves every kind of request (page weight).
     async fn ask(
         &self,
-        make: impl FnOnce(u32) -> ToWorker,
+        make: &dyn Fn(u32) -> ToWorker,
         sent: Option<&SentLog>,
         progress: Option<LoadProgress>,
     ) -> Result<FromWorker, String> {
@@ -127,7 +130,7 @@ impl Connection {
     /// [`Connection::ask`], with a Blob beside the message (its `blob` property).
     async fn ask_with(
         &self,
-        make: impl FnOnce(u32) -> ToWorker,
+        make: &dyn Fn(u32) -> ToWorker,
         sent: Option<&SentLog>,
         progress: Option<LoadProgress>,
         blob: Option<&web_sys::Blob>,
@@ -198,7 +201,7 @@ impl PackageIndex for WorkerIndex {
                 name: name.to_string(),
                 timeout_ms: self.timeout_ms,
             };
-            connection.ask(make, Some(&self.sent), None).await
+            connection.ask(&make, Some(&self.sent), None).await
         };
         let lookup = match asked.await {
             Ok(FromWorker::ReleaseList { lookup, .. }) => lookup,
@@ -213,9 +216,26 @@ impl PackageIndex for WorkerIndex {
         let connection = connection()?;
         let make =
             |id| ToWorker::Resolve { id, index: self.base.clone(), job: job.clone(), timeout_ms: self.timeout_ms };
-        match connection.ask(make, Some(&self.sent), None).await? {
+        match connection.ask(&make, Some(&self.sent), None).await? {
             FromWorker::Resolved { result, .. } => result,
             _ => Err("the package-index worker answered another question".into()),
+        }
+    }
+
+    async fn graph_facts(&self, question: &GraphQuestion) -> GraphFacts {
+        let asked = async {
+            let connection = connection()?;
+            let make = |id| ToWorker::Graph {
+                id,
+                index: self.base.clone(),
+                question: question.clone(),
+                timeout_ms: self.timeout_ms,
+            };
+            connection.ask(&make, Some(&self.sent), None).await
+        };
+        match asked.await {
+            Ok(FromWorker::Graph { lines, .. }) => GraphFacts { lines },
+            _ => GraphFacts::default(),
         }
     }
 }
@@ -225,7 +245,7 @@ impl PackageIndex for WorkerIndex {
 pub async fn load_offline(name: &str, blob: &web_sys::Blob, progress: LoadProgress) -> Result<OfflineSummary, String> {
     let connection = connection()?;
     let make = |id| ToWorker::OfflineLoad { id, name: name.to_string() };
-    match connection.ask_with(make, None, Some(progress), Some(blob)).await? {
+    match connection.ask_with(&make, None, Some(progress), Some(blob)).await? {
         FromWorker::OfflineLoaded { result, .. } => result,
         _ => Err("the package-index worker answered another question".into()),
     }
@@ -252,7 +272,7 @@ impl OsvService for WorkerOffline {
         let asked = async {
             let connection = connection()?;
             let make = |id| ToWorker::OfflineLookup { id, packages: packages.to_vec() };
-            connection.ask(make, None, None).await
+            connection.ask(&make, None, None).await
         };
         let mut found = Lookups::default();
         match asked.await {

@@ -699,6 +699,10 @@ impl PageState {
                     rebuild = true;
                     phase_ended = true;
                 }
+                AuditEvent::GraphFacts(_) => {
+                    rebuild = true;
+                    phase_ended = true;
+                }
             }
             audit.lookups.apply(&event);
         }

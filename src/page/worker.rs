@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{PackageKey, ResolveJob};
+use crate::graph::facts::GraphQuestion;
 use crate::http::SentRequest;
 use crate::osv::api::VulnRef;
 use crate::pypi::ReleaseLookup;
@@ -49,6 +50,17 @@ pub enum ToWorker {
         index: String,
         /// What to resolve.
         job: ResolveJob,
+        /// How long each request may take.
+        timeout_ms: u32,
+    },
+    /// What the lockfiles say about environments and parents ([`crate::graph::facts`]).
+    Graph {
+        /// The request's number, which its answer carries.
+        id: u32,
+        /// The package index's base URL.
+        index: String,
+        /// The question.
+        question: GraphQuestion,
         /// How long each request may take.
         timeout_ms: u32,
     },
@@ -97,6 +109,13 @@ pub enum FromWorker {
         queries: Vec<(PackageKey, Vec<VulnRef>)>,
         /// The records, as JSON.
         records: Vec<String>,
+    },
+    /// The answer to graph request `id`: [`crate::graph::facts::GraphFacts`]'s lines.
+    Graph {
+        /// The request's number.
+        id: u32,
+        /// The lines.
+        lines: Vec<String>,
     },
     /// The worker sent a request to the index: the page lists it in "What was sent", for its current audit.
     Sent {

@@ -69,6 +69,18 @@ fn the_list_sorts_by_severity_package_or_id() {
 }
 
 #[test]
+fn direct_first_puts_what_the_project_names_before_what_it_pulls_in() {
+    let mut report = sample_report();
+    let edges = crate::graph::Edges { pairs: vec![("beta".into(), "alpha".into())], roots: Some(vec!["beta".into()]) };
+    report.files[0].graph = Some(std::rc::Rc::new(crate::graph::Graph::new(["alpha", "beta"], edges)));
+    let listing = list(&report, &View { sort: SortKey::Direct, ..View::default() });
+    assert_eq!(
+        ids(&report, &listing.shown),
+        ["beta:GHSA-bbbb-0000-0000", "beta:OSVLENS-TEST-9", "alpha:PYSEC-2099-1", "alpha:OSVLENS-TEST-2"]
+    );
+}
+
+#[test]
 fn filters_count_what_they_hide_and_say_so_for_unknowns() {
     let report = sample_report();
     let high_only = View { ratings: [Rating::Critical, Rating::High].into_iter().collect(), ..View::default() };

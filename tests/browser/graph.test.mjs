@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, test } from 'node:test';
 
-import { control, launch, openPage, waitForEnd } from './harness.mjs';
+import { control, launch, openPage, pypiLog, waitForEnd } from './harness.mjs';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/browser');
 
@@ -137,4 +137,96 @@ test('a format that records no edges says so and its rows claim no origin', asyn
   assert.equal(await page.locator('[data-testid=origin-filter]').count(), 0);
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+// my-app names osv-lens-parent 1.0, whose requirement `osv-lens-demo<1.4` (its metadata on the local index) keeps
+// osv-lens-demo below its fix; osv-lens-parent 2.1 is the first release that allows one. osv-lens-leaf is installed
+// only on Windows. With `marker`, osv-lens-demo itself is required only there.
+function parentLock(marker = '') {
+  const on = marker ? `, marker = "${marker}"` : '';
+  return `version = 1
+revision = 2
+requires-python = ">=3.9"
+
+[[package]]
+name = "my-app"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "osv-lens-parent" },
+]
+
+[[package]]
+name = "osv-lens-demo"
+version = "1.3.2"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "osv-lens-leaf", marker = "sys_platform == 'win32'" },
+]
+
+[[package]]
+name = "osv-lens-leaf"
+version = "0.1"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "osv-lens-parent"
+version = "1.0"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "osv-lens-demo"${on} },
+]
+`;
+}
+
+async function envs(page) {
+  const rows = await page.$$eval('[data-testid=dependency]', (all) => all.map((row) => [row.dataset.package, row.dataset.env]));
+  const cards = await page.$$eval('[data-testid=finding]', (all) => all.map((card) => card.dataset.env));
+  return { rows: Object.fromEntries(rows), cards: [...new Set(cards)] };
+}
+
+test('a fix blocked by its parent names the parent release that allows it, and rows say where they install', async () => {
+  const { page, problems } = await openPage(browser);
+  await auditFile(page, 'uv.lock', parentLock());
+  const block = page.locator('[data-testid=fix][data-package=osv-lens-demo]');
+  await page.waitForSelector('[data-testid=fix][data-package=osv-lens-demo][data-alone]');
+  const to = await block.getAttribute('data-to');
+  assert.ok(to, 'a version to move to');
+  assert.equal(await block.getAttribute('data-alone'), 'false');
+  assert.equal(await block.getAttribute('data-parent'), 'osv-lens-parent');
+  assert.equal(await block.getAttribute('data-parent-to'), '2.1');
+  const sentence = block.locator('[data-testid=parent-fix]');
+  assert.ok(await sentence.isVisible(), 'said outside the closed advisories');
+  assert.match(await sentence.textContent(),
+    new RegExp(`^osv-lens-demo ${to.replaceAll('.', '\\.')} is not allowed by osv-lens-parent 1\\.0 \\(osv-lens-demo<1\\.4\\); osv-lens-parent 2\\.1 allows it`));
+  assert.equal(await block.locator('[data-testid=parent-command]').textContent(), 'uv lock --upgrade-package osv-lens-parent');
+  // The lockfile's command in the fix plans upgrades the parent too, not the package it holds back.
+  assert.equal(await page.textContent('[data-testid=fix-commands] [data-testid=fix-command]'),
+    'uv lock --upgrade-package osv-lens-parent');
+  // The parent's metadata came from the local index: its 1.0, then a bisection of its later releases (3.0, 2.0, 2.1).
+  const read = (await pypiLog()).map((entry) => entry.path).filter((path) => path.endsWith('.metadata'))
+    .map((path) => path.replace(/^.*\/osv_lens_parent-([^-]+)-.*$/, '$1')).filter((version) => !version.startsWith('/'));
+  assert.deepEqual(read.sort(), ['1.0', '2.0', '2.1', '3.0']);
+  assert.deepEqual(await envs(page), {
+    // The project's own package is not something it installs: no `data-env`.
+    rows: { 'my-app': undefined, 'osv-lens-demo': 'target', 'osv-lens-leaf': 'other', 'osv-lens-parent': 'target' },
+    cards: ['target'],
+  });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a vulnerable package installed only on Windows is marked other on Linux and target on Windows', async () => {
+  for (const [query, env] of [['', 'other'], ['?platform=windows', 'target']]) {
+    const { page, problems } = await openPage(browser, query);
+    await auditFile(page, 'uv.lock', parentLock("sys_platform == 'win32'"));
+    await page.waitForSelector('[data-testid=dependency][data-env]');
+    const { rows, cards } = await envs(page);
+    assert.equal(rows['osv-lens-demo'], env, query);
+    assert.equal(rows['osv-lens-leaf'], env, query);
+    assert.equal(rows['osv-lens-parent'], 'target', query);
+    assert.deepEqual(cards, [env], query);
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
 });

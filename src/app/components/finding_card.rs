@@ -46,6 +46,7 @@ impl PartialEq for FindingCardProps {
     fn eq(&self, other: &Self) -> bool {
         self.at == other.at
             && (same(&self.report, &other.report) || self.shown() == other.shown())
+            && env_of(&self.report, &self.at) == env_of(&other.report, &other.at)
             && self.on_ignore == other.on_ignore
             && self.on_unignore == other.on_unignore
     }
@@ -80,7 +81,7 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
         </>
     };
     let mut card = yew::virtual_dom::VTag::new("li");
-    for (name, value) in card_attributes(dependency, finding, false) {
+    for (name, value) in card_attributes(dependency, finding, false, env_of(&props.report, &props.at)) {
         card.add_attribute(name, value);
     }
     let mut face = Markup::with_capacity(1024);
@@ -102,7 +103,7 @@ pub fn stub_cards(report: &Report, findings: &[FindingRef]) -> Html {
     markup.open("ul", &[("class", "findings stubs")]);
     for at in findings {
         let Some((dependency, finding)) = at.resolve(report) else { continue };
-        let attributes = card_attributes(dependency, finding, true);
+        let attributes = card_attributes(dependency, finding, true, env_of(report, at));
         let pairs: Vec<(&'static str, &str)> = attributes.iter().map(|(name, value)| (*name, value.as_str())).collect();
         markup.open("li", &pairs);
         card_face(&mut markup, dependency, finding);
@@ -130,8 +131,20 @@ fn finding_path(markup: &mut Markup, report: &Report, at: &FindingRef) {
     markup.text(&text).close("p");
 }
 
+/// `target` or `other` for the finding's package, once the worker evaluated its file's markers.
+fn env_of(report: &Report, at: &FindingRef) -> Option<&'static str> {
+    let file = report.files.get(at.file)?;
+    let dependency = &file.dependencies.get(at.dependency)?.dependency;
+    file.facts.as_deref()?.env(&file.name, &dependency.name, &dependency.version_text())
+}
+
 /// The card's `<li>` attributes, the contract's among them; a stub also carries `data-stub="true"`.
-fn card_attributes(dependency: &DependencyReport, finding: &Finding, stub: bool) -> Vec<(&'static str, String)> {
+fn card_attributes(
+    dependency: &DependencyReport,
+    finding: &Finding,
+    stub: bool,
+    env: Option<&str>,
+) -> Vec<(&'static str, String)> {
     let rating = finding.severity.rating;
     let mut class = format!("finding sev-{} {}", rating.as_str(), finding.kind.as_str());
     if stub {
@@ -153,6 +166,9 @@ fn card_attributes(dependency: &DependencyReport, finding: &Finding, stub: bool)
     ];
     if stub {
         attributes.push(("data-stub", "true".to_string()));
+    }
+    if let Some(env) = env {
+        attributes.push(("data-env", env.to_string()));
     }
     attributes
 }

@@ -181,6 +181,7 @@ fn toolbar(view: &View, on_view: &Callback<View>, files: &[crate::report::FileRe
             let sort = match select.value().as_str() {
                 "package" => SortKey::Package,
                 "id" => SortKey::Id,
+                "direct" => SortKey::Direct,
                 _ => SortKey::Severity,
             };
             on_view.emit(View { sort, ..view.clone() });
@@ -242,6 +243,7 @@ fn toolbar(view: &View, on_view: &Callback<View>, files: &[crate::report::FileRe
                     <option value="severity" selected={view.sort == SortKey::Severity}>{ "Severity" }</option>
                     <option value="package" selected={view.sort == SortKey::Package}>{ "Package" }</option>
                     <option value="id" selected={view.sort == SortKey::Id}>{ "ID" }</option>
+                    <option value="direct" selected={view.sort == SortKey::Direct}>{ "Direct first" }</option>
                 </select>
             </label>
         </div>

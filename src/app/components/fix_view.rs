@@ -136,7 +136,10 @@ fn file_fixes(file: &FileReport, parsed: Option<&ParsedFile>) -> Html {
         return Html::default();
     }
     let text = parsed.map_or("", |parsed| &*parsed.text);
-    let applied = fix::file_fix(file.format, &file.name, text, &plans);
+    let facts = file.facts.as_deref();
+    let blocked_by =
+        |name: &str| facts?.parent(name).filter(|parent| parent.alone == "false").map(|parent| parent.parent);
+    let applied = fix::file_fix(file.format, &file.name, text, &plans, &blocked_by);
     // The plans are drawn as text (see [`crate::page::markup`]); only the patched file's download needs a callback.
     let mut markup = Markup::with_capacity(256 + plans.len() * 600);
     markup.open("div", &[("class", "fix-plans")]);

@@ -121,7 +121,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                 </div>
                 { summary_bar(report.summary, &props.view, &props.on_view) }
                 if props.finished.is_some() {
-                    { Html::from_html_unchecked(fixes_first::fixes_first(&crate::report::package_fixes(report)).into()) }
+                    { Html::from_html_unchecked(fixes_first::fixes_first(report).into()) }
                 }
                 <ReportActions share={props.share.clone()} on_export={props.on_export.clone()} />
                 <FindingsList report={Rc::clone(report)} view={props.view.clone()} on_view={props.on_view.clone()}
@@ -211,14 +211,14 @@ fn dependency_table(file: &FileReport) -> Html {
     }
     markup.close("tr").close("thead");
     for dependency in &file.dependencies {
-        dependency_rows(&mut markup, dependency, file.graph.as_deref());
+        dependency_rows(&mut markup, dependency, file);
     }
     markup.close("table");
     Html::from_html_unchecked(markup.into_string().into())
 }
 
-fn dependency_rows(markup: &mut Markup, report: &DependencyReport, graph: Option<&crate::graph::Graph>) {
-    let dependency = &report.dependency;
+fn dependency_rows(markup: &mut Markup, report: &DependencyReport, file: &FileReport) {
+    let (dependency, graph) = (&report.dependency, file.graph.as_deref());
     let version = dependency.version_text();
     let version_label = match (&dependency.version, &dependency.resolved_from) {
         (DependencyVersion::Range(_), _) => format!("range {version}"),
@@ -263,6 +263,9 @@ fn dependency_rows(markup: &mut Markup, report: &DependencyReport, graph: Option
     }
     let graph_attributes = dependency_origin::row_attributes(graph, &dependency.name);
     attributes.extend(graph_attributes.iter().map(|(key, value)| (*key, value.as_str())));
+    if let Some(env) = file.facts.as_deref().and_then(|facts| facts.env(&file.name, &dependency.name, &version)) {
+        attributes.push(("data-env", env));
+    }
     markup.open("tbody", &attributes);
     markup.open("tr", &[]).open("th", &[("scope", "row"), ("class", "package")]).text(&dependency.name);
     dependency_origin::origin_line(markup, graph, &dependency.name);
