@@ -82,6 +82,9 @@ pub enum IndexAccess<'a, I> {
     On(&'a I),
     /// Ask nothing (switched off, offline mode), for this reason.
     Off(String),
+    /// Ask the index nothing, for this reason, but let `I` answer what the files alone say: a lock's parents and
+    /// markers ([`PackageIndex::graph_facts`] without requests).
+    FilesOnly(&'a I, String),
 }
 
 /// Records the page already holds, so that an audit does not fetch them again.
@@ -129,7 +132,7 @@ pub async fn run<O: OsvService, I: PackageIndex>(
         on_event(AuditEvent::ResolutionStarted);
         let resolved = match &index {
             IndexAccess::On(index) => index.resolve(job).await,
-            IndexAccess::Off(reason) => Err(reason.clone()),
+            IndexAccess::Off(reason) | IndexAccess::FilesOnly(_, reason) => Err(reason.clone()),
         };
         match resolved {
             Ok(set) => {
@@ -173,7 +176,7 @@ pub async fn run<O: OsvService, I: PackageIndex>(
                 emit(AuditEvent::ReleaseList(name, lookup));
             }
         }
-        IndexAccess::Off(reason) => {
+        IndexAccess::Off(reason) | IndexAccess::FilesOnly(_, reason) => {
             for name in names {
                 emit(AuditEvent::ReleaseList(name, ReleaseLookup::Unavailable(reason.clone())));
             }
@@ -181,7 +184,7 @@ pub async fn run<O: OsvService, I: PackageIndex>(
     }
     emit(AuditEvent::IndexComplete);
     // Then what the lockfiles say about environments and parents (a fix plan's upgrade may need the parent's).
-    if let IndexAccess::On(index) = index {
+    if let IndexAccess::On(index) | IndexAccess::FilesOnly(index, _) = index {
         if !retry {
             if let Some(question) = crate::graph::facts::question(&input, &lookups, plan.target) {
                 let event = AuditEvent::GraphFacts(Rc::new(index.graph_facts(&question).await));

@@ -214,14 +214,16 @@ impl UseAuditHandle {
                         },
                     }),
                 };
-                let index = match (&ready, services::index_base(&settings)) {
-                    (Some(_), _) => Err(crate::pypi::INDEX_OFFLINE),
-                    (None, Some(base)) => Ok(WorkerIndex::new(&base, timeout_ms, Rc::clone(&sent))),
-                    (None, None) => Err(crate::pypi::INDEX_OFF),
+                let (base, off) = match (&ready, services::index_base(&settings)) {
+                    (Some(_), _) => (String::new(), Some(crate::pypi::INDEX_OFFLINE)),
+                    (None, Some(base)) => (base, None),
+                    (None, None) => (String::new(), Some(crate::pypi::INDEX_OFF)),
                 };
-                let access = match &index {
-                    Ok(index) => IndexAccess::On(index),
-                    Err(reason) => IndexAccess::Off((*reason).to_string()),
+                // With the index off, the worker still reads the lockfiles' parents and markers, asking nothing.
+                let index = WorkerIndex::new(&base, timeout_ms, Rc::clone(&sent));
+                let access = match off {
+                    None => IndexAccess::On(&index),
+                    Some(reason) => IndexAccess::FilesOnly(&index, reason.to_string()),
                 };
                 let (_, unsaved) = audit::run(&osv, access, plan, &mut on_event).await;
                 batcher.flush();

@@ -839,3 +839,23 @@ fn after_the_index_phase_a_lockfile_asks_about_its_environments_and_the_parents_
     assert_eq!((questions.len(), questions[0].fixes.len()), (1, 0), "{questions:?}");
     assert!(audit_of("uv.lock", lock, Some(vec![key("alpha", "1.0")])).2.is_empty());
 }
+
+#[test]
+fn with_the_index_off_a_lockfile_is_still_asked_about_but_no_release_list_is() {
+    let lock = "version = 1\nrevision = 2\n\n[[package]]\nname = \"alpha\"\nversion = \"1.0\"\n\
+                source = { registry = \"https://pypi.org/simple\" }\n";
+    let transport = TestTransport::new(database());
+    let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings: LookupSettings::default() };
+    let index = FakeIndex { known: vec!["alpha"], ..FakeIndex::default() };
+    let input = Rc::new(crate::sources::parse_files(&[crate::sources::InputFile::new("uv.lock", lock)]));
+    let plan = AuditPlan { input, ..AuditPlan::default() };
+    let mut events = Vec::new();
+    let access = IndexAccess::FilesOnly(&index, "PyPI lookups are switched off".into());
+    let (lookups, _) = block_on(super::run(&osv, access, plan, &mut |event| events.push(event)));
+    let names = event_names(&events);
+    assert_eq!(&names[names.len() - 2..], ["IndexComplete", "GraphFacts"]);
+    assert_eq!(index.questions.borrow().len(), 1);
+    assert!(index.asked.borrow().is_empty(), "no release list was asked: {:?}", index.asked.borrow());
+    let Some(ReleaseLookup::Unavailable(reason)) = lookups.releases.get("alpha") else { panic!("{:?}", lookups.releases) };
+    assert!(reason.contains("switched off"), "{reason}");
+}

@@ -147,8 +147,9 @@ async fn answer(message: ToWorker, blob: Option<web_sys::Blob>) {
             post(&FromWorker::Resolved { id, result });
         }
         ToWorker::Graph { id, index, question, timeout_ms } => {
-            let client = client(&index, timeout_ms);
-            let facts = crate::graph::facts::answer(&question, Some(&*client)).await;
+            // No index (switched off, offline mode): what the files say, and no request.
+            let client = (!index.is_empty()).then(|| client(&index, timeout_ms));
+            let facts = crate::graph::facts::answer(&question, client.as_deref()).await;
             post(&FromWorker::Graph { id, lines: facts.lines });
         }
     }

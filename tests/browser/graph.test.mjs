@@ -230,3 +230,23 @@ test('a vulnerable package installed only on Windows is marked other on Linux an
     await page.close();
   }
 });
+
+test('with the index off, the lock alone says where packages install, and a parent it does not describe is unknown', async () => {
+  await pypiLog();
+  const { page, problems } = await openPage(browser, '?pypi=off');
+  await auditFile(page, 'uv.lock', parentLock("sys_platform == 'win32'"));
+  await page.waitForSelector('[data-testid=dependency][data-env]');
+  const { rows, cards } = await envs(page);
+  assert.equal(rows['osv-lens-demo'], 'other');
+  assert.equal(rows['osv-lens-leaf'], 'other');
+  assert.equal(rows['osv-lens-parent'], 'target');
+  assert.deepEqual(cards, ['other']);
+  // This uv.lock records no requirement specifiers (no `[package.metadata]`), and the index may not be asked.
+  const block = page.locator('[data-testid=fix][data-package=osv-lens-demo]');
+  await page.waitForSelector('[data-testid=fix][data-package=osv-lens-demo][data-alone]');
+  assert.equal(await block.getAttribute('data-alone'), 'unknown');
+  assert.match(await block.locator('[data-testid=parent-fix]').textContent(), /package index is off/);
+  assert.deepEqual(await pypiLog(), [], 'nothing was asked of the index');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
