@@ -856,6 +856,8 @@ fn with_the_index_off_a_lockfile_is_still_asked_about_but_no_release_list_is() {
     assert_eq!(&names[names.len() - 2..], ["IndexComplete", "GraphFacts"]);
     assert_eq!(index.questions.borrow().len(), 1);
     assert!(index.asked.borrow().is_empty(), "no release list was asked: {:?}", index.asked.borrow());
-    let Some(ReleaseLookup::Unavailable(reason)) = lookups.releases.get("alpha") else { panic!("{:?}", lookups.releases) };
+    let Some(ReleaseLookup::Unavailable(reason)) = lookups.releases.get("alpha") else {
+        panic!("{:?}", lookups.releases)
+    };
     assert!(reason.contains("switched off"), "{reason}");
 }

@@ -12,6 +12,7 @@
 //!   announce it; without one, from the wheel itself, read with range requests ([`super::wheel`]).
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -81,6 +82,9 @@ pub struct IndexClient<T, C> {
     limiter: Limiter,
     pages: InFlight<ProjectLookup>,
     metadata: InFlight<Result<Rc<MetadataFile>, IndexError>>,
+    /// Files whose metadata the index answered it does not have (no metadata file and no wheel to read, or an
+    /// sdist that needs a build), by URL: files never change, so each audit does not ask again.
+    missing_metadata: RefCell<HashMap<String, IndexError>>,
     stats: Cell<IndexStats>,
 }
 
@@ -144,6 +148,7 @@ impl<T: Transport, C: PageCache> IndexClient<T, C> {
             clock,
             pages: InFlight::default(),
             metadata: InFlight::default(),
+            missing_metadata: RefCell::default(),
             stats: Cell::default(),
         }
     }
@@ -274,7 +279,15 @@ impl<T: Transport, C: PageCache> IndexClient<T, C> {
     /// the wheel itself read in ranges. It must be the metadata of the project and version the file's name says. An
     /// sdist whose dependencies cannot be known without a build is [`IndexError::NoMetadata`].
     pub async fn metadata(&self, file: &DistFile) -> Result<Rc<MetadataFile>, IndexError> {
-        self.metadata.once(&file.url, || self.fetch_metadata(file)).await
+        if let Some(error) = self.missing_metadata.borrow().get(&file.url) {
+            return Err(error.clone());
+        }
+        let answer = self.metadata.once(&file.url, || self.fetch_metadata(file)).await;
+        // A failed request (time-out, 5xx) may succeed later; an answer that the file has none is final.
+        if let Err(error @ (IndexError::NotFound | IndexError::NoMetadata(_) | IndexError::Malformed(_))) = &answer {
+            self.missing_metadata.borrow_mut().insert(file.url.clone(), error.clone());
+        }
+        answer
     }
 
     async fn fetch_metadata(&self, file: &DistFile) -> Result<Rc<MetadataFile>, IndexError> {

@@ -81,6 +81,27 @@ fn metadata_comes_from_metadata_files_or_from_the_wheel_in_ranges() {
     assert!(client.stats().range_requests >= 1);
 }
 
+#[test]
+fn metadata_the_index_does_not_have_is_asked_for_once() {
+    let server = start(Knobs { core_metadata: false, ..Knobs::default() });
+    let now = Rc::new(Cell::new(0));
+    let client = client(&server, ThreadTransport, &now);
+    let project = block_on(client.project("six")).expect("recorded");
+    let mut wheel =
+        project.releases.iter().flat_map(|release| &release.files).find(|file| file.filename.ends_with(".whl"));
+    let mut wheel = wheel.take().expect("a wheel").clone();
+    // A wheel the index has neither a metadata file for nor serves: both answers are 404.
+    wheel.url = format!("{}/files/six-0.0.1-py2.py3-none-any.whl", server.origin());
+    wheel.filename = "six-0.0.1-py2.py3-none-any.whl".into();
+    wheel.size = Some(10_000);
+    let before = server.index_requests().len();
+    let first = block_on(client.metadata(&wheel)).expect_err("nothing to read");
+    let asked = server.index_requests().len() - before;
+    assert!(asked >= 2, "the metadata file, then the wheel: {asked}");
+    assert_eq!(block_on(client.metadata(&wheel)).expect_err("still nothing"), first);
+    assert_eq!(server.index_requests().len() - before, asked, "not asked again");
+}
+
 /// The lines of a `requirements.txt` below its header comments.
 fn body(text: &str) -> Vec<String> {
     text.lines().filter(|line| !line.starts_with('#') && !line.trim().is_empty()).map(String::from).collect()
