@@ -193,6 +193,19 @@ pub async fn run<O: OsvService, I: PackageIndex>(
             }
         }
     }
+    // Then whether each patched requirements file installs: its pins resolved together, as `pip install` would.
+    if let (IndexAccess::On(index), false) = (index, retry) {
+        let report = crate::report::build(&input, &lookups);
+        for (file, parsed) in report.files.iter().zip(&input.files) {
+            let crate::fix::FileFix::Patched(patched) = crate::fix::file_fix_of(file, &parsed.text) else { continue };
+            let files = vec![crate::sources::InputFile::new(&file.name, &patched.text)];
+            let answer = index.resolve(&ResolveJob { files, target: plan.target, as_of: None }).await;
+            let check = Rc::new(crate::fix::PatchedCheck::of(&file.name, &answer));
+            let event = AuditEvent::PatchedChecked(file.name.clone(), check);
+            lookups.apply(&event);
+            on_event(event);
+        }
+    }
     (lookups, unsaved)
 }
 

@@ -253,6 +253,8 @@ pub struct FileReport {
     pub graph: Option<std::rc::Rc<crate::graph::Graph>>,
     /// What the worker learned about the audit's lockfiles (environments, parents), once it answered.
     pub facts: Option<std::rc::Rc<crate::graph::facts::GraphFacts>>,
+    /// Whether the file as patched installs, once the worker resolved it.
+    pub patched_check: Option<std::rc::Rc<crate::fix::PatchedCheck>>,
 }
 
 /// Counts for the summary line.
@@ -455,6 +457,7 @@ pub fn build(parsed: &ParsedInput, lookups: &Lookups) -> Report {
             notes: file.notes.clone(),
             graph: file.graph.get_or_init(|| crate::graph::of_file(file, project_names.as_deref())),
             facts: lookups.graph_facts.clone(),
+            patched_check: lookups.patched_checks.get(&file.name).cloned(),
         })
         .collect();
     let summary = summarize(&files);

@@ -75,6 +75,8 @@ pub enum AuditEvent {
     IndexComplete,
     /// What the worker learned about the lockfiles: environments and parents.
     GraphFacts(Rc<crate::graph::facts::GraphFacts>),
+    /// Whether a patched requirements file installs, by file name.
+    PatchedChecked(String, Rc<crate::fix::PatchedCheck>),
 }
 
 /// Everything the lookups learned: the answer for each package and each record.
@@ -90,6 +92,8 @@ pub struct Lookups {
     pub releases: BTreeMap<String, ReleaseLookup>,
     /// What the worker learned about the lockfiles, after the index phase.
     pub graph_facts: Option<Rc<crate::graph::facts::GraphFacts>>,
+    /// Whether each patched requirements file installs, by file name, after the index phase.
+    pub patched_checks: BTreeMap<String, Rc<crate::fix::PatchedCheck>>,
 }
 
 impl Lookups {
@@ -138,6 +142,9 @@ impl Lookups {
                 self.releases.insert(name.clone(), lookup.clone());
             }
             AuditEvent::GraphFacts(facts) => self.graph_facts = Some(Rc::clone(facts)),
+            AuditEvent::PatchedChecked(file, check) => {
+                self.patched_checks.insert(file.clone(), Rc::clone(check));
+            }
             AuditEvent::QueryProgress { .. }
             | AuditEvent::RecordProgress { .. }
             | AuditEvent::RecordPlan(_)

@@ -28,6 +28,20 @@ pub enum FileFix {
     Steps(Vec<FixCommand>),
 }
 
+/// How to apply the fix plans of `file`, whose text is `text`: what its fix panel offers, with the parents the
+/// worker found blocking a fix.
+pub fn file_fix_of(file: &crate::report::FileReport, text: &str) -> FileFix {
+    let plans: Vec<(&Dependency, &FixPlan)> = file
+        .dependencies
+        .iter()
+        .filter_map(|dependency| dependency.fix.as_ref().map(|plan| (&dependency.dependency, plan)))
+        .collect();
+    let facts = file.facts.as_deref();
+    let blocked_by =
+        |name: &str| facts?.parent(name).filter(|parent| parent.alone == "false").map(|parent| parent.parent);
+    file_fix(file.format, &file.name, text, &plans, &blocked_by)
+}
+
 /// How to apply `plans` (each with its dependency) to the file `file_name` of `format`, whose text is `text`.
 /// `blocked_by` names the parent whose requirement forbids a package's fix ([`crate::graph::parents`]): a tool's
 /// command then upgrades that parent instead.

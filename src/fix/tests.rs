@@ -275,3 +275,41 @@ fn a_lockfile_gets_one_command_and_a_compiled_file_its_compiler() {
         FileFix::Patched(_)
     ));
 }
+
+#[test]
+fn a_patched_file_check_says_whether_it_installs() {
+    use crate::fix::{PatchedCheck, PatchedState};
+    use crate::resolve::ResolvedSet;
+    let set = |failure: Option<Vec<String>>, not_resolved: Vec<String>, named: &[bool]| ResolvedSet {
+        target: crate::environment::TargetEnvironment::default(),
+        as_of: None,
+        index: "https://pypi.org".into(),
+        packages: named
+            .iter()
+            .enumerate()
+            .map(|(at, named)| crate::resolve::ResolvedRow {
+                name: format!("p{at}"),
+                version: "1.0".into(),
+                extras: Vec::new(),
+                named: *named,
+                required_by: Vec::new(),
+            })
+            .collect(),
+        not_resolved,
+        not_resolved_names: Vec::new(),
+        failure,
+        requirements_txt: String::new(),
+    };
+    let installs = PatchedCheck::of("requirements.txt", &Ok(set(None, Vec::new(), &[true, true, false])));
+    assert_eq!(installs.state, PatchedState::Installs);
+    assert!(installs.lines[0].starts_with("The patched requirements.txt resolves: its 2 requirements and 1 package they pull in install together for CPython"), "{installs:?}");
+    let conflict =
+        PatchedCheck::of("r.txt", &Ok(set(Some(vec!["Because a==1 depends on b<2 …".into()]), Vec::new(), &[])));
+    assert_eq!((conflict.state, conflict.lines.len()), (PatchedState::Conflict, 2));
+    assert!(conflict.lines[1].contains("a==1 depends on b<2"));
+    let partial = PatchedCheck::of("r.txt", &Ok(set(None, vec!["c 1.0: only a source distribution".into()], &[true])));
+    assert_eq!(partial.state, PatchedState::Unknown);
+    let failed = PatchedCheck::of("r.txt", &Err("PyPI answered HTTP 503".into()));
+    assert_eq!(failed.state, PatchedState::Unknown);
+    assert!(failed.lines[0].ends_with("PyPI answered HTTP 503."));
+}

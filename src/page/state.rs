@@ -699,7 +699,7 @@ impl PageState {
                     rebuild = true;
                     phase_ended = true;
                 }
-                AuditEvent::GraphFacts(_) => {
+                AuditEvent::GraphFacts(_) | AuditEvent::PatchedChecked(..) => {
                     rebuild = true;
                     phase_ended = true;
                 }

@@ -158,3 +158,26 @@ test('release lists are read in a worker that loads only when an audit needs the
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a patched file is resolved before it is offered: it installs, or the parent that forbids the fix is named', async () => {
+  const { page, problems } = await openPage(browser);
+  // dnspython 2.6.1 fixes dnspython 2.6.0 and needs nothing else (its metadata is in the recorded index).
+  await paste(page, 'dnspython==2.6.0\n');
+  assert.equal(await audit(page), 'done');
+  const check = page.locator('[data-testid=patched-check]');
+  await page.waitForSelector('[data-testid=patched-check]');
+  assert.equal(await check.getAttribute('data-state'), 'installs', await check.textContent());
+  assert.match(await check.textContent(), /The patched pasted resolves: its 1 requirement installs for CPython 3\.\d+ on Linux/);
+
+  // osv-lens-parent 1.0 requires osv-lens-demo<1.4: the patched osv-lens-demo==1.4.1 does not install beside it
+  // (osv-lens-demo also needs osv-lens-other, which only an sdist gives: the conflict is known all the same).
+  await paste(page, 'osv-lens-parent==1.0\nosv-lens-demo==1.3.2\n');
+  assert.equal(await audit(page), 'done');
+  await page.waitForSelector('[data-testid=patched-check][data-state=conflict]');
+  const said = await check.textContent();
+  assert.match(said, /The patched pasted does not install for CPython/);
+  assert.match(said, /osv-lens-parent/);
+  assert.match(await page.textContent('[data-testid=patched-diff]'), /\+osv-lens-demo==1\.4\.1/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 use super::same;
 
-use crate::fix::{self, DiffLineKind, FileFix, FixPlan};
+use crate::fix::{self, DiffLineKind, FileFix, FixPlan, PatchedCheck};
 use crate::page::markup::{with_code, Markup};
 use crate::ranges::RangeState;
 use crate::report::{DependencyReport, FileReport, Report};
@@ -69,7 +69,18 @@ fn download_name(file_name: &str) -> String {
     }
 }
 
-fn applied_view(file_name: &str, applied: &FileFix) -> Html {
+/// Whether the patched file installs, contract `[data-testid=patched-check]` with `data-state`.
+fn patched_check(check: Option<&PatchedCheck>) -> Html {
+    let Some(check) = check else { return Html::default() };
+    let state = check.state.as_str();
+    html! {
+        <div class={format!("patched-check is-{state}")} data-testid="patched-check" data-state={state}>
+            { lines(&check.lines) }
+        </div>
+    }
+}
+
+fn applied_view(file_name: &str, applied: &FileFix, check: Option<&PatchedCheck>) -> Html {
     match applied {
         FileFix::Nothing => Html::default(),
         FileFix::Patched(patched) => {
@@ -87,6 +98,7 @@ fn applied_view(file_name: &str, applied: &FileFix) -> Html {
                 <div class="patched-file" data-testid="patched-file">
                     <h3>{ "Patched file: only version specifiers change; comments, options and order are kept" }</h3>
                     { lines(&patched.notes) }
+                    { patched_check(check) }
                     <pre class="diff" data-testid="patched-diff">
                         { for patched.diff.iter().map(|line| {
                             let (class, mark) = match line.kind {
@@ -135,11 +147,7 @@ fn file_fixes(file: &FileReport, parsed: Option<&ParsedFile>) -> Html {
     if plans.is_empty() {
         return Html::default();
     }
-    let text = parsed.map_or("", |parsed| &*parsed.text);
-    let facts = file.facts.as_deref();
-    let blocked_by =
-        |name: &str| facts?.parent(name).filter(|parent| parent.alone == "false").map(|parent| parent.parent);
-    let applied = fix::file_fix(file.format, &file.name, text, &plans, &blocked_by);
+    let applied = fix::file_fix_of(file, parsed.map_or("", |parsed| &*parsed.text));
     // The plans are drawn as text (see [`crate::page::markup`]); only the patched file's download needs a callback.
     let mut markup = Markup::with_capacity(256 + plans.len() * 600);
     markup.open("div", &[("class", "fix-plans")]);
@@ -168,7 +176,7 @@ fn file_fixes(file: &FileReport, parsed: Option<&ParsedFile>) -> Html {
         <section class="file-fixes">
             <h2>{ format!("Fix plan: {}", file.name) }</h2>
             { Html::from_html_unchecked(markup.into_string().into()) }
-            { applied_view(&file.name, &applied) }
+            { applied_view(&file.name, &applied, file.patched_check.as_deref()) }
         </section>
     }
 }
