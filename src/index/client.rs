@@ -283,8 +283,12 @@ impl<T: Transport, C: PageCache> IndexClient<T, C> {
             return Err(error.clone());
         }
         let answer = self.metadata.once(&file.url, || self.fetch_metadata(file)).await;
-        // A failed request (time-out, 5xx) may succeed later; an answer that the file has none is final.
-        if let Err(error @ (IndexError::NotFound | IndexError::NoMetadata(_) | IndexError::Malformed(_))) = &answer {
+        // A failed request (time-out, 5xx) may succeed later; the index's answer that the file has none is final.
+        // (An sdist the page does not announce metadata for is refused without asking: nothing to remember.)
+        let asked = file.kind != FileKind::Sdist || file.core_metadata;
+        if let (true, Err(error @ (IndexError::NotFound | IndexError::NoMetadata(_) | IndexError::Malformed(_)))) =
+            (asked, &answer)
+        {
             self.missing_metadata.borrow_mut().insert(file.url.clone(), error.clone());
         }
         answer
