@@ -96,7 +96,8 @@ impl Connection {
             | FromWorker::Resolved { id, .. }
             | FromWorker::Graph { id, .. }
             | FromWorker::OfflineLoaded { id, .. }
-            | FromWorker::OfflineAnswer { id, .. } => {
+            | FromWorker::OfflineAnswer { id, .. }
+            | FromWorker::Vex { id, .. } => {
                 if let Some(pending) = self.pending.borrow_mut().remove(&id) {
                     let _ = pending.answer.send(message);
                 }
@@ -248,6 +249,16 @@ pub async fn load_offline(name: &str, blob: &web_sys::Blob, progress: LoadProgre
     match connection.ask_with(&make, None, Some(progress), Some(blob)).await? {
         FromWorker::OfflineLoaded { result, .. } => result,
         _ => Err("the package-index worker answered another question".into()),
+    }
+}
+
+/// Asks the worker a VEX question (`VexWrite`, or `VexRead` with the file beside it), and answers its text (see
+/// [`FromWorker::Vex`]): the writers and readers never load with the page.
+pub async fn ask_vex(message: ToWorker, blob: Option<&web_sys::Blob>) -> Result<String, String> {
+    let make = |id| message.clone().numbered(id);
+    match connection()?.ask_with(&make, None, None, blob).await? {
+        FromWorker::Vex { text, .. } => Ok(text),
+        _ => Err("the worker answered another question".into()),
     }
 }
 

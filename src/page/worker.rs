@@ -10,6 +10,7 @@ use crate::http::SentRequest;
 use crate::osv::api::VulnRef;
 use crate::pypi::ReleaseLookup;
 use crate::resolve::ResolvedSet;
+use crate::vex::VexFormat;
 
 /// A request from the page to the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +65,37 @@ pub enum ToWorker {
         /// How long each request may take.
         timeout_ms: u32,
     },
+    /// Write the report's triage decisions as a VEX document (the writers live in the worker, not the page).
+    VexWrite {
+        /// The request's number, which its answer carries.
+        id: u32,
+        /// The format.
+        format: VexFormat,
+        /// The findings: [`crate::vex::export_input`]'s text (plain text crosses for less page weight than a
+        /// structure).
+        findings: String,
+        /// The ignore rules in force, as the page keeps them: `{"ignores": […]}`.
+        rules: String,
+        /// When, RFC 3339; its day is the day the rules are applied on.
+        timestamp: String,
+    },
+    /// Read a VEX document as ignore rules. The file (a Blob) travels beside the message, as its `blob` property.
+    VexRead {
+        /// The request's number, which its answer carries.
+        id: u32,
+        /// The file's name.
+        name: String,
+    },
+}
+
+impl ToWorker {
+    /// A VEX request numbered `number` (it is made before its number is known); other messages as they are.
+    pub fn numbered(mut self, number: u32) -> Self {
+        if let Self::VexWrite { id, .. } | Self::VexRead { id, .. } = &mut self {
+            *id = number;
+        }
+        self
+    }
 }
 
 /// A message from the worker to the page.
@@ -116,6 +148,15 @@ pub enum FromWorker {
         id: u32,
         /// The lines.
         lines: Vec<String>,
+    },
+    /// The answer to VEX request `id`. To a write: the document. To a read: the rules as one line of JSON,
+    /// `{"ignores": […]}` (see [`crate::vex::VexImport::rules_json`]), a newline, and what was done; when the file
+    /// could not be read as VEX, the line of rules is empty and what follows says why.
+    Vex {
+        /// The request's number.
+        id: u32,
+        /// The answer.
+        text: String,
     },
     /// The worker sent a request to the index: the page lists it in "What was sent", for its current audit.
     Sent {
@@ -201,5 +242,23 @@ mod tests {
             outcome: Some("503".into()),
         };
         assert_eq!(SentRequest::from(SentWire::from(&sent)), sent);
+    }
+
+    #[test]
+    fn vex_messages_round_trip_through_serde() {
+        let write = ToWorker::VexWrite {
+            id: 0,
+            format: VexFormat::CycloneDx,
+            findings: "{}".into(),
+            rules: "{}".into(),
+            timestamp: "t".into(),
+        }
+        .numbered(3);
+        let json = serde_json::to_string(&write).expect("serialises");
+        assert!(json.contains(r#""id":3"#), "{json}");
+        assert_eq!(serde_json::from_str::<ToWorker>(&json).expect("reads"), write);
+        let read = FromWorker::Vex { id: 4, text: "{}\n1 rule".into() };
+        let json = serde_json::to_string(&read).expect("serialises");
+        assert_eq!(serde_json::from_str::<FromWorker>(&json).expect("reads"), read);
     }
 }
