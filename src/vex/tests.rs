@@ -388,3 +388,25 @@ fn what_is_not_vex_is_refused_naming_the_file() {
     assert!(empty.rules.is_empty());
     assert_eq!(empty.summary, "0 ignore rules added from `bom.json` (CycloneDX VEX, 0 statements).");
 }
+
+#[test]
+fn cut_or_garbled_documents_are_refused_or_read_never_a_panic() {
+    let (report, rules) = triaged();
+    for format in [VexFormat::OpenVex, VexFormat::CycloneDx] {
+        let text = write(format, &listed(&report, &rules), NOW);
+        for end in (0..text.len()).step_by(7).filter(|end| text.is_char_boundary(*end)) {
+            if let Err(message) = read("cut.json", text[..end].as_bytes()) {
+                assert!(message.contains("`cut.json`"), "{message}");
+            }
+        }
+    }
+    // Wrong types where strings and arrays belong read as nothing, not as a crash.
+    for document in [
+        json!({ "@context": "https://openvex.dev/ns/v0.2.0", "statements": { "not": "a list" } }),
+        json!({ "@context": "https://openvex.dev/ns/v0.2.0", "statements": [1, null, { "vulnerability": 7, "status": "not_affected" }] }),
+        json!({ "bomFormat": "CycloneDX", "vulnerabilities": [{ "id": ["x"], "analysis": { "state": "not_affected" } }, "y"] }),
+    ] {
+        let read = read("odd.json", document.to_string().as_bytes()).expect("reads");
+        assert!(read.rules.is_empty(), "{:?}", read.rules);
+    }
+}
