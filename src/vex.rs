@@ -333,7 +333,7 @@ pub(crate) fn statements(findings: &[VexFinding]) -> Vec<Statement<'_>> {
             }
         }
     }
-    statements.sort_by(|a, b| (a.name, a.rule.is_some()).cmp(&(b.name, b.rule.is_some())));
+    crate::sorting::sort_by(&mut statements, |a, b| (a.name, a.rule.is_some()).cmp(&(b.name, b.rule.is_some())));
     statements
 }
 

@@ -154,11 +154,11 @@ async fn answer(message: ToWorker, blob: Option<web_sys::Blob>) {
             // No index (switched off, offline mode): what the files say, and no request.
             let client = (!index.is_empty()).then(|| client(&index, timeout_ms));
             let facts = crate::graph::facts::answer(&question, client.as_deref()).await;
-            post(&FromWorker::Graph { id, lines: facts.lines });
+            post(&FromWorker::Lines { id, lines: facts.lines });
         }
         ToWorker::VexWrite { id, format, findings, rules, timestamp } => {
             let findings = vex::findings_of(&findings, &rules, timestamp.get(..10).unwrap_or_default());
-            post(&FromWorker::Vex { id, text: vex::write(format, &findings, &timestamp) });
+            post(&FromWorker::Lines { id, lines: vec![vex::write(format, &findings, &timestamp)] });
         }
         ToWorker::VexRead { id, name } => {
             let result = match blob {
@@ -171,11 +171,11 @@ async fn answer(message: ToWorker, blob: Option<web_sys::Blob>) {
                 },
                 None => Err(format!("`{name}` did not reach the worker")),
             };
-            let text = match result {
-                Ok(read) => format!("{}\n{}", read.rules_json(), read.summary),
-                Err(message) => format!("\n{message}"),
+            let lines = match result {
+                Ok(read) => vec![read.rules_json(), read.summary],
+                Err(message) => vec![String::new(), message],
             };
-            post(&FromWorker::Vex { id, text });
+            post(&FromWorker::Lines { id, lines });
         }
     }
 }

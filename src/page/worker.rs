@@ -88,16 +88,6 @@ pub enum ToWorker {
     },
 }
 
-impl ToWorker {
-    /// A VEX request numbered `number` (it is made before its number is known); other messages as they are.
-    pub fn numbered(mut self, number: u32) -> Self {
-        if let Self::VexWrite { id, .. } | Self::VexRead { id, .. } = &mut self {
-            *id = number;
-        }
-        self
-    }
-}
-
 /// A message from the worker to the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum FromWorker {
@@ -142,21 +132,15 @@ pub enum FromWorker {
         /// The records, as JSON.
         records: Vec<String>,
     },
-    /// The answer to graph request `id`: [`crate::graph::facts::GraphFacts`]'s lines.
-    Graph {
+    /// The answer to request `id` when it is lines of text, one variant for several questions (each variant costs
+    /// the page's reader weight). To a graph request: [`crate::graph::facts::GraphFacts`]'s lines. To a VEX write:
+    /// the document. To a VEX read: the rules as `{"ignores": […]}` (see [`crate::vex::VexImport::rules_json`]) and
+    /// what was done; when the file could not be read as VEX, an empty line and why.
+    Lines {
         /// The request's number.
         id: u32,
         /// The lines.
         lines: Vec<String>,
-    },
-    /// The answer to VEX request `id`. To a write: the document. To a read: the rules as one line of JSON,
-    /// `{"ignores": […]}` (see [`crate::vex::VexImport::rules_json`]), a newline, and what was done; when the file
-    /// could not be read as VEX, the line of rules is empty and what follows says why.
-    Vex {
-        /// The request's number.
-        id: u32,
-        /// The answer.
-        text: String,
     },
     /// The worker sent a request to the index: the page lists it in "What was sent", for its current audit.
     Sent {
@@ -247,17 +231,15 @@ mod tests {
     #[test]
     fn vex_messages_round_trip_through_serde() {
         let write = ToWorker::VexWrite {
-            id: 0,
+            id: 3,
             format: VexFormat::CycloneDx,
             findings: "{}".into(),
             rules: "{}".into(),
             timestamp: "t".into(),
-        }
-        .numbered(3);
+        };
         let json = serde_json::to_string(&write).expect("serialises");
-        assert!(json.contains(r#""id":3"#), "{json}");
         assert_eq!(serde_json::from_str::<ToWorker>(&json).expect("reads"), write);
-        let read = FromWorker::Vex { id: 4, text: "{}\n1 rule".into() };
+        let read = FromWorker::Lines { id: 4, lines: vec!["{}".into(), "1 rule".into()] };
         let json = serde_json::to_string(&read).expect("serialises");
         assert_eq!(serde_json::from_str::<FromWorker>(&json).expect("reads"), read);
     }

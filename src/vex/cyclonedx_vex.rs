@@ -24,7 +24,7 @@ pub fn write(findings: &[VexFinding], timestamp: &str) -> String {
         }
         components.push(component);
     }
-    components.sort_by(|a, b| a["bom-ref"].as_str().cmp(&b["bom-ref"].as_str()));
+    crate::sorting::sort_by(&mut components, |a, b| a["bom-ref"].as_str().cmp(&b["bom-ref"].as_str()));
     let source = |id: &str| json!({ "name": "OSV", "url": osv_url(id) });
     let vulnerabilities: Vec<Value> = statements(findings)
         .iter()

@@ -20,6 +20,15 @@ use crate::report::Report;
 use crate::triage::{matches_nothing, Ignore, View};
 use crate::vex::{export_input, VexFormat};
 
+/// The export buttons and the import's file input: fixed markup.
+const VEX_CONTROLS: &str = concat!(
+    r#"<div class="exports" role="group" aria-label="Triage as VEX"><span class="muted">VEX:</span>"#,
+    r#"<button class="secondary small" data-testid="export-openvex" data-vex="openvex">OpenVEX</button>"#,
+    r#"<button class="secondary small" data-testid="export-cyclonedx-vex" data-vex="cyclonedx">CycloneDX VEX</button>"#,
+    r#"<label for="import-vex">Import:</label>"#,
+    r#"<input id="import-vex" type="file" accept=".json,application/json" data-testid="import-vex"></div>"#,
+);
+
 /// The panel, contract `[data-testid=ignore-rules]` (one `[data-testid=ignore-rule]` per rule in `rules`,
 /// `data-vuln` = its ID, with `[data-testid=ignore-unmatched]` when it names nothing in `report` once the audit is
 /// `finished`, and `[data-testid=ignore-rule-remove]`), `[data-testid=export-openvex]`,
@@ -44,17 +53,23 @@ pub fn triage_panel(
             let Some(format) = target.get_attribute("data-vex") else { return };
             let format = if format == "openvex" { VexFormat::OpenVex } else { VexFormat::CycloneDx };
             let kept = SavedTriage { ignores: rules.clone(), view: View::default() };
-            let message = ToWorker::VexWrite {
-                id: 0,
-                format,
-                findings: export_input(&report),
-                rules: serde_json::to_string(&kept).unwrap_or_default(),
-                timestamp: clock::now_rfc3339(),
-            };
+            let (findings, kept) = (export_input(&report), serde_json::to_string(&kept).unwrap_or_default());
+            let timestamp = clock::now_rfc3339();
             yew::platform::spawn_local(async move {
-                let saved = worker_client::ask_vex(message, None)
-                    .await
-                    .and_then(|text| download::save_text(format.file_name(), "application/json", &text));
+                let make = |id| ToWorker::VexWrite {
+                    id,
+                    format,
+                    findings: findings.clone(),
+                    rules: kept.clone(),
+                    timestamp: timestamp.clone(),
+                };
+                let saved = worker_client::ask_vex(&make, None).await.and_then(|lines| {
+                    download::save_text(
+                        format.file_name(),
+                        "application/json",
+                        lines.first().map_or("", String::as_str),
+                    )
+                });
                 if let Err(message) = saved {
                     web_sys::console::warn_1(&message.into());
                 }
@@ -71,21 +86,19 @@ pub fn triage_panel(
             input.set_value("");
             let on_ignore = on_ignore.clone();
             yew::platform::spawn_local(async move {
-                let message = ToWorker::VexRead { id: 0, name: file.name() };
-                let answer = worker_client::ask_vex(message, Some(&file)).await;
-                let (state, text) = match answer
-                    .as_deref()
-                    .map_err(String::as_str)
-                    .map(|text| text.split_once('\n').unwrap_or_default())
-                {
-                    Ok((rules, message)) if !rules.is_empty() => {
+                let name = file.name();
+                let make = |id| ToWorker::VexRead { id, name: name.clone() };
+                let answer = worker_client::ask_vex(&make, Some(&file)).await;
+                let (state, text) = match answer.as_deref() {
+                    Ok([rules, message]) if !rules.is_empty() => {
                         let read: SavedTriage = serde_json::from_str(rules).unwrap_or_default();
                         for rule in read.ignores {
                             on_ignore.emit(rule);
                         }
-                        ("done", message)
+                        ("done", message.as_str())
                     }
-                    Ok((_, message)) | Err(message) => ("error", message),
+                    Ok([_, message]) | Err(message) => ("error", message.as_str()),
+                    Ok(_) => ("error", "the worker answered another question"),
                 };
                 let document = web_sys::window().and_then(|window| window.document());
                 let line =
@@ -98,7 +111,6 @@ pub fn triage_panel(
         })
     };
     let mut markup = Markup::with_capacity(768 + rules.len() * 256);
-    markup.element("h3", &[], "Ignore rules");
     markup.open("ul", &[("class", "ignore-rules"), ("data-testid", "ignore-rules")]);
     for rule in rules {
         markup.open("li", &[("class", "ignore-rule"), ("data-testid", "ignore-rule"), ("data-vuln", &rule.id)]);
@@ -129,20 +141,12 @@ pub fn triage_panel(
         markup.close("li");
     }
     markup.close("ul");
-    markup.open("div", &[("class", "exports"), ("role", "group"), ("aria-label", "Triage as VEX")]);
-    markup.element("span", &[("class", "muted")], "VEX:");
-    for (vex, name, label) in
-        [("openvex", "export-openvex", "OpenVEX"), ("cyclonedx", "export-cyclonedx-vex", "CycloneDX VEX")]
-    {
-        markup.element("button", &[("class", "secondary small"), ("data-testid", name), ("data-vex", vex)], label);
-    }
-    markup.element("label", &[("for", "import-vex")], "Import:");
-    let input =
-        [("id", "import-vex"), ("type", "file"), ("accept", ".json,application/json"), ("data-testid", "import-vex")];
-    markup.open("input", &input).close("div");
+    let mut html = markup.into_string();
+    html.push_str(VEX_CONTROLS);
     html! {
         <section class="triage-panel" aria-label="Ignore rules" {onclick} {onchange}>
-            { Html::from_html_unchecked(markup.into_string().into()) }
+            <h3>{ "Ignore rules" }</h3>
+            { Html::from_html_unchecked(html.into()) }
             <p data-testid="vex-import" role="status"></p>
         </section>
     }
