@@ -123,6 +123,7 @@ pub fn app() -> Html {
                 shared_at={state.opened_link.as_ref().map(|link| AttrValue::from(link.created.clone()))}
                 share_error={state.share_error.clone().map(AttrValue::from)}
                 on_view={on.view} on_ignore={on.ignore} on_unignore={on.unignore} on_export={on.export}
+                rules={state.active_ignores().to_vec()}
                 finished={(run.phase == Phase::Done).then_some(run.run)} />
             if let Some(read) = &run.read {
                 <FixesPanel report={Rc::clone(&run.report)} parsed={Rc::clone(&read.parsed)}

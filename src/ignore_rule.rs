@@ -18,6 +18,14 @@ pub struct Ignore {
     /// The first day (`YYYY-MM-DD`) on which the rule no longer applies; none means for ever.
     #[serde(default, rename = "ignoreUntil", skip_serializing_if = "Option::is_none")]
     pub until: Option<String>,
+    /// The rule ends once the finding has a fixed version ("ignore until fixed"). Left out when false, so that links
+    /// and settings written before it read as they were.
+    #[serde(default, rename = "untilFixed", skip_serializing_if = "is_false")]
+    pub until_fixed: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Ignore {
@@ -34,12 +42,18 @@ impl Ignore {
             id: id.trim().to_string(),
             reason: reason.trim().chars().take(MAX_REASON_CHARS).collect(),
             until: until.map(str::to_string),
+            until_fixed: false,
         })
     }
 
     /// True when the rule applies on `today` (`YYYY-MM-DD`): it has no expiry, or the expiry is later.
     pub fn is_active(&self, today: &str) -> bool {
         self.until.as_deref().is_none_or(|until| today < until)
+    }
+
+    /// True when an "until fixed" rule has ended: the finding it names has a fixed version.
+    pub fn ended_by_fix(&self, has_fix: bool) -> bool {
+        self.until_fixed && has_fix
     }
 
     /// True when the rule names a finding with primary ID `id` and `aliases`, by either.

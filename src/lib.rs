@@ -44,6 +44,7 @@ pub mod share;
 pub mod sorting;
 pub mod sources;
 pub mod triage;
+pub mod vex;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;

@@ -144,6 +144,8 @@ pub struct Finding {
     pub references: Vec<Reference>,
     /// The ignore rule that applies to this finding, if the user ignored it.
     pub ignored: Option<Ignore>,
+    /// True when an "until fixed" rule named this finding and ended because the finding has a fixed version.
+    pub ignore_ended: bool,
     /// The `details` (Markdown) of each record of the group that has any, by record ID, without repeats.
     pub details: Vec<(String, String)>,
     /// The record's one-line summary, or the first line of its details.
@@ -573,6 +575,7 @@ fn finding(id: &str, name: &str, version: &Version, lookups: &Lookups) -> Option
         modified: None,
         references: Vec::new(),
         ignored: None,
+        ignore_ended: false,
         details: Vec::new(),
         summary: None,
         fixed_versions: Vec::new(),

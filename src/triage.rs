@@ -13,13 +13,35 @@ use crate::model::DependencyVersion;
 use crate::report::{summarize, DependencyReport, Finding, FindingKind, Report, Summary};
 use crate::severity::Rating;
 
-/// Marks the findings that an active rule ignores, and recounts the summary.
+/// Marks the findings that an active rule ignores, and recounts the summary. An "until fixed" rule does not ignore a
+/// finding that has a fixed version: the finding is marked `ignore_ended` instead, so that the card can say why.
 pub fn apply(report: &mut Report, ignores: &[Ignore], today: &str) {
     for finding in report.files.iter_mut().flat_map(|file| file.dependencies.iter_mut()).flat_map(|d| &mut d.findings) {
-        finding.ignored =
-            ignores.iter().find(|rule| rule.is_active(today) && rule.matches(&finding.id, &finding.aliases)).cloned();
+        let has_fix = !finding.fixed_versions.is_empty();
+        let mut naming =
+            ignores.iter().filter(|rule| rule.is_active(today) && rule.matches(&finding.id, &finding.aliases));
+        finding.ignore_ended = false;
+        finding.ignored = naming
+            .find(|rule| {
+                let ended = rule.ended_by_fix(has_fix);
+                finding.ignore_ended |= ended;
+                !ended
+            })
+            .cloned();
+        finding.ignore_ended &= finding.ignored.is_none();
     }
     report.summary = Summary { unaudited: report.unaudited.len(), ..summarize(&report.files) };
+}
+
+/// True when `rule` names no finding of `report` (by primary ID or alias, active or not): the package was removed
+/// or upgraded, or the ID is wrong.
+pub fn matches_nothing(report: &Report, rule: &Ignore) -> bool {
+    !report
+        .files
+        .iter()
+        .flat_map(|file| &file.dependencies)
+        .flat_map(|dependency| &dependency.findings)
+        .any(|finding| rule.matches(&finding.id, &finding.aliases))
 }
 
 /// Which findings to show by fix.

@@ -1,4 +1,5 @@
-//! The page's components. They render from props and report through callbacks; none fetches or parses.
+//! The page's components. They render from props and report through callbacks; none fetches or parses (the triage
+//! panel hands VEX documents to the worker, which writes and reads them).
 
 pub mod dependency_origin;
 pub mod finding_card;
@@ -16,6 +17,7 @@ pub mod settings_panel;
 pub mod shared_banner;
 pub mod status_bar;
 pub mod summary_bar;
+pub mod triage_panel;
 
 use std::rc::Rc;
 

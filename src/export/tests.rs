@@ -340,7 +340,7 @@ fn markdown_past_the_comment_limit_is_cut_and_says_what_with_the_share_link() {
 /// A published schema from the shared test data (`schemas/` in `$OSV_LENS_SHARED_DATA`, else in `../shared/data`
 /// beside the repository). Fails the test, naming the path, when it is absent: CI always has it.
 #[cfg(not(target_arch = "wasm32"))]
-fn schema(name: &str) -> Value {
+pub(crate) fn schema(name: &str) -> Value {
     let root = match std::env::var_os("OSV_LENS_SHARED_DATA") {
         Some(path) if !path.is_empty() => std::path::PathBuf::from(path),
         _ => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"),
@@ -353,7 +353,7 @@ fn schema(name: &str) -> Value {
 
 /// The schemas the CycloneDX schema references, served from the files instead of the network.
 #[cfg(not(target_arch = "wasm32"))]
-struct SchemaFiles(Vec<(String, Value)>);
+pub(crate) struct SchemaFiles(pub(crate) Vec<(String, Value)>);
 
 #[cfg(not(target_arch = "wasm32"))]
 impl jsonschema::Retrieve for SchemaFiles {
@@ -367,7 +367,7 @@ impl jsonschema::Retrieve for SchemaFiles {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn assert_valid(schema: &jsonschema::Validator, document: &Value, what: &str) {
+pub(crate) fn assert_valid(schema: &jsonschema::Validator, document: &Value, what: &str) {
     let errors: Vec<String> =
         schema.iter_errors(document).map(|error| format!("{} at {}", error, error.instance_path())).collect();
     assert!(errors.is_empty(), "{what} is not valid:\n{}", errors.join("\n"));

@@ -23,6 +23,7 @@ use crate::osv::archive::Limits;
 use crate::page::worker::{FromWorker, OfflineSummary, ToWorker};
 use crate::resolve::{self, AsOf, ResolvedSet};
 use crate::sources::parse_files;
+use crate::vex;
 
 /// Requests in flight at once to one index: the resolver asks for hundreds of pages and metadata files, and the
 /// index answers over HTTP/2.
@@ -38,6 +39,9 @@ thread_local! {
     /// The number of the newest load: an older one still reading stops.
     static NEWEST_LOAD: Cell<u32> = const { Cell::new(0) };
 }
+
+/// The largest VEX document read, in bytes.
+const MAX_VEX_BYTES: f64 = 10.0 * 1_048_576.0;
 
 /// How long one slice of loading runs before the worker looks at its messages again (a newer load, a lookup).
 const SLICE_MS: f64 = 100.0;
@@ -150,7 +154,28 @@ async fn answer(message: ToWorker, blob: Option<web_sys::Blob>) {
             // No index (switched off, offline mode): what the files say, and no request.
             let client = (!index.is_empty()).then(|| client(&index, timeout_ms));
             let facts = crate::graph::facts::answer(&question, client.as_deref()).await;
-            post(&FromWorker::Graph { id, lines: facts.lines });
+            post(&FromWorker::Lines { id, lines: facts.lines });
+        }
+        ToWorker::VexWrite { id, format, findings, rules, timestamp } => {
+            let findings = vex::findings_of(&findings, &rules, timestamp.get(..10).unwrap_or_default());
+            post(&FromWorker::Lines { id, lines: vec![vex::write(format, &findings, &timestamp)] });
+        }
+        ToWorker::VexRead { id, name } => {
+            let result = match blob {
+                Some(blob) if blob.size() > MAX_VEX_BYTES => {
+                    Err(format!("`{name}` is {:.1} MB; a VEX document may be 10 MB", blob.size() / 1_048_576.0))
+                }
+                Some(blob) => match archive_store::read_bytes(&blob).await {
+                    Ok(bytes) => vex::read(&name, &bytes),
+                    Err(error) => Err(format!("`{name}` could not be read: {error}")),
+                },
+                None => Err(format!("`{name}` did not reach the worker")),
+            };
+            let lines = match result {
+                Ok(read) => vec![read.rules_json(), read.summary],
+                Err(message) => vec![String::new(), message],
+            };
+            post(&FromWorker::Lines { id, lines });
         }
     }
 }

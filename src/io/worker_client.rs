@@ -94,7 +94,7 @@ impl Connection {
             }
             FromWorker::ReleaseList { id, .. }
             | FromWorker::Resolved { id, .. }
-            | FromWorker::Graph { id, .. }
+            | FromWorker::Lines { id, .. }
             | FromWorker::OfflineLoaded { id, .. }
             | FromWorker::OfflineAnswer { id, .. } => {
                 if let Some(pending) = self.pending.borrow_mut().remove(&id) {
@@ -234,7 +234,7 @@ impl PackageIndex for WorkerIndex {
             connection.ask(&make, Some(&self.sent), None).await
         };
         match asked.await {
-            Ok(FromWorker::Graph { lines, .. }) => GraphFacts { lines },
+            Ok(FromWorker::Lines { lines, .. }) => GraphFacts { lines },
             _ => GraphFacts::default(),
         }
     }
@@ -248,6 +248,15 @@ pub async fn load_offline(name: &str, blob: &web_sys::Blob, progress: LoadProgre
     match connection.ask_with(&make, None, Some(progress), Some(blob)).await? {
         FromWorker::OfflineLoaded { result, .. } => result,
         _ => Err("the package-index worker answered another question".into()),
+    }
+}
+
+/// Asks the worker a VEX question (`VexWrite`, or `VexRead` with the file beside it), and answers its lines (see
+/// [`FromWorker::Lines`]): the writers and readers never load with the page.
+pub async fn ask_vex(make: &dyn Fn(u32) -> ToWorker, blob: Option<&web_sys::Blob>) -> Result<Vec<String>, String> {
+    match connection()?.ask_with(make, None, None, blob).await? {
+        FromWorker::Lines { lines, .. } => Ok(lines),
+        _ => Err("the worker answered another question".into()),
     }
 }
 

@@ -10,6 +10,7 @@ use crate::http::SentRequest;
 use crate::osv::api::VulnRef;
 use crate::pypi::ReleaseLookup;
 use crate::resolve::ResolvedSet;
+use crate::vex::VexFormat;
 
 /// A request from the page to the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +65,27 @@ pub enum ToWorker {
         /// How long each request may take.
         timeout_ms: u32,
     },
+    /// Write the report's triage decisions as a VEX document (the writers live in the worker, not the page).
+    VexWrite {
+        /// The request's number, which its answer carries.
+        id: u32,
+        /// The format.
+        format: VexFormat,
+        /// The findings: [`crate::vex::export_input`]'s text (plain text crosses for less page weight than a
+        /// structure).
+        findings: String,
+        /// The ignore rules in force, as the page keeps them: `{"ignores": […]}`.
+        rules: String,
+        /// When, RFC 3339; its day is the day the rules are applied on.
+        timestamp: String,
+    },
+    /// Read a VEX document as ignore rules. The file (a Blob) travels beside the message, as its `blob` property.
+    VexRead {
+        /// The request's number, which its answer carries.
+        id: u32,
+        /// The file's name.
+        name: String,
+    },
 }
 
 /// A message from the worker to the page.
@@ -110,8 +132,11 @@ pub enum FromWorker {
         /// The records, as JSON.
         records: Vec<String>,
     },
-    /// The answer to graph request `id`: [`crate::graph::facts::GraphFacts`]'s lines.
-    Graph {
+    /// The answer to request `id` when it is lines of text, one variant for several questions (each variant costs
+    /// the page's reader weight). To a graph request: [`crate::graph::facts::GraphFacts`]'s lines. To a VEX write:
+    /// the document. To a VEX read: the rules as `{"ignores": […]}` (see [`crate::vex::VexImport::rules_json`]) and
+    /// what was done; when the file could not be read as VEX, an empty line and why.
+    Lines {
         /// The request's number.
         id: u32,
         /// The lines.
@@ -201,5 +226,21 @@ mod tests {
             outcome: Some("503".into()),
         };
         assert_eq!(SentRequest::from(SentWire::from(&sent)), sent);
+    }
+
+    #[test]
+    fn vex_messages_round_trip_through_serde() {
+        let write = ToWorker::VexWrite {
+            id: 3,
+            format: VexFormat::CycloneDx,
+            findings: "{}".into(),
+            rules: "{}".into(),
+            timestamp: "t".into(),
+        };
+        let json = serde_json::to_string(&write).expect("serialises");
+        assert_eq!(serde_json::from_str::<ToWorker>(&json).expect("reads"), write);
+        let read = FromWorker::Lines { id: 4, lines: vec!["{}".into(), "1 rule".into()] };
+        let json = serde_json::to_string(&read).expect("serialises");
+        assert_eq!(serde_json::from_str::<FromWorker>(&json).expect("reads"), read);
     }
 }

@@ -183,3 +183,52 @@ fn the_file_filter_shows_one_files_findings() {
     assert_eq!(listing.hidden, 1);
     assert!(!only_b.is_unfiltered());
 }
+
+#[test]
+fn an_until_fixed_rule_ends_when_the_finding_has_a_fix() {
+    let mut report = sample_report();
+    let until_fixed =
+        |id: &str| Ignore { until_fixed: true, ..Ignore::new(id, "waiting for upstream", None).expect("ok") };
+    // PYSEC-2099-1 (alpha) is fixed in 1.4 and 1.5; GHSA-bbbb-0000-0000 (beta) has no fix.
+    apply(&mut report, &[until_fixed("CVE-2099-1000"), until_fixed("GHSA-bbbb-0000-0000")], "2026-11-25");
+    let finding = |report: &Report, id: &str| {
+        report.files[0].dependencies.iter().flat_map(|d| &d.findings).find(|f| f.id == id).cloned().expect("there")
+    };
+    let fixed = finding(&report, "PYSEC-2099-1");
+    assert!(fixed.ignored.is_none() && fixed.ignore_ended, "a fix exists: the ignore ended");
+    let unfixed = finding(&report, "GHSA-bbbb-0000-0000");
+    assert!(unfixed.ignored.is_some() && !unfixed.ignore_ended, "no fix yet: still ignored");
+    assert_eq!(report.summary.ignored, 1);
+    // A plain rule for the same finding still ignores it: the ended one does not stand in its way.
+    let plain = Ignore::new("PYSEC-2099-1", "not used", None).expect("ok");
+    apply(&mut report, &[until_fixed("CVE-2099-1000"), plain], "2026-11-25");
+    let both = finding(&report, "PYSEC-2099-1");
+    assert!(both.ignored.is_some() && !both.ignore_ended);
+    // Lifting the rules clears the mark.
+    apply(&mut report, &[], "2026-11-25");
+    assert!(!finding(&report, "PYSEC-2099-1").ignore_ended);
+}
+
+#[test]
+fn until_fixed_is_stored_and_old_rules_still_read() {
+    let rule = Ignore { until_fixed: true, ..Ignore::new("X-1", "r", None).expect("ok") };
+    let json = serde_json::to_string(&rule).expect("writes");
+    assert_eq!(json, r#"{"id":"X-1","reason":"r","untilFixed":true}"#);
+    assert_eq!(serde_json::from_str::<Ignore>(&json).expect("reads"), rule);
+    // A rule written before the field existed reads as a plain rule.
+    let old: Ignore = serde_json::from_str(r#"{"id":"X-1","reason":"r"}"#).expect("reads");
+    assert!(!old.until_fixed);
+    assert!(!old.ended_by_fix(true) && rule.ended_by_fix(true) && !rule.ended_by_fix(false));
+}
+
+#[test]
+fn rules_that_name_no_finding_are_found() {
+    let report = sample_report();
+    let rule = |id: &str| Ignore::new(id, "", None).expect("ok");
+    assert!(!matches_nothing(&report, &rule("PYSEC-2099-1")), "a primary ID");
+    assert!(!matches_nothing(&report, &rule("CVE-2099-1000")), "an alias");
+    // An expired rule still names its finding: it is not a stale rule.
+    assert!(!matches_nothing(&report, &Ignore::new("OSVLENS-TEST-9", "", Some("2020-01-01")).expect("ok")));
+    assert!(matches_nothing(&report, &rule("CVE-1999-0001")));
+    assert!(matches_nothing(&Report::default(), &rule("PYSEC-2099-1")));
+}

@@ -77,7 +77,7 @@ pub fn finding_card(props: &FindingCardProps) -> Html {
                 <summary>{ "Details" }</summary>
                 if *open { { details(finding) } }
             </details>
-            { triage_controls(&finding.id, finding.ignored.as_ref(), &ignoring, props) }
+            { triage_controls(finding, &ignoring, props) }
         </>
     };
     let mut card = yew::virtual_dom::VTag::new("li");
@@ -241,6 +241,10 @@ fn card_face(markup: &mut Markup, dependency: &DependencyReport, finding: &Findi
         // No fix line: nothing fixes a malicious package but removing it.
         markup.element("p", &[("class", "malicious-advice"), ("data-testid", "malicious-advice")], MALICIOUS_ADVICE);
         return;
+    }
+    if finding.ignore_ended {
+        let note = format!("Ignore ended: a fix exists ({}).", finding.fixed_versions.join(", "));
+        markup.element("p", &[("class", "ignore-ended"), ("data-testid", "ignore-ended")], &note);
     }
     markup.open("p", &[("class", "finding-meta")]);
     if finding.fixed_versions.is_empty() {

@@ -12,6 +12,7 @@ use super::fixes_first::{self, HEADING_ID};
 use super::report_actions::ReportActions;
 use super::same;
 use super::summary_bar::summary_bar;
+use super::triage_panel::triage_panel;
 use crate::export::ExportFormat;
 use crate::model::DependencyVersion;
 use crate::page::markup::{with_code, Markup};
@@ -40,6 +41,9 @@ pub struct ReportViewProps {
     pub on_ignore: Callback<Ignore>,
     /// An ignore rule is lifted.
     pub on_unignore: Callback<String>,
+    /// The ignore rules in force.
+    #[prop_or_default]
+    pub rules: Vec<Ignore>,
     /// An export was asked for.
     pub on_export: Callback<ExportFormat>,
     /// The number of the audit that ended, once it has; the fixes are listed then.
@@ -57,6 +61,7 @@ impl PartialEq for ReportViewProps {
             && self.on_view == other.on_view
             && self.on_ignore == other.on_ignore
             && self.on_unignore == other.on_unignore
+            && self.rules == other.rules
             && self.on_export == other.on_export
             && self.finished == other.finished
     }
@@ -126,6 +131,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                 <ReportActions share={props.share.clone()} on_export={props.on_export.clone()} />
                 <FindingsList report={Rc::clone(report)} view={props.view.clone()} on_view={props.on_view.clone()}
                     on_ignore={props.on_ignore.clone()} on_unignore={props.on_unignore.clone()} />
+                { triage_panel(report, &props.rules, props.finished.is_some(), &props.on_ignore, &props.on_unignore) }
             }
             if has_graph {
                 { dependency_origin::origin_filter(&origin, on_origin) }
