@@ -148,9 +148,7 @@ fn the_patched_file_follows_the_plans() {
     let text = "osv-lens-demo==1.3.2 --hash=sha256:00\nosv-lens-other>=2.0  # keep\nosv-lens-major~=1.0\n";
     let (parsed, report, _) = audit(text, true);
     let file = &report.files[0];
-    let plans: Vec<_> =
-        file.dependencies.iter().filter_map(|row| row.fix.as_ref().map(|plan| (&row.dependency, plan))).collect();
-    let FileFix::Patched(patched) = fix::file_fix(file.format, &file.name, &parsed.files[0].text, &plans) else {
+    let FileFix::Patched(patched) = fix::file_fix_of(file, &parsed.files[0].text) else {
         panic!("a requirements file is patched");
     };
     // ~=1.0 allows 1.x only; the fix, 2.0.0, is outside, so the clause goes.

@@ -223,11 +223,14 @@ test('the sent panel lists every request with what it carried', async () => {
   const { page, requests } = await openPage(browser);
   await paste(page, INPUT);
   assert.equal(await audit(page), 'done');
+  // The last requests of an audit: the patched file's check.
+  await page.waitForSelector('[data-testid=patched-check]');
   await page.click('[data-testid=sent-log] > summary');
   const lines = await page.$$eval('[data-testid=sent-request]', (nodes) => nodes.map((node) => ({
     method: node.dataset.method, url: node.dataset.url, text: node.textContent,
   })));
-  const made = requests.filter((request) => /\/v1\/|\/simple\//.test(request.url));
+  // The API, the index's pages, and the metadata files of the patched file's check.
+  const made = requests.filter((request) => /\/v1\/|\/simple\/|\/files\//.test(request.url));
   assert.deepEqual(lines.map((line) => `${line.method} ${line.url}`).sort(), made.map((request) => `${request.method} ${request.url}`).sort());
   const batch = lines.find((line) => line.url.endsWith('/v1/querybatch'));
   for (const pin of ['osv-lens-demo 1.3.2', 'osv-lens-other 2.1', 'osv-lens-demo-clean 1.0']) {

@@ -69,13 +69,16 @@ test('ranges are audited against every advisory and PyPI releases, and keep the 
   assert.match(verdict['osv-lens-demo >=1.3.5'].text, /Checked against PyPI's release list/);
   assert.equal(verdict['osv-lens-demo-clean >=1.0'].state, 'none');
 
-  // The ranges were queried without a version; a release list was fetched once for every name (the flags need them).
+  // The ranges were queried without a version; a release list was fetched once for every name (the flags need them),
+  // and the patched file was resolved before it was offered (osv-lens-demo>=2.0.0 resolves to 2.0.0).
   const queries = (await apiLog()).filter((entry) => entry.path === '/v1/querybatch')
     .flatMap((entry) => JSON.parse(entry.body).queries);
   assert.deepEqual(queries.map((query) => [query.package.name, 'version' in query]).sort(),
     [['osv-lens-demo', false], ['osv-lens-demo-clean', false], ['osv-lens-other', false]]);
+  await page.waitForSelector('[data-testid=patched-check]');
   const pypi = (await pypiLog()).map((entry) => entry.path).sort();
-  assert.deepEqual(pypi, ['/simple/osv-lens-demo-clean/', '/simple/osv-lens-demo/', '/simple/osv-lens-other/']);
+  assert.deepEqual(pypi, ['/files/osv_lens_demo-2.0.0-py3-none-any.whl.metadata', '/simple/osv-lens-demo-clean/',
+    '/simple/osv-lens-demo/', '/simple/osv-lens-other/']);
   assert.deepEqual(problems, []);
   await page.close();
 });
