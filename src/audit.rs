@@ -198,8 +198,18 @@ pub async fn run<O: OsvService, I: PackageIndex>(
         let report = crate::report::build(&input, &lookups);
         for (file, parsed) in report.files.iter().zip(&input.files) {
             let crate::fix::FileFix::Patched(patched) = crate::fix::file_fix_of(file, &parsed.text) else { continue };
-            let files = vec![crate::sources::InputFile::new(&file.name, &patched.text)];
-            let answer = index.resolve(&ResolveJob { files, target: plan.target, as_of: None }).await;
+            // An index that just failed to give this file's release lists is not asked again for a resolution.
+            let failed = file.dependencies.iter().find_map(|row| match lookups.releases.get(&row.dependency.name) {
+                Some(crate::pypi::ReleaseLookup::Unavailable(reason)) => Some(reason.clone()),
+                _ => None,
+            });
+            let answer = match failed {
+                Some(reason) => Err(format!("the package index failed in this audit ({reason})")),
+                None => {
+                    let files = vec![crate::sources::InputFile::new(&file.name, &patched.text)];
+                    index.resolve(&ResolveJob { files, target: plan.target, as_of: None }).await
+                }
+            };
             let check = Rc::new(crate::fix::PatchedCheck::of(&file.name, &answer));
             let event = AuditEvent::PatchedChecked(file.name.clone(), check);
             lookups.apply(&event);
