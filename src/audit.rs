@@ -183,19 +183,25 @@ pub async fn run<O: OsvService, I: PackageIndex>(
         }
     }
     emit(AuditEvent::IndexComplete);
+    let (index, online) = match index {
+        IndexAccess::On(index) => (index, true),
+        IndexAccess::FilesOnly(index, _) => (index, false),
+        IndexAccess::Off(_) => return (lookups, unsaved),
+    };
+    if retry {
+        return (lookups, unsaved);
+    }
+    // The report with every release list, made once for the two questions below (a patched file does not depend on
+    // the graph's answer).
+    let report = crate::report::build(&input, &lookups);
     // Then what the lockfiles say about environments and parents (a fix plan's upgrade may need the parent's).
-    if let IndexAccess::On(index) | IndexAccess::FilesOnly(index, _) = index {
-        if !retry {
-            if let Some(question) = crate::graph::facts::question(&input, &lookups, plan.target) {
-                let event = AuditEvent::GraphFacts(Rc::new(index.graph_facts(&question).await));
-                lookups.apply(&event);
-                on_event(event);
-            }
-        }
+    if let Some(question) = crate::graph::facts::question(&input, &report, plan.target) {
+        let event = AuditEvent::GraphFacts(Rc::new(index.graph_facts(&question).await));
+        lookups.apply(&event);
+        on_event(event);
     }
     // Then whether each patched requirements file installs: its pins resolved together, as `pip install` would.
-    if let (IndexAccess::On(index), false) = (index, retry) {
-        let report = crate::report::build(&input, &lookups);
+    if online {
         for (file, parsed) in report.files.iter().zip(&input.files) {
             let crate::fix::FileFix::Patched(patched) = crate::fix::file_fix_of(file, &parsed.text) else { continue };
             // An index that just failed to give this file's release lists is not asked again for a resolution.

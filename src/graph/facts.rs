@@ -5,8 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Lookups, ResolveJob};
+use crate::audit::ResolveJob;
 use crate::environment::TargetEnvironment;
+use crate::report::Report;
 use crate::sources::{Format, InputFile, ParsedInput};
 
 /// What the page asks the worker about its lockfiles.
@@ -71,11 +72,10 @@ fn worth_asking(format: Format) -> bool {
     matches!(format, Format::UvLock | Format::PoetryLock | Format::PdmLock | Format::PyLock | Format::RequirementsTxt)
 }
 
-/// The question for an audit of `input` whose lookups are `lookups`, for `target`; `None` when it has nothing to
-/// ask (no lockfile, no vulnerable transitive package of a compiled requirements file).
-pub fn question(input: &ParsedInput, lookups: &Lookups, target: TargetEnvironment) -> Option<GraphQuestion> {
-    let report = crate::report::build(input, lookups);
-    let package_fixes = crate::report::package_fixes(&report);
+/// The question for an audit of `input` whose report is `report`, for `target`; `None` when it has nothing to ask
+/// (no lockfile, no vulnerable transitive package of a compiled requirements file).
+pub fn question(input: &ParsedInput, report: &Report, target: TargetEnvironment) -> Option<GraphQuestion> {
+    let package_fixes = crate::report::package_fixes(report);
     let mut question = GraphQuestion { job: ResolveJob { target, ..ResolveJob::default() }, fixes: Vec::new() };
     for (file, parsed) in report.files.iter().zip(&input.files) {
         if !worth_asking(file.format) {
