@@ -366,6 +366,21 @@ impl jsonschema::Retrieve for SchemaFiles {
     }
 }
 
+/// The published CycloneDX 1.6 schema, from the shared test data, with the schemas it references.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn cyclonedx_validator() -> jsonschema::Validator {
+    let (spdx, jsf) = (schema("spdx.SNAPSHOT.schema.json"), schema("jsf-0.82.SNAPSHOT.schema.json"));
+    let retriever = SchemaFiles(vec![
+        ("http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json".into(), spdx),
+        ("http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json".into(), jsf),
+    ]);
+    jsonschema::options()
+        .should_validate_formats(true)
+        .with_retriever(retriever)
+        .build(&schema("bom-1.6.SNAPSHOT.schema.json"))
+        .expect("the schema compiles")
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn assert_valid(schema: &jsonschema::Validator, document: &Value, what: &str) {
     let errors: Vec<String> =
@@ -397,17 +412,7 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn cyclonedx_validates_against_the_cyclonedx_1_6_schema() {
-    let bom_schema = schema("bom-1.6.SNAPSHOT.schema.json");
-    let (spdx, jsf) = (schema("spdx.SNAPSHOT.schema.json"), schema("jsf-0.82.SNAPSHOT.schema.json"));
-    let retriever = SchemaFiles(vec![
-        ("http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json".into(), spdx),
-        ("http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json".into(), jsf),
-    ]);
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .with_retriever(retriever)
-        .build(&bom_schema)
-        .expect("the schema compiles");
+    let validator = cyclonedx_validator();
     assert_valid(
         &validator,
         &json(&ExportFormat::CycloneDx.render(&sample_report(), "2026-11-25T12:00:00Z")),
@@ -444,13 +449,7 @@ fn how_the_input_was_resolved_is_printed_in_markdown_sarif_and_cyclonedx() {
     let sarif_schema = schema("sarif-schema-2.1.0.json");
     let validator = jsonschema::options().build(&sarif_schema).expect("the schema compiles");
     assert_valid(&validator, &sarif, "SARIF with the resolution");
-    let bom_schema = schema("bom-1.6.SNAPSHOT.schema.json");
-    let (spdx, jsf) = (schema("spdx.SNAPSHOT.schema.json"), schema("jsf-0.82.SNAPSHOT.schema.json"));
-    let retriever = SchemaFiles(vec![
-        ("http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json".into(), spdx),
-        ("http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json".into(), jsf),
-    ]);
-    let validator = jsonschema::options().with_retriever(retriever).build(&bom_schema).expect("the schema compiles");
+    let validator = cyclonedx_validator();
     assert_valid(&validator, &bom, "CycloneDX with the resolution");
 }
 
@@ -494,13 +493,7 @@ fn exports_carry_the_path_the_parent_and_the_graph() {
         json(&ExportFormat::CycloneDx.render(&sample_report(), ""))["dependencies"].is_null(),
         "no graph, no claim"
     );
-    let bom_schema = schema("bom-1.6.SNAPSHOT.schema.json");
-    let (spdx, jsf) = (schema("spdx.SNAPSHOT.schema.json"), schema("jsf-0.82.SNAPSHOT.schema.json"));
-    let retriever = SchemaFiles(vec![
-        ("http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json".into(), spdx),
-        ("http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json".into(), jsf),
-    ]);
-    let validator = jsonschema::options().with_retriever(retriever).build(&bom_schema).expect("the schema compiles");
+    let validator = cyclonedx_validator();
     assert_valid(&validator, &bom, "CycloneDX with its dependency graph");
 
     let pip_audit = json(&ExportFormat::Json.render(&report, ""));

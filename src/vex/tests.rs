@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 
 use super::*;
-use crate::export::tests::{malicious_report, sample_report};
+use crate::export::tests::{cyclonedx_validator, malicious_report, sample_report};
 use crate::triage::{self, Ignore};
 
 const NOW: &str = "2026-12-07T12:00:00Z";
@@ -155,21 +155,6 @@ fn cyclonedx_round_trip_gives_the_same_rules() {
         "{}",
         imported.summary
     );
-}
-
-/// The published CycloneDX 1.6 schema, from the shared test data, with the schemas it references.
-fn cyclonedx_validator() -> jsonschema::Validator {
-    use crate::export::tests::{schema, SchemaFiles};
-    let (spdx, jsf) = (schema("spdx.SNAPSHOT.schema.json"), schema("jsf-0.82.SNAPSHOT.schema.json"));
-    let retriever = SchemaFiles(vec![
-        ("http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json".into(), spdx),
-        ("http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json".into(), jsf),
-    ]);
-    jsonschema::options()
-        .should_validate_formats(true)
-        .with_retriever(retriever)
-        .build(&schema("bom-1.6.SNAPSHOT.schema.json"))
-        .expect("the schema compiles")
 }
 
 #[test]
