@@ -17,7 +17,7 @@ mod patched_check;
 mod requirements;
 mod specifier;
 
-pub use commands::{file_fix, file_fix_of, FileFix, FixCommand};
+pub use commands::{file_fix, file_fix_of, plans_of, FileFix, FixCommand};
 pub use patched_check::{PatchedCheck, PatchedState};
 pub use requirements::{patch_requirements, DiffLine, DiffLineKind, NewSpecifier, PatchedFile, SpecifierEdit};
 pub use specifier::{raise_lower_bound, RaisedSpecifier, SpecifierStyle};

@@ -28,14 +28,15 @@ pub enum FileFix {
     Steps(Vec<FixCommand>),
 }
 
+/// The fix plans of `file`'s dependencies, each with its dependency, in the file's order.
+pub fn plans_of(file: &crate::report::FileReport) -> Vec<(&Dependency, &FixPlan)> {
+    file.dependencies.iter().filter_map(|row| row.fix.as_ref().map(|plan| (&row.dependency, plan))).collect()
+}
+
 /// How to apply the fix plans of `file`, whose text is `text`: what its fix panel offers, with the parents the
 /// worker found blocking a fix.
 pub fn file_fix_of(file: &crate::report::FileReport, text: &str) -> FileFix {
-    let plans: Vec<(&Dependency, &FixPlan)> = file
-        .dependencies
-        .iter()
-        .filter_map(|dependency| dependency.fix.as_ref().map(|plan| (&dependency.dependency, plan)))
-        .collect();
+    let plans = plans_of(file);
     let facts = file.facts.as_deref();
     let blocked_by =
         |name: &str| facts?.parent(name).filter(|parent| parent.alone == "false").map(|parent| parent.parent);

@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 use super::same;
 
-use crate::fix::{self, DiffLineKind, FileFix, FixPlan, PatchedCheck};
+use crate::fix::{self, DiffLineKind, FileFix, PatchedCheck};
 use crate::page::markup::{with_code, Markup};
 use crate::ranges::RangeState;
 use crate::report::{DependencyReport, FileReport, Report};
@@ -139,11 +139,7 @@ fn applied_view(file_name: &str, applied: &FileFix, check: Option<&PatchedCheck>
 }
 
 fn file_fixes(file: &FileReport, parsed: Option<&ParsedFile>) -> Html {
-    let plans: Vec<(&crate::model::Dependency, &FixPlan)> = file
-        .dependencies
-        .iter()
-        .filter_map(|dependency| dependency.fix.as_ref().map(|plan| (&dependency.dependency, plan)))
-        .collect();
+    let plans = fix::plans_of(file);
     if plans.is_empty() {
         return Html::default();
     }
