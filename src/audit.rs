@@ -119,14 +119,16 @@ pub struct AuditPlan {
 const INDEX_CONCURRENCY: usize = 4;
 
 /// Runs one audit: the resolution when asked (its packages become what is audited), the OSV phase, then the index
-/// phase for every audited name (those with advisories first). Returns what the lookups learned (the same as the events add up to)
-/// and the records for the cache.
+/// phase for every audited name (those with advisories first). The records fetched for the cache are handed to
+/// `keep` as soon as the OSV phase ends, so that an audit cancelled in its index phase (a new one started) still
+/// keeps them. Returns what the lookups learned (the same as the events add up to).
 pub async fn run<O: OsvService, I: PackageIndex>(
     osv: &O,
     index: IndexAccess<'_, I>,
     plan: AuditPlan,
     on_event: &mut dyn FnMut(AuditEvent),
-) -> (Lookups, Unsaved) {
+    keep: impl FnOnce(Unsaved),
+) -> Lookups {
     let mut input = Rc::clone(&plan.input);
     if let Some(job) = &plan.resolve {
         on_event(AuditEvent::ResolutionStarted);
@@ -149,6 +151,7 @@ pub async fn run<O: OsvService, I: PackageIndex>(
         None => input.dependencies().filter_map(crate::report::package_key).collect(),
     };
     let (mut lookups, unsaved) = osv.look_up(&packages, &plan.at_hand, on_event).await;
+    keep(unsaved);
     on_event(AuditEvent::OsvComplete);
     // Every audited name is asked once (the flags need them all: yanked pins, project status, names the index does
     // not know); the packages with advisories first, since their lists also refine fix plans and ranges.
@@ -186,10 +189,10 @@ pub async fn run<O: OsvService, I: PackageIndex>(
     let (index, online) = match index {
         IndexAccess::On(index) => (index, true),
         IndexAccess::FilesOnly(index, _) => (index, false),
-        IndexAccess::Off(_) => return (lookups, unsaved),
+        IndexAccess::Off(_) => return lookups,
     };
     if retry {
-        return (lookups, unsaved);
+        return lookups;
     }
     // The report with every release list, made once for the two questions below (a patched file does not depend on
     // the graph's answer).
@@ -222,7 +225,7 @@ pub async fn run<O: OsvService, I: PackageIndex>(
             on_event(event);
         }
     }
-    (lookups, unsaved)
+    lookups
 }
 
 /// No package index: every release list is unavailable for the reason [`IndexAccess::Off`] gives. A type to name

@@ -225,20 +225,26 @@ impl UseAuditHandle {
                     None => IndexAccess::On(&index),
                     Some(reason) => IndexAccess::FilesOnly(&index, reason.to_string()),
                 };
-                let (_, unsaved) = audit::run(&osv, access, plan, &mut on_event).await;
+                // Saving hundreds of records in IndexedDB takes a while; the report is drawn first, and the saving
+                // waits until the page is idle. It is not part of the audit: an audit started meanwhile (which
+                // cancels this one, perhaps in its index phase) does not cancel it.
+                let keep = {
+                    let (batcher, cache) = (batcher.clone(), Rc::clone(&cache));
+                    move |unsaved: audit::Unsaved| {
+                        yew::platform::spawn_local(async move {
+                            clock::when_idle().await;
+                            let cache = use_cache.then_some(cache.as_ref());
+                            unsaved.save(&cache, &mut |event| batcher.event(event)).await;
+                            batcher.flush();
+                        });
+                    }
+                };
+                audit::run(&osv, access, plan, &mut on_event, keep).await;
                 batcher.flush();
-                unsaved
             }
         };
         yew::platform::spawn_local(async move {
-            // Saving hundreds of records in IndexedDB takes a while; the report is drawn first, and the saving waits
-            // until the page is idle. It is not part of the audit: an audit started meanwhile does not cancel it.
-            if let Ok(unsaved) = Abortable::new(task, registration).await {
-                clock::when_idle().await;
-                let cache = use_cache.then_some(cache.as_ref());
-                unsaved.save(&cache, &mut |event| batcher.event(event)).await;
-                batcher.flush();
-            }
+            let _ = Abortable::new(task, registration).await;
         });
         Ok(())
     }

@@ -639,7 +639,7 @@ fn the_pipeline_ends_the_osv_phase_before_it_asks_the_index_for_every_name_once_
         ..AuditPlan::default()
     };
     let mut events = Vec::new();
-    let (lookups, _) = block_on(super::run(&osv, IndexAccess::On(&index), plan, &mut |event| events.push(event)));
+    let lookups = block_on(super::run(&osv, IndexAccess::On(&index), plan, &mut |event| events.push(event), drop));
     let names = event_names(&events);
     let osv_done = names.iter().position(|name| name == "OsvComplete").expect("the OSV phase ends");
     assert!(names[..osv_done].iter().all(|name| !name.contains("release list")), "{names:?}");
@@ -657,6 +657,33 @@ fn the_pipeline_ends_the_osv_phase_before_it_asks_the_index_for_every_name_once_
     assert_eq!(lookups.records.len(), 3);
 }
 
+/// An index that never answers, as one does while a new audit cancels the old one in its index phase.
+struct SilentIndex;
+
+impl PackageIndex for SilentIndex {
+    async fn release_list(&self, _name: &str) -> ReleaseLookup {
+        futures::future::pending().await
+    }
+}
+
+#[test]
+fn the_records_for_the_cache_are_handed_over_when_the_osv_phase_ends_not_when_the_audit_does() {
+    use futures::FutureExt;
+    let transport = TestTransport::new(database());
+    let cache = MemoryCache::default();
+    let osv = OnlineOsv { transport: &transport, cache: Some(&cache), settings: LookupSettings::default() };
+    let plan = AuditPlan { only: Some(vec![key("alpha", "1.0"), key("beta", "0.5")]), ..AuditPlan::default() };
+    let kept = RefCell::new(None);
+    let mut on_event = |_| {};
+    let keep = |unsaved| *kept.borrow_mut() = Some(unsaved);
+    let mut audit = Box::pin(super::run(&osv, IndexAccess::On(&SilentIndex), plan, &mut on_event, keep));
+    assert!((&mut audit).now_or_never().is_none(), "the index phase waits for an answer");
+    drop(audit);
+    let unsaved = kept.borrow_mut().take().expect("the records were handed over before the index phase ended");
+    block_on(unsaved.save(&cache, &mut |_| {}));
+    assert_eq!(cache.len(), 3);
+}
+
 #[test]
 fn with_the_index_off_every_release_list_says_why_and_a_retry_skips_known_lists() {
     let transport = TestTransport::new(database());
@@ -668,7 +695,7 @@ fn with_the_index_off_every_release_list_says_why_and_a_retry_skips_known_lists(
     };
     let mut events = Vec::new();
     let off = IndexAccess::<NoIndex>::Off("PyPI lookups are switched off".into());
-    let (lookups, _) = block_on(super::run(&osv, off, plan, &mut |event| events.push(event)));
+    let lookups = block_on(super::run(&osv, off, plan, &mut |event| events.push(event), drop));
     let names = event_names(&events);
     assert!(names.contains(&"index planned 1".to_string()), "{names:?}");
     assert!(names.contains(&"no release list beta: PyPI lookups are switched off".to_string()), "{names:?}");
@@ -779,7 +806,7 @@ fn a_resolution_runs_first_and_its_packages_are_what_is_looked_up() {
     let plan =
         AuditPlan { input, resolve: Some(ResolveJob { files, ..ResolveJob::default() }), ..AuditPlan::default() };
     let mut events = Vec::new();
-    let (lookups, _) = block_on(super::run(&osv, IndexAccess::On(&index), plan, &mut |event| events.push(event)));
+    let lookups = block_on(super::run(&osv, IndexAccess::On(&index), plan, &mut |event| events.push(event), drop));
     let names = event_names(&events);
     assert_eq!(&names[..2], ["ResolutionStarted", "Resolved"], "{names:?}");
     let looked_up: Vec<&PackageKey> = lookups.queries.keys().collect();
@@ -801,7 +828,7 @@ fn without_the_index_the_input_is_audited_as_written_and_the_resolution_says_why
     };
     let mut events = Vec::new();
     let off = IndexAccess::<NoIndex>::Off("PyPI lookups are switched off".into());
-    let (lookups, _) = block_on(super::run(&osv, off, plan, &mut |event| events.push(event)));
+    let lookups = block_on(super::run(&osv, off, plan, &mut |event| events.push(event), drop));
     assert!(matches!(&events[1], AuditEvent::ResolutionFailed(why) if why.contains("switched off")));
     assert_eq!(lookups.queries.keys().collect::<Vec<_>>(), [&key("alpha", "")], "the range as written");
 }
@@ -820,7 +847,7 @@ fn after_the_index_phase_a_lockfile_asks_about_its_environments_and_the_parents_
         let target = TargetEnvironment { python: "3.11".parse().unwrap(), ..TargetEnvironment::default() };
         let plan = AuditPlan { input, only, target, ..AuditPlan::default() };
         let mut events = Vec::new();
-        let (lookups, _) = block_on(super::run(&osv, IndexAccess::On(&index), plan, &mut |event| events.push(event)));
+        let lookups = block_on(super::run(&osv, IndexAccess::On(&index), plan, &mut |event| events.push(event), drop));
         (event_names(&events), lookups, index.questions.into_inner())
     };
     let (names, lookups, questions) = audit_of("uv.lock", lock, None);
@@ -851,7 +878,7 @@ fn with_the_index_off_a_lockfile_is_still_asked_about_but_no_release_list_is() {
     let plan = AuditPlan { input, ..AuditPlan::default() };
     let mut events = Vec::new();
     let access = IndexAccess::FilesOnly(&index, "PyPI lookups are switched off".into());
-    let (lookups, _) = block_on(super::run(&osv, access, plan, &mut |event| events.push(event)));
+    let lookups = block_on(super::run(&osv, access, plan, &mut |event| events.push(event), drop));
     let names = event_names(&events);
     assert_eq!(&names[names.len() - 2..], ["IndexComplete", "GraphFacts"]);
     assert_eq!(index.questions.borrow().len(), 1);

@@ -117,6 +117,30 @@ test('a warm re-audit sends exactly one request, and no record fetch', async () 
   await page.close();
 });
 
+test('records of an audit cut short in its index phase by a new one are kept for after a reload', async () => {
+  // The index answers slowly: the first audit is still reading release lists when the second starts and cancels it.
+  await control({ index_latency_ms: 3000 });
+  const context = await browser.browser.newContext();
+  const { page } = await openPage(browser, '', { context });
+  await paste(page, INPUT);
+  const first = await page.getAttribute('[data-testid=status]', 'data-run');
+  await page.click('[data-testid=audit]');
+  assert.equal(await waitForEnd(page, 60_000, first, { fixes: false }), 'done');
+  assert.equal(await page.getAttribute('[data-testid=status]', 'data-fixes'), 'pending');
+  const second = await page.getAttribute('[data-testid=status]', 'data-run');
+  await page.click('[data-testid=audit]');
+  assert.equal(await waitForEnd(page, 60_000, second, { fixes: false }), 'done');
+  await page.close();
+
+  await control({});
+  const { page: reloaded } = await openPage(browser, '?pypi=off', { context });
+  assert.equal(await audit(reloaded), 'done');
+  assert.deepEqual((await apiLog()).map((entry) => `${entry.method} ${entry.path}`), ['POST /v1/querybatch'],
+    'after the reload every record came from IndexedDB');
+  assert.deepEqual(await findingLines(reloaded), EXPECTED);
+  await context.close();
+});
+
 test('clear cache empties it, shows the count, and the next audit fetches records again', async () => {
   const { page } = await openPage(browser);
   await paste(page, INPUT);
