@@ -86,7 +86,7 @@ fn run_audit(parsed: &ParsedInput, index: IndexAccess<'_, FixtureIndex>) -> (Loo
     let transport = DatabaseTransport { database: Database::new(fixture_records()), sent: RefCell::default() };
     let osv = OnlineOsv { transport: &transport, cache: None::<&NoCache>, settings: LookupSettings::default() };
     let plan = AuditPlan { input: std::rc::Rc::new(parsed.clone()), ..AuditPlan::default() };
-    let (lookups, _) = block_on(audit::run(&osv, index, plan, &mut |_| {}));
+    let lookups = block_on(audit::run(&osv, index, plan, &mut |_| {}, drop));
     (lookups, transport.sent.into_inner())
 }
 
