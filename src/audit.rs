@@ -186,19 +186,34 @@ pub async fn run<O: OsvService, I: PackageIndex>(
         }
     }
     emit(AuditEvent::IndexComplete);
-    let (index, online) = match index {
-        IndexAccess::On(index) => (index, true),
-        IndexAccess::FilesOnly(index, _) => (index, false),
-        IndexAccess::Off(_) => return lookups,
+    let index = match index {
+        IndexAccess::On(index) => Some((index, true)),
+        IndexAccess::FilesOnly(index, _) => Some((index, false)),
+        IndexAccess::Off(_) => None,
     };
-    if retry {
-        return lookups;
+    if let (Some((index, online)), false) = (index, retry) {
+        check_fixes(index, online, &input, &mut lookups, plan.target, on_event).await;
     }
+    on_event(AuditEvent::FixesConfirmed);
+    lookups
+}
+
+/// The checks of the fix plans after the index phase: what the lockfiles say about environments and parents (a fix
+/// plan's upgrade may need the parent's), then, with the index `online`, whether each patched requirements file
+/// installs.
+async fn check_fixes<I: PackageIndex>(
+    index: &I,
+    online: bool,
+    input: &ParsedInput,
+    lookups: &mut Lookups,
+    target: TargetEnvironment,
+    on_event: &mut dyn FnMut(AuditEvent),
+) {
     // The report with every release list, made once for the two questions below (a patched file does not depend on
     // the graph's answer).
-    let report = crate::report::build(&input, &lookups);
+    let report = crate::report::build(input, lookups);
     // Then what the lockfiles say about environments and parents (a fix plan's upgrade may need the parent's).
-    if let Some(question) = crate::graph::facts::question(&input, &report, plan.target) {
+    if let Some(question) = crate::graph::facts::question(input, &report, target) {
         let event = AuditEvent::GraphFacts(Rc::new(index.graph_facts(&question).await));
         lookups.apply(&event);
         on_event(event);
@@ -216,7 +231,7 @@ pub async fn run<O: OsvService, I: PackageIndex>(
                 Some(reason) => Err(format!("the package index failed in this audit ({reason})")),
                 None => {
                     let files = vec![crate::sources::InputFile::new(&file.name, &patched.text)];
-                    index.resolve(&ResolveJob { files, target: plan.target, as_of: None }).await
+                    index.resolve(&ResolveJob { files, target, as_of: None }).await
                 }
             };
             let check = Rc::new(crate::fix::PatchedCheck::of(&file.name, &answer));
@@ -225,7 +240,6 @@ pub async fn run<O: OsvService, I: PackageIndex>(
             on_event(event);
         }
     }
-    lookups
 }
 
 /// No package index: every release list is unavailable for the reason [`IndexAccess::Off`] gives. A type to name

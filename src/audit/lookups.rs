@@ -71,12 +71,16 @@ pub enum AuditEvent {
     IndexPlanned(usize),
     /// A release list, or why there is none, by PEP 503 name.
     ReleaseList(String, ReleaseLookup),
-    /// Every index answer is in (or the index is off): fix plans and range states are final.
+    /// Every index answer is in (or the index is off): range states and fix versions are final; the parents' and
+    /// patched files' checks follow.
     IndexComplete,
     /// What the worker learned about the lockfiles: environments and parents.
     GraphFacts(Rc<crate::graph::facts::GraphFacts>),
     /// Whether a patched requirements file installs, by file name.
     PatchedChecked(String, Rc<crate::fix::PatchedCheck>),
+    /// The audit's last event: every check of the fix plans against the index is done (release lists, parents'
+    /// requirements, patched files), or could not be.
+    FixesConfirmed,
 }
 
 /// Everything the lookups learned: the answer for each package and each record.
@@ -154,7 +158,8 @@ impl Lookups {
             | AuditEvent::Resolved(..)
             | AuditEvent::ResolutionFailed(_)
             | AuditEvent::IndexPlanned(_)
-            | AuditEvent::IndexComplete => {}
+            | AuditEvent::IndexComplete
+            | AuditEvent::FixesConfirmed => {}
         }
     }
 

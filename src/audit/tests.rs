@@ -646,7 +646,7 @@ fn the_pipeline_ends_the_osv_phase_before_it_asks_the_index_for_every_name_once_
     assert_eq!(names[osv_done + 1], "index planned 3");
     let asked = index.asked.borrow().clone();
     assert_eq!(asked, ["alpha", "beta", "gamma"], "gamma has no advisory: asked last, for its flags, and once");
-    assert_eq!(names.last().map(String::as_str), Some("IndexComplete"));
+    assert_eq!(names.last().map(String::as_str), Some("FixesConfirmed"));
     assert!(names.contains(&"release list alpha".to_string()));
     assert!(names.contains(&"no release list beta: unknown here".to_string()));
     // The result holds what the events add up to.
@@ -851,7 +851,7 @@ fn after_the_index_phase_a_lockfile_asks_about_its_environments_and_the_parents_
         (event_names(&events), lookups, index.questions.into_inner())
     };
     let (names, lookups, questions) = audit_of("uv.lock", lock, None);
-    assert_eq!(&names[names.len() - 2..], ["IndexComplete", "GraphFacts"]);
+    assert_eq!(&names[names.len() - 3..], ["IndexComplete", "GraphFacts", "FixesConfirmed"]);
     assert_eq!(lookups.graph_facts.as_deref().and_then(|facts| facts.env("uv.lock", "alpha", "1.0")), Some("target"));
     let [question] = questions.as_slice() else { panic!("one question: {questions:?}") };
     assert_eq!(question.job.files.len(), 1);
@@ -880,7 +880,7 @@ fn with_the_index_off_a_lockfile_is_still_asked_about_but_no_release_list_is() {
     let access = IndexAccess::FilesOnly(&index, "PyPI lookups are switched off".into());
     let lookups = block_on(super::run(&osv, access, plan, &mut |event| events.push(event), drop));
     let names = event_names(&events);
-    assert_eq!(&names[names.len() - 2..], ["IndexComplete", "GraphFacts"]);
+    assert_eq!(&names[names.len() - 3..], ["IndexComplete", "GraphFacts", "FixesConfirmed"]);
     assert_eq!(index.questions.borrow().len(), 1);
     assert!(index.asked.borrow().is_empty(), "no release list was asked: {:?}", index.asked.borrow());
     let Some(ReleaseLookup::Unavailable(reason)) = lookups.releases.get("alpha") else {

@@ -694,12 +694,12 @@ impl PageState {
                     audit.releases.done += 1;
                     rebuild = true;
                 }
-                AuditEvent::IndexComplete => {
-                    audit.fixes = FixesState::Ready;
-                    rebuild = true;
-                    phase_ended = true;
+                // The checks after the index phase are drawn at the next gap; the audit's end always is.
+                AuditEvent::IndexComplete | AuditEvent::GraphFacts(_) | AuditEvent::PatchedChecked(..) => {
+                    rebuild = true
                 }
-                AuditEvent::GraphFacts(_) | AuditEvent::PatchedChecked(..) => {
+                AuditEvent::FixesConfirmed => {
+                    audit.fixes = FixesState::Ready;
                     rebuild = true;
                     phase_ended = true;
                 }

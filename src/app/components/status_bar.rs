@@ -105,7 +105,11 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
             }
             if confirming {
                 <p class="muted" data-testid="fixes-pending">
-                    { "Fix versions come from the advisories; they are being checked against the package index's releases." }
+                    if props.releases.done < props.releases.total {
+                        { "Fix versions come from the advisories; they are being checked against the package index's releases." }
+                    } else {
+                        { "Fix versions are checked against the releases; now checking what each fix needs of its parents." }
+                    }
                 </p>
             }
             // While the audit runs, the counts appear with the first report built from its answers.

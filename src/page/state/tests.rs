@@ -76,6 +76,8 @@ fn an_audit_runs_from_start_through_its_events_to_done_then_fixes_ready() {
         AuditEvent::IndexComplete,
     ];
     state.apply(Action::Events(1, events, Refresh::Later));
+    assert_eq!(state.audit.fixes, FixesState::Pending, "the parents and patched files are still to be checked");
+    state.apply(Action::Events(1, vec![AuditEvent::FixesConfirmed], Refresh::Later));
     assert_eq!(state.audit.fixes, FixesState::Ready);
     assert_eq!(state.audit.releases, Progress { done: 1, total: 1 });
     assert!(state.audit.lookups.releases.contains_key("alpha"));
@@ -97,7 +99,9 @@ fn release_lists_arriving_after_done_redraw_the_report_at_most_once_a_gap_and_at
     assert!(state.audit.report_stale, "a quiet batch of release lists waits for the next gap");
     assert_eq!(state.audit.releases, Progress { done: 1, total: 2 });
     state.apply(Action::Events(1, vec![list("beta"), AuditEvent::IndexComplete], Refresh::Later));
-    assert!(!state.audit.report_stale, "the end of the index phase is always drawn");
+    assert!(state.audit.report_stale, "the end of the index phase waits for the next gap: the checks follow");
+    state.apply(Action::Events(1, vec![AuditEvent::FixesConfirmed], Refresh::Later));
+    assert!(!state.audit.report_stale, "the end of the audit is always drawn");
     assert_eq!(state.audit.fixes, FixesState::Ready);
 }
 
@@ -136,6 +140,7 @@ fn a_retry_looks_up_only_what_failed_and_keeps_the_rest() {
         AuditEvent::Record("T-1".into(), Ok(record("T-1", "alpha"))),
         AuditEvent::OsvComplete,
         AuditEvent::IndexComplete,
+        AuditEvent::FixesConfirmed,
     ];
     state.apply(Action::Events(1, events, Refresh::Now));
     assert!(state.can_retry());
