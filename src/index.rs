@@ -56,7 +56,7 @@ use crate::sources::pep508::WrittenUrl;
 
 pub use pep508_rs::PackageName;
 
-pub use cache::{CachedPage, MemoryCache, PageCache};
+pub use cache::{CachedPage, MemoryCache, MissingMetadata, PageCache};
 pub use client::{IndexClient, IndexOptions, IndexStats};
 pub use filename::{parse_filename, BuildTag, WheelName};
 pub use flags::{index_flags, pinned_yank, IndexFlag};

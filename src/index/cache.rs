@@ -1,5 +1,6 @@
 //! What the index client keeps between lookups: each project page (or the index's "not found") with its freshness
-//! and validators, and each metadata file (immutable: a file's metadata never changes).
+//! and validators, each metadata file (immutable: a file's metadata never changes), and the index's answer that a
+//! file has none.
 //!
 //! [`PageCache`] is the seam: the page keeps pages in IndexedDB and in memory, the tests in memory
 //! ([`MemoryCache`]). A kept page is the trimmed PEP 691 document [`super::simple::write_project`] writes, inside
@@ -14,7 +15,7 @@ use pep508_rs::PackageName;
 use serde::{Deserialize, Serialize};
 
 use super::simple::{read_project, write_project};
-use super::Project;
+use super::{IndexError, Project};
 use crate::http::HttpResponse;
 
 /// How long a page stays fresh when the index does not say (`Cache-Control: max-age`): PyPI's own lifetime.
@@ -101,6 +102,59 @@ impl CachedPage {
     }
 }
 
+/// The index's answer that a distribution file has no metadata to read: no metadata file and no wheel to read it
+/// from, an sdist whose dependencies need a build, or metadata of another release. Kept for a day: files never
+/// change, but an index may add the metadata files it lacked (PyPI did, for its older wheels).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingMetadata {
+    /// What the index answered: [`IndexError::NotFound`], [`IndexError::NoMetadata`] or [`IndexError::Malformed`].
+    pub error: IndexError,
+    /// When it was answered, in milliseconds since the Unix epoch.
+    pub stored_at_ms: u64,
+}
+
+impl MissingMetadata {
+    /// How long the answer is used without asking again.
+    pub const FRESH_FOR_MS: u64 = 86_400_000;
+
+    /// True while it may be used without asking the index.
+    pub fn is_fresh(&self, now_ms: u64) -> bool {
+        now_ms >= self.stored_at_ms && now_ms - self.stored_at_ms < Self::FRESH_FOR_MS
+    }
+
+    /// The answer as one JSON string, for a store of strings; `None` for an error that is not kept (a failed
+    /// request may succeed later).
+    pub fn to_json(&self) -> Option<String> {
+        let (kind, reason) = match &self.error {
+            IndexError::NotFound => ("not-found", ""),
+            IndexError::NoMetadata(reason) => ("no-metadata", reason.as_str()),
+            IndexError::Malformed(reason) => ("malformed", reason.as_str()),
+            IndexError::Fetch(_) | IndexError::NotAsked(_) => return None,
+        };
+        let envelope = serde_json::json!({ "missing": kind, "reason": reason, "stored-at-ms": self.stored_at_ms });
+        Some(envelope.to_string())
+    }
+
+    /// Reads what [`MissingMetadata::to_json`] wrote; `None` when it cannot.
+    pub fn from_json(text: &str) -> Option<Self> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "kebab-case")]
+        struct Envelope {
+            missing: String,
+            reason: String,
+            stored_at_ms: u64,
+        }
+        let envelope: Envelope = serde_json::from_str(text).ok()?;
+        let error = match envelope.missing.as_str() {
+            "not-found" => IndexError::NotFound,
+            "no-metadata" => IndexError::NoMetadata(envelope.reason),
+            "malformed" => IndexError::Malformed(envelope.reason),
+            _ => return None,
+        };
+        Some(Self { error, stored_at_ms: envelope.stored_at_ms })
+    }
+}
+
 /// How long an answer may be kept and used without asking again, from its `Cache-Control` (and `Age`): `None` for
 /// `no-store`; 0 for `no-cache`; `max-age` less `Age`; else `default_ms`.
 pub fn freshness_ms(response: &HttpResponse, default_ms: u64) -> Option<u64> {
@@ -131,6 +185,10 @@ pub trait PageCache {
     async fn metadata(&self, url: &str) -> Option<Rc<[u8]>>;
     /// Keeps `text` as the metadata file of the distribution file at `url`.
     async fn store_metadata(&self, url: &str, text: Rc<[u8]>);
+    /// The kept answer that the distribution file at `url` has no metadata.
+    async fn missing_metadata(&self, url: &str) -> Option<MissingMetadata>;
+    /// Keeps the answer that the distribution file at `url` has no metadata.
+    async fn store_missing_metadata(&self, url: &str, missing: MissingMetadata);
 }
 
 /// A cache in memory, for the tests and as the page's first level.
@@ -138,6 +196,7 @@ pub trait PageCache {
 pub struct MemoryCache {
     pages: RefCell<HashMap<String, CachedPage>>,
     metadata: RefCell<HashMap<String, Rc<[u8]>>>,
+    missing: RefCell<HashMap<String, MissingMetadata>>,
 }
 
 impl MemoryCache {
@@ -160,6 +219,7 @@ impl MemoryCache {
     pub fn clear(&self) {
         self.pages.borrow_mut().clear();
         self.metadata.borrow_mut().clear();
+        self.missing.borrow_mut().clear();
     }
 }
 
@@ -179,6 +239,14 @@ impl PageCache for MemoryCache {
     async fn store_metadata(&self, url: &str, text: Rc<[u8]>) {
         self.metadata.borrow_mut().insert(url.to_string(), text);
     }
+
+    async fn missing_metadata(&self, url: &str) -> Option<MissingMetadata> {
+        self.missing.borrow().get(url).cloned()
+    }
+
+    async fn store_missing_metadata(&self, url: &str, missing: MissingMetadata) {
+        self.missing.borrow_mut().insert(url.to_string(), missing);
+    }
 }
 
 impl<C: PageCache + ?Sized> PageCache for Rc<C> {
@@ -196,6 +264,14 @@ impl<C: PageCache + ?Sized> PageCache for Rc<C> {
 
     async fn store_metadata(&self, url: &str, text: Rc<[u8]>) {
         (**self).store_metadata(url, text).await;
+    }
+
+    async fn missing_metadata(&self, url: &str) -> Option<MissingMetadata> {
+        (**self).missing_metadata(url).await
+    }
+
+    async fn store_missing_metadata(&self, url: &str, missing: MissingMetadata) {
+        (**self).store_missing_metadata(url, missing).await;
     }
 }
 
@@ -254,5 +330,21 @@ mod tests {
         assert_eq!(CachedPage::from_json("{}"), None);
         assert_eq!(CachedPage::from_json("not json"), None);
         assert_eq!(CachedPage::from_json(r#"{"stored-at-ms":1,"fresh-for-ms":1,"name":"demo","page":null}"#), None);
+    }
+
+    #[test]
+    fn a_kept_missing_metadata_answer_reads_back_the_same_and_lasts_a_day() {
+        for error in
+            [IndexError::NotFound, IndexError::NoMetadata("needs a build".into()), IndexError::Malformed("x".into())]
+        {
+            let missing = MissingMetadata { error, stored_at_ms: 5 };
+            let json = missing.to_json().expect("kept");
+            assert_eq!(MissingMetadata::from_json(&json), Some(missing.clone()));
+            assert!(missing.is_fresh(5) && missing.is_fresh(86_400_004) && !missing.is_fresh(86_400_005));
+        }
+        let failed = IndexError::Fetch(crate::http::FetchError::Status(503));
+        assert_eq!(MissingMetadata { error: failed, stored_at_ms: 5 }.to_json(), None, "a failure may pass");
+        assert_eq!(MissingMetadata::from_json(r#"{"missing":"gone","reason":"","stored-at-ms":1}"#), None);
+        assert_eq!(CachedPage::from_json(r#"{"missing":"not-found","reason":"","stored-at-ms":1}"#), None);
     }
 }

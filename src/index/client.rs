@@ -12,14 +12,13 @@
 //!   announce it; without one, from the wheel itself, read with range requests ([`super::wheel`]).
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use pep508_rs::PackageName;
 
 use super::bounded::{InFlight, Limiter};
-use super::cache::{freshness_ms, CachedPage, PageCache, DEFAULT_MAX_AGE_MS};
+use super::cache::{freshness_ms, CachedPage, MissingMetadata, PageCache, DEFAULT_MAX_AGE_MS};
 use super::filename::{parse_filename, WheelName};
 use super::metadata::{parse_metadata, MetadataFile, MAX_METADATA_BYTES};
 use super::simple::{read_project, SIMPLE_JSON};
@@ -82,9 +81,6 @@ pub struct IndexClient<T, C> {
     limiter: Limiter,
     pages: InFlight<ProjectLookup>,
     metadata: InFlight<Result<Rc<MetadataFile>, IndexError>>,
-    /// Files whose metadata the index answered it does not have (no metadata file and no wheel to read, or an
-    /// sdist that needs a build), by URL: files never change, so each audit does not ask again.
-    missing_metadata: RefCell<HashMap<String, IndexError>>,
     stats: Cell<IndexStats>,
 }
 
@@ -148,7 +144,6 @@ impl<T: Transport, C: PageCache> IndexClient<T, C> {
             clock,
             pages: InFlight::default(),
             metadata: InFlight::default(),
-            missing_metadata: RefCell::default(),
             stats: Cell::default(),
         }
     }
@@ -279,17 +274,20 @@ impl<T: Transport, C: PageCache> IndexClient<T, C> {
     /// the wheel itself read in ranges. It must be the metadata of the project and version the file's name says. An
     /// sdist whose dependencies cannot be known without a build is [`IndexError::NoMetadata`].
     pub async fn metadata(&self, file: &DistFile) -> Result<Rc<MetadataFile>, IndexError> {
-        if let Some(error) = self.missing_metadata.borrow().get(&file.url) {
-            return Err(error.clone());
+        // The index's answer that a file has none is kept (files never change, so no audit asks again for a day).
+        let now = (self.clock)();
+        if let Some(missing) = self.cache.missing_metadata(&file.url).await.filter(|missing| missing.is_fresh(now)) {
+            return Err(missing.error);
         }
         let answer = self.metadata.once(&file.url, || self.fetch_metadata(file)).await;
-        // A failed request (time-out, 5xx) may succeed later; the index's answer that the file has none is final.
-        // (An sdist the page does not announce metadata for is refused without asking: nothing to remember.)
+        // A failed request (time-out, 5xx) may succeed later, and is not kept. (An sdist the page does not announce
+        // metadata for is refused without asking: nothing to keep.)
         let asked = file.kind != FileKind::Sdist || file.core_metadata;
         if let (true, Err(error @ (IndexError::NotFound | IndexError::NoMetadata(_) | IndexError::Malformed(_)))) =
             (asked, &answer)
         {
-            self.missing_metadata.borrow_mut().insert(file.url.clone(), error.clone());
+            let missing = MissingMetadata { error: error.clone(), stored_at_ms: now };
+            self.cache.store_missing_metadata(&file.url, missing).await;
         }
         answer
     }

@@ -3,7 +3,8 @@
 //! freshness lifetime has passed.
 //!
 //! Pages are kept as [`CachedPage::to_json`]'s string (the trimmed PEP 691 document and its validators), metadata
-//! files as bytes, each under its URL. Writes to IndexedDB run beside the lookup, never in its way, gathered into one
+//! files as bytes, each under its URL; in the metadata store, a string is the index's answer that the file has none
+//! ([`MissingMetadata::to_json`]). Writes to IndexedDB run beside the lookup, never in its way, gathered into one
 //! transaction per store while an earlier write is under way; the keys are listed once, so that a miss asks nothing.
 //! A store that cannot be opened (private browsing, a full disk) leaves the memory level working alone.
 
@@ -13,7 +14,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::index::{CachedPage, MemoryCache, PageCache};
+use crate::index::{CachedPage, MemoryCache, MissingMetadata, PageCache};
 use crate::io::idb::Connection;
 
 const DATABASE: &str = "osv-lens-index";
@@ -142,5 +143,20 @@ impl PageCache for IdbPageCache {
         let value = js_sys::Uint8Array::from(&text[..]).into();
         self.memory.store_metadata(url, text).await;
         self.keep(METADATA, url, value).await;
+    }
+
+    async fn missing_metadata(&self, url: &str) -> Option<MissingMetadata> {
+        if let Some(missing) = self.memory.missing_metadata(url).await {
+            return Some(missing);
+        }
+        let missing = MissingMetadata::from_json(&self.kept(METADATA, url).await?.as_string()?)?;
+        self.memory.store_missing_metadata(url, missing.clone()).await;
+        Some(missing)
+    }
+
+    async fn store_missing_metadata(&self, url: &str, missing: MissingMetadata) {
+        let Some(json) = missing.to_json() else { return };
+        self.memory.store_missing_metadata(url, missing).await;
+        self.keep(METADATA, url, JsValue::from_str(&json)).await;
     }
 }

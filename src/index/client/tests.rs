@@ -485,6 +485,16 @@ impl PageCache for StringStore {
     }
 
     async fn store_metadata(&self, _url: &str, _text: Rc<[u8]>) {}
+
+    async fn missing_metadata(&self, url: &str) -> Option<MissingMetadata> {
+        MissingMetadata::from_json(self.0.borrow().get(url)?)
+    }
+
+    async fn store_missing_metadata(&self, url: &str, missing: MissingMetadata) {
+        if let Some(json) = missing.to_json() {
+            self.0.borrow_mut().insert(url.to_string(), json);
+        }
+    }
 }
 
 #[test]
@@ -512,4 +522,32 @@ fn after_a_reload_the_index_sees_only_conditional_requests() {
     assert_eq!(block_on(later.project("demo-pkg")).expect("found"), first);
     assert_eq!(later.stats().not_modified, 1);
     assert_eq!(index.sent_urls().len(), 3);
+}
+
+#[test]
+fn a_file_without_metadata_is_not_asked_for_again_after_a_reload_until_a_day_has_passed() {
+    let index = Rc::new(demo_index());
+    let store = Rc::new(StringStore::default());
+    let client = |now: u64| {
+        IndexClient::new(
+            index.clone(),
+            store.clone(),
+            IndexOptions { index: IndexUrl::new(BASE), ..IndexOptions::default() },
+            Rc::new(move || now),
+        )
+    };
+    let start = 1_000_000;
+    let first = client(start);
+    let project = block_on(first.project("demo-pkg")).expect("found");
+    let wheel = project.releases[0].files[0].clone();
+    // Neither a metadata file nor the wheel itself.
+    assert_eq!(block_on(first.metadata(&wheel)).map(|_| ()), Err(IndexError::NotFound));
+    let asked = index.sent.borrow().len();
+    assert!(asked >= 3, "the page, the metadata file and the wheel were asked");
+    let reloaded = client(start + 3_600_000);
+    assert_eq!(block_on(reloaded.metadata(&wheel)).map(|_| ()), Err(IndexError::NotFound));
+    assert_eq!(index.sent.borrow().len(), asked, "the kept answer stands for an hour later");
+    let next_day = client(start + MissingMetadata::FRESH_FOR_MS);
+    assert_eq!(block_on(next_day.metadata(&wheel)).map(|_| ()), Err(IndexError::NotFound));
+    assert!(index.sent.borrow().len() > asked, "a day later the index is asked again");
 }
