@@ -96,6 +96,13 @@ pub fn app() -> Html {
         services::endpoint_blocked(&services::endpoint(settings)).map(AttrValue::from)
     });
     let run = &state.audit;
+    // The audit whose report was last drawn whole: until then a finished audit's status says `running`.
+    let drawn = use_state_eq(|| None::<u32>);
+    let on_drawn = {
+        let drawn = drawn.clone();
+        Callback::from(move |run: u32| drawn.set(Some(run)))
+    };
+    let drawing = run.phase == Phase::Done && *drawn != Some(run.run);
 
     html! {
         <div class="app" ondrop={on.drop} ondragover={Callback::from(|event: DragEvent| event.prevent_default())}>
@@ -113,7 +120,7 @@ pub fn app() -> Html {
                 releases={run.releases} summary={run.report.summary} plan={run.plan}
                 cache_broken={state.cache.broken.clone().map(AttrValue::from)} blocked={state.blocked.clone()}
                 can_retry={state.can_retry()} parse_timing={run.read.as_ref().map(|read| read.timing)}
-                run={run.run} on_retry={on.retry} index={IndexHealth::of(&run.lookups.releases)} />
+                run={run.run} on_retry={on.retry} index={IndexHealth::of(&run.lookups.releases)} {drawing} />
             { resolution_panel(&run.resolution, &on.resolved_download) }
             if let Some(link) = &state.opened_link {
                 { shared_banner(SharedBannerProps { created: &link.created, rules: link.ignores.len(),
@@ -124,7 +131,7 @@ pub fn app() -> Html {
                 share_error={state.share_error.clone().map(AttrValue::from)}
                 on_view={on.view} on_ignore={on.ignore} on_unignore={on.unignore} on_export={on.export}
                 rules={state.active_ignores().to_vec()}
-                finished={(run.phase == Phase::Done).then_some(run.run)} />
+                finished={(run.phase == Phase::Done).then_some(run.run)} run={run.run} {on_drawn} />
             if let Some(read) = &run.read {
                 <FixesPanel report={Rc::clone(&run.report)} parsed={Rc::clone(&read.parsed)}
                     done={run.phase == Phase::Done} />

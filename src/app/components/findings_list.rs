@@ -26,6 +26,9 @@ pub struct FindingsListProps {
     pub on_ignore: Callback<Ignore>,
     /// An ignore rule is lifted, by ID.
     pub on_unignore: Callback<String>,
+    /// How many stubs may be drawn yet (the report is drawn a step at a time).
+    #[prop_or(usize::MAX)]
+    pub stubs: usize,
 }
 
 impl PartialEq for FindingsListProps {
@@ -35,6 +38,7 @@ impl PartialEq for FindingsListProps {
             && self.on_view == other.on_view
             && self.on_ignore == other.on_ignore
             && self.on_unignore == other.on_unignore
+            && self.stubs == other.stubs
     }
 }
 
@@ -132,7 +136,8 @@ pub fn findings_list(props: &FindingsListProps) -> Html {
             // mounted again and restyled: 140-210 ms a step for 400 findings).
             <div class="findings-lists" data-testid="findings">
                 <ul class="findings" key="cards">{ for listing.shown[..whole].iter().map(card) }</ul>
-                { for stub_lists.iter().filter(|(start, _)| *start >= whole).map(|(_, stubs)| stubs.clone()) }
+                { for stub_lists.iter().filter(|(start, _)| *start >= whole && *start < CARDS_AT_FIRST.saturating_add(props.stubs))
+                    .map(|(_, stubs)| stubs.clone()) }
             </div>
             if !listing.ignored.is_empty() {
                 <details class="ignored-section" data-testid="ignored" open=true>

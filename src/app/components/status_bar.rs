@@ -49,6 +49,10 @@ pub struct StatusBarProps {
     /// changed and the state is `done`, even when the audit was too quick for `running` to be drawn.
     #[prop_or_default]
     pub run: u32,
+    /// The audit's answers are in and its report is being drawn, a step at a time: the status says `running` until
+    /// every row and finding is on the page.
+    #[prop_or_default]
+    pub drawing: bool,
 }
 
 /// The status line, contract `[data-testid=status]`.
@@ -62,9 +66,11 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
         },
         Phase::Running if props.releases.total > 0 => "Reading release lists from PyPI…".to_string(),
         Phase::Running => "Fetching advisories…".to_string(),
+        Phase::Done if props.drawing => "Drawing the report…".to_string(),
         Phase::Done => props.summary.sentence(),
         Phase::Error(message) => message.clone(),
     };
+    let state = if props.drawing && props.phase == Phase::Done { "running" } else { props.phase.as_str() };
     let (records_label, records_unit) = match props.plan {
         Some(PlanSummary { plan: RecordPlan::ByPackage, .. }) => ("Advisories, by package", "package queries"),
         Some(PlanSummary { plan: RecordPlan::ById, .. }) => ("Advisories, by ID", "records"),
@@ -83,7 +89,7 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
     let parse_ms = props.parse_timing.map(|timing| format!("{:.2}", timing.milliseconds));
     let parse_entries = props.parse_timing.map(|timing| timing.entries.to_string());
     html! {
-        <section class="status" data-testid="status" data-state={props.phase.as_str()} aria-live="polite"
+        <section class="status" data-testid="status" data-state={state} aria-live="polite"
             data-fixes={props.fixes.as_str()}
             data-parse-ms={parse_ms} data-parse-entries={parse_entries} data-run={props.run.to_string()}>
             <p class="status-text">{ text }</p>
