@@ -77,6 +77,7 @@ async function timedAudit(page, start) {
         window.__benchAudit = {
           state,
           ms: performance.now() - began,
+          first_finding_ms: window.__benchFirstFinding ?? performance.now() - began,
           parseMs: Number(status.dataset.parseMs),
           entries: Number(status.dataset.parseEntries),
           findings: document.querySelectorAll('[data-testid=finding]').length,
@@ -90,6 +91,14 @@ async function timedAudit(page, start) {
       }, 0));
       return true;
     };
+    // When the first finding is on screen: the first frame after a finding card is in the page.
+    window.__benchFirstFinding = null;
+    const firstFinding = new MutationObserver(() => {
+      if (began === null || !document.querySelector('[data-testid=finding]')) return;
+      firstFinding.disconnect();
+      requestAnimationFrame(() => setTimeout(() => { window.__benchFirstFinding = performance.now() - began; }, 0));
+    });
+    firstFinding.observe(document.body, { subtree: true, childList: true });
     const observer = new MutationObserver(() => { if (ended()) observer.disconnect(); });
     observer.observe(document.body, {
       subtree: true, attributes: true, attributeFilter: ['data-state', 'data-run'],

@@ -858,6 +858,21 @@ fn indexed_rows(rows: &mut Vec<Row>, indexed: &Value, protocol: Protocol, refere
                 .timed(&done, references)
                 .target(format!("≤ {}× uv audit", done_target.unwrap_or(1.0)), verdict),
         );
+        if kind == "cold" {
+            let first = field(runs, "first_finding_ms");
+            let verdict = match (median(&first), references.uv_ms) {
+                (Some(page), Some(uv)) => Verdict::of(page <= 0.35 * uv),
+                _ => Verdict::Skipped,
+            };
+            rows.push(
+                Row::new(
+                    format!("page audit with the index, {label}{suffix}: first findings on screen"),
+                    timed(&first),
+                )
+                .timed(&first, references)
+                .target("≤ 0.35× uv audit", verdict),
+            );
+        }
         rows.push(
             Row::new(
                 format!("page audit with the index, {label}{suffix}: to fixes confirmed"),
