@@ -706,13 +706,15 @@ impl PageState {
             }
             audit.lookups.apply(&event);
         }
-        if !rebuild {
-            return if audit.report_stale && refresh == Refresh::Now { Step::Rebuild } else { Step::Changed };
-        }
-        // While the OSV phase runs, and while release lists arrive after it, a quiet batch only marks the report out
-        // of date: each rebuild redraws a report of hundreds of rows. The end of each phase is always drawn.
+        // While the OSV phase runs, a quiet batch only marks the report out of date, and a batch at the gap brings it
+        // up to date: each rebuild redraws a report of hundreds of rows. The release lists and checks after `done`
+        // refine a report already shown (its fix plans say they are unconfirmed): it is rebuilt once, at their end.
         let index_phase = audit.phase == Phase::Done && audit.fixes == FixesState::Pending;
-        if refresh == Refresh::Later && !phase_ended && (audit.phase == Phase::Running || index_phase) {
+        let waits = index_phase || (audit.phase == Phase::Running && refresh == Refresh::Later);
+        if !rebuild {
+            return if audit.report_stale && !waits { Step::Rebuild } else { Step::Changed };
+        }
+        if waits && !phase_ended {
             audit.report_stale = true;
             return Step::Changed;
         }

@@ -84,7 +84,7 @@ fn an_audit_runs_from_start_through_its_events_to_done_then_fixes_ready() {
 }
 
 #[test]
-fn release_lists_arriving_after_done_redraw_the_report_at_most_once_a_gap_and_at_the_end() {
+fn release_lists_and_checks_arriving_after_done_redraw_the_report_once_at_their_end() {
     let mut state = started("alpha==1.0\nbeta==2.0\n", 1);
     let answers = vec![queried("alpha", "1.0", &["T-1"]), AuditEvent::Record("T-1".into(), Ok(record("T-1", "alpha")))];
     state.apply(Action::Events(1, answers, Refresh::Later));
@@ -95,8 +95,8 @@ fn release_lists_arriving_after_done_redraw_the_report_at_most_once_a_gap_and_at
             crate::pypi::ReleaseList { name: name.into(), releases: Vec::new(), unreadable: Vec::new(), status: None };
         AuditEvent::ReleaseList(name.into(), crate::pypi::ReleaseLookup::Found(Rc::new(list)))
     };
-    state.apply(Action::Events(1, vec![list("alpha")], Refresh::Later));
-    assert!(state.audit.report_stale, "a quiet batch of release lists waits for the next gap");
+    state.apply(Action::Events(1, vec![list("alpha")], Refresh::Now));
+    assert!(state.audit.report_stale, "a batch of release lists waits for the end, even at a gap");
     assert_eq!(state.audit.releases, Progress { done: 1, total: 2 });
     state.apply(Action::Events(1, vec![list("beta"), AuditEvent::IndexComplete], Refresh::Later));
     assert!(state.audit.report_stale, "the end of the index phase waits for the next gap: the checks follow");
