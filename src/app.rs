@@ -98,10 +98,8 @@ pub fn app() -> Html {
     let run = &state.audit;
     // The audit whose report was last drawn whole: until then a finished audit's status says `running`.
     let drawn = use_state_eq(|| None::<u32>);
-    let on_drawn = {
-        let drawn = drawn.clone();
-        Callback::from(move |run: u32| drawn.set(Some(run)))
-    };
+    // One callback for the page's life: a new one at each render would draw the whole report again each time.
+    let on_drawn = use_callback(drawn.clone(), |run: u32, drawn| drawn.set(Some(run)));
     let drawing = run.phase == Phase::Done && *drawn != Some(run.run);
 
     html! {

@@ -27,3 +27,12 @@ use std::rc::Rc;
 pub(crate) fn same<T>(a: &Rc<T>, b: &Rc<T>) -> bool {
     Rc::ptr_eq(a, b)
 }
+
+/// A report a memo was made for, compared by identity.
+pub struct SameReport(pub std::rc::Rc<crate::report::Report>);
+
+impl PartialEq for SameReport {
+    fn eq(&self, other: &Self) -> bool {
+        same(&self.0, &other.0)
+    }
+}

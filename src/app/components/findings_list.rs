@@ -7,7 +7,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::finding_card::{stub_cards, FindingCard};
-use super::same;
+use super::{same, SameReport};
 use crate::io::clock;
 use crate::report::{counted, Report};
 use crate::severity::Rating;
@@ -51,15 +51,6 @@ const CARDS_AT_FIRST: usize = 8;
 /// The cards completed per idle step after the first frame: 20 keep each step well under the 50 ms of a long task
 /// (80 took 100–130 ms in a cold audit of the bench's 401 findings).
 const CARDS_PER_STEP: usize = 20;
-
-/// The report a memo was made for, compared by identity.
-struct SameReport(Rc<Report>);
-
-impl PartialEq for SameReport {
-    fn eq(&self, other: &Self) -> bool {
-        same(&self.0, &other.0)
-    }
-}
 
 /// The stubs left after the first `whole` cards, as (start, end) ranges on the step boundaries
 /// (`CARDS_AT_FIRST + k × CARDS_PER_STEP`), so that a range keeps its bounds from one step to the next.

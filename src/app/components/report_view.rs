@@ -10,9 +10,9 @@ use super::findings_list::FindingsList;
 use super::fix_view;
 use super::fixes_first::{self, HEADING_ID};
 use super::report_actions::ReportActions;
-use super::same;
 use super::summary_bar::summary_bar;
 use super::triage_panel::triage_panel;
+use super::{same, SameReport};
 use crate::export::ExportFormat;
 use crate::model::DependencyVersion;
 use crate::page::markup::{with_code, Markup};
@@ -125,6 +125,10 @@ pub fn report_view(props: &ReportViewProps) -> Html {
             move || drop(step)
         });
     }
+    // The fixes' markup, made once per report: the view draws again as the audit's progress moves.
+    let fixes_markup = use_memo(SameReport(Rc::clone(report)), |report| {
+        Html::from_html_unchecked(fixes_first::fixes_first(&report.0).into())
+    });
     let stub_budget = drawn.min(report.summary.findings);
     let mut row_budget = drawn - stub_budget;
     // The skip link moves the focus itself: following `#fixes-first` would replace a share link in the address.
@@ -161,7 +165,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                 </div>
                 { summary_bar(report.summary, &props.view, &props.on_view) }
                 if props.finished.is_some() {
-                    { Html::from_html_unchecked(fixes_first::fixes_first(report).into()) }
+                    { (*fixes_markup).clone() }
                 }
                 <ReportActions share={props.share.clone()} on_export={props.on_export.clone()} />
                 <FindingsList report={Rc::clone(report)} view={props.view.clone()} on_view={props.on_view.clone()}
