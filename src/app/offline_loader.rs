@@ -276,11 +276,16 @@ async fn read_archive(blob: &web_sys::Blob, name: &str, progress: LoadProgress) 
 
 /// Forgets the database, here and in IndexedDB, and switches offline mode off.
 pub fn remove(state: UseReducerHandle<OfflineState>, current: Rc<Cell<u32>>) {
-    current.set(current.get().wrapping_add(1));
-    state.dispatch(OfflineAction::Removed);
+    let generation = current.get().wrapping_add(1);
+    current.set(generation);
     worker_client::remove_offline();
+    // Said removed once the kept copy is gone: a reload right after the click found it still kept. (A file chosen
+    // meanwhile wins.)
     yew::platform::spawn_local(async move {
         let _ = archive_store::remove().await;
+        if current.get() == generation {
+            state.dispatch(OfflineAction::Removed);
+        }
     });
 }
 

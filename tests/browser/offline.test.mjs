@@ -117,7 +117,7 @@ test('a small zip loads, audits with zero requests, survives a reload, and the s
   // Removed, it is gone after a reload too.
   await page.check('[data-testid=offline-mode]');
   await page.click('[data-testid=offline-db-remove]');
-  assert.equal((await offlineStatus(page)).state, 'empty');
+  await page.waitForSelector('[data-testid=offline-db-status][data-state=empty]');
   assert.equal(await page.isChecked('[data-testid=offline-mode]'), false);
   await page.reload();
   await page.waitForSelector('[data-testid=offline-db-status]');
