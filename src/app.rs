@@ -99,7 +99,14 @@ pub fn app() -> Html {
     // The audit whose report was last drawn whole: until then a finished audit's status says `running`.
     let drawn = use_state_eq(|| None::<u32>);
     // One callback for the page's life: a new one at each render would draw the whole report again each time.
-    let on_drawn = use_callback(drawn.clone(), |run: u32, drawn| drawn.set(Some(run)));
+    let on_drawn = {
+        // The audit handle's record of it is shared: the handle captured first stays right.
+        let audit = audit.clone();
+        use_callback(drawn.clone(), move |run: u32, drawn| {
+            drawn.set(Some(run));
+            audit.report_drawn(run);
+        })
+    };
     let drawing = run.phase == Phase::Done && *drawn != Some(run.run);
 
     html! {

@@ -41,9 +41,51 @@ pub struct UseAuditHandle {
     started: Rc<Cell<bool>>,
     /// Set when the cache is cleared: the next audit fetches every record, not only those the last one lacked.
     cache_cleared: Rc<Cell<bool>>,
+    /// The last audit whose report was drawn whole.
+    drawn: Rc<Cell<u32>>,
+}
+
+/// How many idle moments the saving of records waits at most for the report to be drawn.
+const DRAWN_WAITS: usize = 20;
+
+/// How many frames the index phase waits at most for the report to be drawn.
+const DRAWN_FRAMES: usize = 60;
+
+/// The package index of audit `run`, whose release lists are asked once its report is drawn: the index phase's
+/// answers (megabytes of JSON read by the worker, on a machine of two cores) held up the drawing of the report
+/// that `done` waits for, and they only refine it.
+struct AfterDrawn {
+    index: WorkerIndex,
+    drawn: Rc<Cell<u32>>,
+    run: u32,
+}
+
+impl audit::PackageIndex for AfterDrawn {
+    async fn release_list(&self, name: &str) -> crate::pypi::ReleaseLookup {
+        for _ in 0..DRAWN_FRAMES {
+            if self.drawn.get() == self.run {
+                break;
+            }
+            clock::after_next_frame().await;
+        }
+        self.index.release_list(name).await
+    }
+
+    async fn resolve(&self, job: &ResolveJob) -> Result<crate::resolve::ResolvedSet, String> {
+        self.index.resolve(job).await
+    }
+
+    async fn graph_facts(&self, question: &crate::graph::facts::GraphQuestion) -> crate::graph::facts::GraphFacts {
+        self.index.graph_facts(question).await
+    }
 }
 
 impl UseAuditHandle {
+    /// Says that audit `run`'s report is drawn whole: its records may now be saved.
+    pub fn report_drawn(&self, run: u32) {
+        self.drawn.set(run);
+    }
+
     /// Whether an audit (or a retry) has started since the page loaded.
     pub fn has_started(&self) -> bool {
         self.started.get()
@@ -191,6 +233,7 @@ impl UseAuditHandle {
         let transport = FetchTransport::new(Rc::clone(&sent));
         let timeout_ms = settings.timeout_ms();
         let cache = Rc::clone(&self.cache);
+        let drawn = Rc::clone(&self.drawn);
         // The cache is skipped when switched off, and for the rest of the session once it failed.
         let use_cache = settings.cache && cache.broken().is_none();
         let task = {
@@ -220,18 +263,29 @@ impl UseAuditHandle {
                     (None, None) => (String::new(), Some(crate::pypi::INDEX_OFF)),
                 };
                 // With the index off, the worker still reads the lockfiles' parents and markers, asking nothing.
-                let index = WorkerIndex::new(&base, timeout_ms, Rc::clone(&sent));
+                let index = AfterDrawn {
+                    index: WorkerIndex::new(&base, timeout_ms, Rc::clone(&sent)),
+                    drawn: Rc::clone(&drawn),
+                    run,
+                };
                 let access = match off {
                     None => IndexAccess::On(&index),
                     Some(reason) => IndexAccess::FilesOnly(&index, reason.to_string()),
                 };
-                // Saving hundreds of records in IndexedDB takes a while; the report is drawn first, and the saving
-                // waits until the page is idle. It is not part of the audit: an audit started meanwhile (which
-                // cancels this one, perhaps in its index phase) does not cancel it.
+                // Saving hundreds of records in IndexedDB takes a while; the report is drawn first (its drawing
+                // steps leave idle moments between them), and the saving waits until the page is idle. It is not
+                // part of the audit: an audit started meanwhile (which cancels this one, perhaps in its index phase)
+                // does not cancel it.
                 let keep = {
-                    let (batcher, cache) = (batcher.clone(), Rc::clone(&cache));
+                    let (batcher, cache, drawn) = (batcher.clone(), Rc::clone(&cache), Rc::clone(&drawn));
                     move |unsaved: audit::Unsaved| {
                         yew::platform::spawn_local(async move {
+                            for _ in 0..DRAWN_WAITS {
+                                if drawn.get() == run {
+                                    break;
+                                }
+                                clock::when_idle().await;
+                            }
                             clock::when_idle().await;
                             let cache = use_cache.then_some(cache.as_ref());
                             unsaved.save(&cache, &mut |event| batcher.event(event)).await;
@@ -294,6 +348,7 @@ pub fn use_audit(state: UseReducerHandle<PageState>, offline: UseReducerHandle<O
     }
     let started = use_memo((), |_| Cell::new(false));
     let cache_cleared = use_memo((), |_| Cell::new(false));
+    let drawn = use_memo((), |_| Cell::new(0));
     UseAuditHandle {
         state,
         offline,
@@ -301,5 +356,6 @@ pub fn use_audit(state: UseReducerHandle<PageState>, offline: UseReducerHandle<O
         cache: Rc::clone(&cache),
         started: Rc::clone(&started),
         cache_cleared: Rc::clone(&cache_cleared),
+        drawn: Rc::clone(&drawn),
     }
 }

@@ -66,14 +66,15 @@ pub fn findings_list(props: &FindingsListProps) -> Html {
     let total = listing.shown.len() + listing.hidden + listing.ignored.len();
     let complete = use_state_eq(|| CARDS_AT_FIRST);
     {
-        let (complete, shown) = (complete.clone(), listing.shown.len());
-        use_effect_with((*complete, shown), move |&(count, shown)| {
+        let (complete, shown, stubs_drawn) = (complete.clone(), listing.shown.len(), props.stubs == usize::MAX);
+        use_effect_with((*complete, shown, stubs_drawn), move |&(count, shown, stubs_drawn)| {
             // An empty report (a new audit starting) starts the drawing over; otherwise the next step waits until
-            // the browser is idle, so that it paints what is there first and answers input before completing more.
+            // every stub is drawn and the browser is idle, so that it paints what is there first and answers input
+            // before completing more.
             let step = if shown == 0 && count != CARDS_AT_FIRST {
                 complete.set(CARDS_AT_FIRST);
                 None
-            } else if count < shown {
+            } else if count < shown && stubs_drawn {
                 Some(clock::on_idle(move || complete.set(count + CARDS_PER_STEP)))
             } else {
                 None
