@@ -150,9 +150,41 @@ pub async fn run<O: OsvService, I: PackageIndex>(
         Some(keys) => keys,
         None => input.dependencies().filter_map(crate::report::package_key).collect(),
     };
-    let (mut lookups, unsaved) = osv.look_up(&packages, &plan.at_hand, on_event).await;
+    // Where the lockfiles' packages install (their markers, for the target) needs no answer from OSV or the index:
+    // it is asked beside the OSV phase, so that the report drawn at its end already says it. (Parents need the
+    // fixes, and are asked after the index phase.)
+    let files = match &index {
+        IndexAccess::On(index) | IndexAccess::FilesOnly(index, _) if !retry => Some(*index),
+        _ => None,
+    };
+    let early_question = files.and_then(|_| {
+        let report = crate::report::build(&input, &Lookups::default());
+        crate::graph::facts::question(&input, &report, plan.target)
+    });
+    let early_facts = Box::pin(async {
+        match (files, &early_question) {
+            (Some(index), Some(question)) => Some(index.graph_facts(question).await),
+            _ => None,
+        }
+    });
+    let ((mut lookups, unsaved), facts) = {
+        let osv_phase = Box::pin(osv.look_up(&packages, &plan.at_hand, on_event));
+        match futures::future::select(osv_phase, early_facts).await {
+            futures::future::Either::Left((answers, facts)) => (answers, Err(facts)),
+            futures::future::Either::Right((facts, osv_phase)) => (osv_phase.await, Ok(facts)),
+        }
+    };
     keep(unsaved);
+    // The facts arrived first: drawn with the OSV answers. Else they are awaited after the OSV phase's end.
+    let mut pending_facts = None;
+    match facts {
+        Ok(facts) => emit_facts(facts, &mut lookups, on_event),
+        Err(facts) => pending_facts = Some(facts),
+    }
     on_event(AuditEvent::OsvComplete);
+    if let Some(facts) = pending_facts {
+        emit_facts(facts.await, &mut lookups, on_event);
+    }
     // Every audited name is asked once (the flags need them all: yanked pins, project status, names the index does
     // not know); the packages with advisories first, since their lists also refine fix plans and ranges.
     let with_advisories = lookups.packages_with_advisories();
@@ -192,28 +224,41 @@ pub async fn run<O: OsvService, I: PackageIndex>(
         IndexAccess::Off(_) => None,
     };
     if let (Some((index, online)), false) = (index, retry) {
-        check_fixes(index, online, &input, &mut lookups, plan.target, on_event).await;
+        check_fixes(index, online, &input, &mut lookups, plan.target, early_question.as_ref(), on_event).await;
     }
     on_event(AuditEvent::FixesConfirmed);
     lookups
 }
 
+/// Applies the environment facts asked beside the OSV phase, when there were any.
+fn emit_facts(facts: Option<GraphFacts>, lookups: &mut Lookups, on_event: &mut dyn FnMut(AuditEvent)) {
+    if let Some(facts) = facts {
+        let event = AuditEvent::GraphFacts(Rc::new(facts));
+        lookups.apply(&event);
+        on_event(event);
+    }
+}
+
 /// The checks of the fix plans after the index phase: what the lockfiles say about environments and parents (a fix
-/// plan's upgrade may need the parent's), then, with the index `online`, whether each patched requirements file
-/// installs.
+/// plan's upgrade may need the parent's; not asked again when it is `asked_early`, the question without parents
+/// asked beside the OSV phase), then, with the index `online`, whether each patched requirements file installs.
 async fn check_fixes<I: PackageIndex>(
     index: &I,
     online: bool,
     input: &ParsedInput,
     lookups: &mut Lookups,
     target: TargetEnvironment,
+    asked_early: Option<&crate::graph::facts::GraphQuestion>,
     on_event: &mut dyn FnMut(AuditEvent),
 ) {
     // The report with every release list, made once for the two questions below (a patched file does not depend on
     // the graph's answer).
     let report = crate::report::build(input, lookups);
     // Then what the lockfiles say about environments and parents (a fix plan's upgrade may need the parent's).
-    if let Some(question) = crate::graph::facts::question(input, &report, target) {
+    // (Not when it is the question asked beside the OSV phase: no parent to check, its answer is in.)
+    let question =
+        crate::graph::facts::question(input, &report, target).filter(|question| Some(question) != asked_early);
+    if let Some(question) = question {
         let event = AuditEvent::GraphFacts(Rc::new(index.graph_facts(&question).await));
         lookups.apply(&event);
         on_event(event);
