@@ -115,6 +115,14 @@ impl UseAuditHandle {
         let read = self.read(&inputs);
         let parsed = Rc::clone(&read.parsed);
         self.state.dispatch(Action::ReadAhead(read));
+        // The worker reads release lists and lockfiles' environments: started now, while the page waits for the click.
+        let lockfile = parsed.files.iter().any(|file| {
+            use crate::sources::Format;
+            matches!(file.format, Format::UvLock | Format::PoetryLock | Format::PdmLock | Format::PyLock)
+        });
+        if lockfile || services::index_base(&self.state.settings).is_some() {
+            crate::io::worker_client::warm();
+        }
         // The files' dependency graphs, made while the page waits for the click rather than during the audit.
         yew::platform::spawn_local(async move {
             clock::when_idle().await;

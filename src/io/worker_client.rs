@@ -158,6 +158,12 @@ impl Connection {
     }
 }
 
+/// Starts the worker ahead of the audit that will need it: loading and compiling its code took a core for a while,
+/// which the first audit then shared with its own work.
+pub fn warm() {
+    let _ = connection();
+}
+
 fn connection() -> Result<Rc<Connection>, String> {
     CONNECTION.with(|slot| {
         let mut slot = slot.borrow_mut();
