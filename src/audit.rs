@@ -157,15 +157,15 @@ pub async fn run<O: OsvService, I: PackageIndex>(
         IndexAccess::On(index) | IndexAccess::FilesOnly(index, _) if !retry => Some(*index),
         _ => None,
     };
-    let early_question = files.and_then(|_| {
-        let report = crate::report::build(&input, &Lookups::default());
-        crate::graph::facts::question(&input, &report, plan.target)
-    });
+    // Made once the OSV phase's first requests are on their way (`select` polls that phase first).
+    let early_question = std::cell::RefCell::new(None);
     let early_facts = Box::pin(async {
-        match (files, &early_question) {
-            (Some(index), Some(question)) => Some(index.graph_facts(question).await),
-            _ => None,
-        }
+        let index = files?;
+        let report = crate::report::build(&input, &Lookups::default());
+        let question = crate::graph::facts::question(&input, &report, plan.target)?;
+        let facts = index.graph_facts(&question).await;
+        *early_question.borrow_mut() = Some(question);
+        Some(facts)
     });
     let ((mut lookups, unsaved), facts) = {
         let osv_phase = Box::pin(osv.look_up(&packages, &plan.at_hand, on_event));
@@ -224,6 +224,7 @@ pub async fn run<O: OsvService, I: PackageIndex>(
         IndexAccess::Off(_) => None,
     };
     if let (Some((index, online)), false) = (index, retry) {
+        let early_question = early_question.borrow().clone();
         check_fixes(index, online, &input, &mut lookups, plan.target, early_question.as_ref(), on_event).await;
     }
     on_event(AuditEvent::FixesConfirmed);
