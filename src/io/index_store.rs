@@ -149,9 +149,21 @@ impl PageCache for IdbPageCache {
         if let Some(missing) = self.memory.missing_metadata(url).await {
             return Some(missing);
         }
-        let missing = MissingMetadata::from_json(&self.kept(METADATA, url).await?.as_string()?)?;
-        self.memory.store_missing_metadata(url, missing.clone()).await;
-        Some(missing)
+        if self.memory.metadata(url).await.is_some() {
+            return None;
+        }
+        // One read of the key answers both questions: a string is the index's answer that there is none; bytes are
+        // the metadata itself, kept in memory for the read that follows.
+        let kept = self.kept(METADATA, url).await?;
+        if let Some(json) = kept.as_string() {
+            let missing = MissingMetadata::from_json(&json)?;
+            self.memory.store_missing_metadata(url, missing.clone()).await;
+            return Some(missing);
+        }
+        if let Ok(bytes) = kept.dyn_into::<js_sys::Uint8Array>() {
+            self.memory.store_metadata(url, bytes.to_vec().into()).await;
+        }
+        None
     }
 
     async fn store_missing_metadata(&self, url: &str, missing: MissingMetadata) {
