@@ -231,7 +231,7 @@ pub async fn run<O: OsvService, I: PackageIndex>(
     lookups
 }
 
-/// Applies the environment facts asked beside the OSV phase, when there were any.
+/// Applies what the worker answered about the lockfiles, when it was asked.
 fn emit_facts(facts: Option<GraphFacts>, lookups: &mut Lookups, on_event: &mut dyn FnMut(AuditEvent)) {
     if let Some(facts) = facts {
         let event = AuditEvent::GraphFacts(Rc::new(facts));
@@ -260,9 +260,7 @@ async fn check_fixes<I: PackageIndex>(
     let question =
         crate::graph::facts::question(input, &report, target).filter(|question| Some(question) != asked_early);
     if let Some(question) = question {
-        let event = AuditEvent::GraphFacts(Rc::new(index.graph_facts(&question).await));
-        lookups.apply(&event);
-        on_event(event);
+        emit_facts(Some(index.graph_facts(&question).await), lookups, on_event);
     }
     // Then whether each patched requirements file installs: its pins resolved together, as `pip install` would.
     if online {

@@ -60,14 +60,19 @@ struct AfterDrawn {
     run: u32,
 }
 
+/// Waits until audit `run`'s report is drawn, at most `waits` times `wait`.
+async fn until_drawn<F: std::future::Future<Output = ()>>(drawn: &Cell<u32>, run: u32, waits: usize, wait: fn() -> F) {
+    for _ in 0..waits {
+        if drawn.get() == run {
+            return;
+        }
+        wait().await;
+    }
+}
+
 impl audit::PackageIndex for AfterDrawn {
     async fn release_list(&self, name: &str) -> crate::pypi::ReleaseLookup {
-        for _ in 0..DRAWN_FRAMES {
-            if self.drawn.get() == self.run {
-                break;
-            }
-            clock::after_next_frame().await;
-        }
+        until_drawn(&self.drawn, self.run, DRAWN_FRAMES, clock::after_next_frame).await;
         self.index.release_list(name).await
     }
 
@@ -116,10 +121,7 @@ impl UseAuditHandle {
         let parsed = Rc::clone(&read.parsed);
         self.state.dispatch(Action::ReadAhead(read));
         // The worker reads release lists and lockfiles' environments: started now, while the page waits for the click.
-        let lockfile = parsed.files.iter().any(|file| {
-            use crate::sources::Format;
-            matches!(file.format, Format::UvLock | Format::PoetryLock | Format::PdmLock | Format::PyLock)
-        });
+        let lockfile = parsed.files.iter().any(|file| crate::graph::facts::is_lock(file.format));
         if lockfile || services::index_base(&self.state.settings).is_some() {
             crate::io::worker_client::warm();
         }
@@ -288,12 +290,7 @@ impl UseAuditHandle {
                     let (batcher, cache, drawn) = (batcher.clone(), Rc::clone(&cache), Rc::clone(&drawn));
                     move |unsaved: audit::Unsaved| {
                         yew::platform::spawn_local(async move {
-                            for _ in 0..DRAWN_WAITS {
-                                if drawn.get() == run {
-                                    break;
-                                }
-                                clock::when_idle().await;
-                            }
+                            until_drawn(&drawn, run, DRAWN_WAITS, clock::when_idle).await;
                             clock::when_idle().await;
                             let cache = use_cache.then_some(cache.as_ref());
                             unsaved.save(&cache, &mut |event| batcher.event(event)).await;

@@ -69,7 +69,13 @@ impl GraphFacts {
 
 /// Whether a file of `format` has markers or parents' requirements to read.
 fn worth_asking(format: Format) -> bool {
-    matches!(format, Format::UvLock | Format::PoetryLock | Format::PdmLock | Format::PyLock | Format::RequirementsTxt)
+    is_lock(format) || format == Format::RequirementsTxt
+}
+
+/// Whether a file of `format` is a lock whose markers the worker reads whatever the report (a compiled requirements
+/// file is asked about only for its vulnerable transitive packages).
+pub fn is_lock(format: Format) -> bool {
+    matches!(format, Format::UvLock | Format::PoetryLock | Format::PdmLock | Format::PyLock)
 }
 
 /// The question for an audit of `input` whose report is `report`, for `target`; `None` when it has nothing to ask
@@ -93,7 +99,7 @@ pub fn question(input: &ParsedInput, report: &Report, target: TargetEnvironment)
                 question.fixes.push(format!("{}\t{name}\t{to}", file.name));
             }
         }
-        if question.fixes.len() > before || file.format != Format::RequirementsTxt {
+        if question.fixes.len() > before || is_lock(file.format) {
             question.job.files.push(InputFile::new(file.name.clone(), parsed.text.to_string()));
         }
     }
