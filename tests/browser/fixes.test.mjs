@@ -1,12 +1,12 @@
 // Fix plans end to end: the lowest version that fixes each finding and all of them, checked against PyPI's release
 // list from the local PyPI endpoint; a patched requirements file shown as a diff and downloaded; lockfile commands.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 
-import { audit, control, launch, openPage, paste, waitForEnd } from './harness.mjs';
+import { audit, control, download, launch, openPage, paste, waitForEnd } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -18,13 +18,6 @@ async function plans(page) {
   return page.$$eval('[data-testid=fix-plan]', (nodes) => nodes.map((node) => ({
     package: node.dataset.package, target: node.dataset.target, file: node.dataset.file, text: node.textContent,
   })));
-}
-
-/** Clicks the patched file's download link and returns the file's name and content. */
-async function download(page) {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=patched-download]')]);
-  const path = await file.path();
-  return { name: file.suggestedFilename(), text: readFileSync(path, 'utf8') };
 }
 
 const PINNED = [
@@ -64,7 +57,7 @@ test('fix plans use real PyPI releases, and the patched file changes only versio
   assert.match(diff, /\+osv-lens-other==2\.6  # last affected 2\.5\n/);
   assert.match(await page.textContent('[data-testid=patched-file]'), /line 2: 2 hashes removed/);
 
-  const file = await download(page);
+  const file = await download(page, '[data-testid=patched-download]');
   assert.equal(file.name, 'requirements.txt');
   assert.equal(file.text, [
     '# app requirements',
@@ -93,7 +86,7 @@ test('without PyPI the plans use the advisories\' fixed versions, and a missing 
   assert.ok(found.every((plan) => !/release list/.test(plan.text)), 'no plan repeats it');
   assert.match(found[1].text, /No fixed version is known/);
   assert.match(found[1].text, /OSVLENS-TEST-4 → no fixed version known/);
-  const file = await download(page);
+  const file = await download(page, '[data-testid=patched-download]');
   assert.match(file.text, /^osv-lens-demo==1\.4\.0$/m);
   assert.match(file.text, /^osv-lens-other==2\.1  # last affected 2\.5$/m, 'no fix, no change');
   await page.close();
@@ -109,7 +102,7 @@ test('a range raises its lower bound, past its upper bound when it must', async 
   assert.deepEqual(found.map(({ package: name, target }) => [name, target]), [['osv-lens-demo', '1.4.1'], ['osv-lens-other', '2.6']]);
   assert.match(found[0].text, /Raise the lower bound to 1\.4\.1 \(>=1\.4\.1\)/);
   assert.match(found[0].text, /drops <1\.4/);
-  const file = await download(page);
+  const file = await download(page, '[data-testid=patched-download]');
   assert.equal(file.text, 'osv-lens-demo>=1.4.1\nosv-lens-other >= 2.6\n');
   await page.close();
 });

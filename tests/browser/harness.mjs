@@ -84,6 +84,17 @@ export async function pypiLog() {
   return (await fetch(`${BASE}/__index-log`)).json();
 }
 
+/** Clicks the button `selector` and returns the file it downloads: its suggested name and its text. */
+export async function download(page, selector) {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  return { name: file.suggestedFilename(), text: readFileSync(await file.path(), 'utf8') };
+}
+
+/** The file the export `format` downloads (`[data-testid=export-<format>]`). */
+export async function exportFile(page, format) {
+  return download(page, `[data-testid=export-${format}]`);
+}
+
 /** Replaces the paste box's text. */
 export async function paste(page, text) {
   await page.fill('[data-testid=input]', text);

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { after, before, beforeEach, test } from 'node:test';
 
-import { BASE, apiLog, audit, control, findings, launch, openPage, paste, waitForEnd } from './harness.mjs';
+import { BASE, apiLog, audit, control, exportFile, findings, launch, openPage, paste, waitForEnd } from './harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -139,15 +139,9 @@ test('ignoring a finding moves it under Ignored and out of the totals; filters s
   await page.close();
 });
 
-async function download(page, name) {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=export-${name}]`)]);
-  const path = await file.path();
-  return { name: file.suggestedFilename(), text: readFileSync(path, 'utf8') };
-}
-
 test('each export downloads the report in its format', async () => {
   const { page, problems } = await audited();
-  const json = await download(page, 'json');
+  const json = await exportFile(page, 'json');
   assert.equal(json.name, 'osv-lens-pip-audit.json');
   const pipAudit = JSON.parse(json.text);
   assert.deepEqual(Object.keys(pipAudit).sort(), ['dependencies', 'fixes']);
@@ -159,26 +153,26 @@ test('each export downloads the report in its format', async () => {
   assert.deepEqual(grouped.vulns.find((vuln) => vuln.id === 'PYSEC-2099-901').aliases, ['CVE-2099-0901', 'GHSA-2222-3333-4444']);
   assert.ok(pipAudit.dependencies.some((dependency) => dependency.skip_reason?.includes('editable')));
 
-  const sarif = JSON.parse((await download(page, 'sarif')).text);
+  const sarif = JSON.parse((await exportFile(page, 'sarif')).text);
   assert.equal(sarif.version, '2.1.0');
   const result = sarif.runs[0].results.find((entry) => entry.ruleId === 'PYSEC-2099-901');
   assert.deepEqual(result.locations[0].physicalLocation, {
     artifactLocation: { uri: 'pasted' }, region: { startLine: 3, startColumn: 1 },
   });
 
-  const bom = JSON.parse((await download(page, 'cyclonedx')).text);
+  const bom = JSON.parse((await exportFile(page, 'cyclonedx')).text);
   assert.equal(bom.specVersion, '1.6');
   assert.ok(bom.components.some((component) => component.purl === 'pkg:pypi/osv-lens-grouped@1.9.0'));
   const vulnerability = bom.vulnerabilities.find((entry) => entry.id === 'PYSEC-2099-901');
   assert.deepEqual(vulnerability.ratings.map((rating) => [rating.method, rating.score, rating.severity]), [['CVSSv4', 9.3, 'critical']]);
   assert.deepEqual(vulnerability.affects, [{ ref: 'pkg:pypi/osv-lens-grouped@1.9.0' }]);
 
-  const csv = await download(page, 'csv');
+  const csv = await exportFile(page, 'csv');
   const lines = csv.text.split('\r\n');
   assert.ok(lines[0].startsWith('file,line,column,package,version,id'));
   assert.equal(lines.filter((line) => line.startsWith('pasted,')).length, 5);
 
-  const markdown = await download(page, 'markdown');
+  const markdown = await exportFile(page, 'markdown');
   assert.match(markdown.text, /^## osv-lens audit/);
   assert.match(markdown.text, /^\| `osv-lens-demo` \| `1\.3\.2` \| `1\.4\.1` \| 2 of 2 \| Critical \|$/m);
   assert.match(markdown.text, /^- \[OSVLENS-TEST-1\]\(https:\/\/osv\.dev\/vulnerability\/OSVLENS-TEST-1\) · Critical/m);

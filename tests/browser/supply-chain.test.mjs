@@ -3,20 +3,16 @@
 // The malicious record is made up (tests/fixtures/osv/MAL-2099-1.json); the index pages are the made-up projects of
 // tests/fixtures/index/made-up, served by the local index.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, beforeEach, test } from 'node:test';
 
-import { apiLog, audit, control, dependencies, findings, launch, openPage, paste, pypiLog, waitForEnd } from './harness.mjs';
+import {
+  apiLog, audit, control, dependencies, exportFile, findings, launch, openPage, paste, pypiLog, waitForEnd,
+} from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 beforeEach(async () => { await control({}); });
-
-async function download(page, name) {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=export-${name}]`)]);
-  return readFileSync(await file.path(), 'utf8');
-}
 
 /** Each row's flags, by package. */
 async function flags(page) {
@@ -53,18 +49,18 @@ test('a malicious package is its own finding, first, with the advice to remove i
   assert.deepEqual(plans, [['osv-lens-demo', '1.4.1']], 'no plan for the malicious package; the yanked 1.4.0 is stepped over');
   assert.match(await page.textContent('[data-testid=status]'), /1 package is malicious/);
 
-  const sarif = JSON.parse(await download(page, 'sarif'));
+  const sarif = JSON.parse((await exportFile(page, 'sarif')).text);
   const result = sarif.runs[0].results.find((entry) => entry.ruleId === 'MAL-2099-1');
   assert.equal(result.level, 'error');
   assert.match(result.message.text, /malicious package MAL-2099-1\. .*Remove it/);
-  const bom = JSON.parse(await download(page, 'cyclonedx'));
+  const bom = JSON.parse((await exportFile(page, 'cyclonedx')).text);
   const vuln = bom.vulnerabilities.find((entry) => entry.id === 'MAL-2099-1');
   assert.deepEqual(vuln.cwes, [506]);
   assert.match(vuln.recommendation, /Remove it/);
-  const json = JSON.parse(await download(page, 'json'));
+  const json = JSON.parse((await exportFile(page, 'json')).text);
   const typosquat = json.dependencies.find((entry) => entry.name === 'osv-lens-typosquat');
   assert.deepEqual(typosquat.vulns.map((entry) => [entry.id, entry.fix_versions]), [['MAL-2099-1', []]]);
-  const markdown = await download(page, 'markdown');
+  const markdown = (await exportFile(page, 'markdown')).text;
   assert.ok(markdown.indexOf('### Malicious packages (1)') < markdown.indexOf('### What to change'), markdown);
   assert.match(markdown, /^\| `osv-lens-typosquat` \| .* \| remove it \|/m);
   assert.match(markdown, /^- \[MAL-2099-1\]\(https:\/\/osv\.dev\/vulnerability\/MAL-2099-1\)/m);

@@ -1,12 +1,12 @@
 // Triage that travels: "ignore until fixed", the rules panel and its warning for rules that match nothing, and the
 // decisions exported as OpenVEX and CycloneDX VEX and imported back (written and read in the worker).
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, test } from 'node:test';
 
-import { audit, control, launch, openPage, paste } from './harness.mjs';
+import { audit, control, exportFile, launch, openPage, paste } from './harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -54,11 +54,6 @@ async function rules(page) {
 async function ignoredIds(page) {
   const ids = await page.$$eval('[data-testid=finding][data-ignored=true]', (nodes) => nodes.map((node) => node.dataset.vuln));
   return ids.sort();
-}
-
-async function download(page, name) {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=export-${name}]`)]);
-  return { name: file.suggestedFilename(), text: readFileSync(await file.path(), 'utf8') };
 }
 
 test('an "until fixed" ignore holds while there is no fix and ends, saying so, when there is one', async () => {
@@ -120,7 +115,7 @@ test('OpenVEX export, imported into a fresh page, gives the same ignores', async
   const ignoredBefore = await ignoredIds(page);
   assert.deepEqual(ignoredBefore, ['OSVLENS-TEST-4', 'OSVLENS-TEST-6', 'PYSEC-2099-901']);
 
-  const file = await download(page, 'openvex');
+  const file = await exportFile(page, 'openvex');
   assert.equal(file.name, 'osv-lens.openvex.json');
   const vex = JSON.parse(file.text);
   assert.equal(vex['@context'], 'https://openvex.dev/ns/v0.2.0');
@@ -150,7 +145,7 @@ test('OpenVEX export, imported into a fresh page, gives the same ignores', async
 test('CycloneDX VEX export parses and carries the analysis states; an unreadable import says so', async () => {
   const { page, problems } = await audited();
   await ignore(page, 'OSVLENS-TEST-2', { reason: 'only in tests' });
-  const file = await download(page, 'cyclonedx-vex');
+  const file = await exportFile(page, 'cyclonedx-vex');
   assert.equal(file.name, 'osv-lens.vex.cdx.json');
   const bom = JSON.parse(file.text);
   assert.equal(bom.bomFormat, 'CycloneDX');

@@ -497,19 +497,18 @@ impl PageCache for StringStore {
     }
 }
 
+/// A client as a page loaded at `now` makes it: the same index, and the store kept from earlier loads.
+fn page_load(index: &Rc<FakeIndex>, store: &Rc<StringStore>, now: u64) -> IndexClient<Rc<FakeIndex>, Rc<StringStore>> {
+    let options = IndexOptions { index: IndexUrl::new(BASE), ..IndexOptions::default() };
+    IndexClient::new(Rc::clone(index), Rc::clone(store), options, Rc::new(move || now))
+}
+
 #[test]
 fn after_a_reload_the_index_sees_only_conditional_requests() {
     let index = Rc::new(demo_index());
     let store = Rc::new(StringStore::default());
     let start = 1_000_000;
-    let client = |now: u64| {
-        IndexClient::new(
-            index.clone(),
-            store.clone(),
-            IndexOptions { index: IndexUrl::new(BASE), ..IndexOptions::default() },
-            Rc::new(move || now),
-        )
-    };
+    let client = |now: u64| page_load(&index, &store, now);
     let first = block_on(client(start).project("demo-pkg")).expect("found");
     assert_eq!(block_on(client(start).project("reqeusts")), Err(IndexError::NotFound));
     // A reload within the lifetime: nothing is asked.
@@ -528,14 +527,7 @@ fn after_a_reload_the_index_sees_only_conditional_requests() {
 fn a_file_without_metadata_is_not_asked_for_again_after_a_reload_until_a_day_has_passed() {
     let index = Rc::new(demo_index());
     let store = Rc::new(StringStore::default());
-    let client = |now: u64| {
-        IndexClient::new(
-            index.clone(),
-            store.clone(),
-            IndexOptions { index: IndexUrl::new(BASE), ..IndexOptions::default() },
-            Rc::new(move || now),
-        )
-    };
+    let client = |now: u64| page_load(&index, &store, now);
     let start = 1_000_000;
     let first = client(start);
     let project = block_on(first.project("demo-pkg")).expect("found");
