@@ -63,6 +63,9 @@ pub trait PackageIndex {
         let _ = question;
         GraphFacts::default()
     }
+
+    /// Lets the page handle input and draw before the audit's next long step; nothing to wait for elsewhere.
+    async fn pause(&self) {}
 }
 
 /// What to resolve: the input files (the resolver reads them itself), for a target, as of a day.
@@ -253,7 +256,8 @@ async fn check_fixes<I: PackageIndex>(
     on_event: &mut dyn FnMut(AuditEvent),
 ) {
     // The report with every release list, made once for the two questions below (a patched file does not depend on
-    // the graph's answer).
+    // the graph's answer), in a task of its own: the last release list's answer took one already.
+    index.pause().await;
     let report = crate::report::build(input, lookups);
     // Then what the lockfiles say about environments and parents (a fix plan's upgrade may need the parent's).
     // (Not when it is the question asked beside the OSV phase: no parent to check, its answer is in.)

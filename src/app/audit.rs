@@ -83,6 +83,10 @@ impl audit::PackageIndex for AfterDrawn {
     async fn graph_facts(&self, question: &crate::graph::facts::GraphQuestion) -> crate::graph::facts::GraphFacts {
         self.index.graph_facts(question).await
     }
+
+    async fn pause(&self) {
+        clock::yield_now().await;
+    }
 }
 
 impl UseAuditHandle {
@@ -299,7 +303,8 @@ impl UseAuditHandle {
                     }
                 };
                 audit::run(&osv, access, plan, &mut on_event, keep).await;
-                batcher.flush();
+                // In a task of its own: the report is built and drawn again with what the index phase learned.
+                batcher.flush_soon();
             }
         };
         yew::platform::spawn_local(async move {

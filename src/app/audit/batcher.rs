@@ -26,6 +26,7 @@ pub(super) struct Batcher {
     events: Rc<RefCell<Vec<AuditEvent>>>,
     sent: Rc<RefCell<Vec<SentRequest>>>,
     scheduled: Rc<Cell<bool>>,
+    flushing_soon: Rc<Cell<bool>>,
     last_rebuild: Rc<Cell<f64>>,
 }
 
@@ -39,13 +40,21 @@ impl Batcher {
             events: Rc::default(),
             sent: Rc::default(),
             scheduled: Rc::default(),
+            flushing_soon: Rc::default(),
             last_rebuild: Rc::new(Cell::new(clock::monotonic_ms())),
         }
     }
 
     pub(super) fn event(&self, event: AuditEvent) {
+        // The end of the OSV phase is drawn in the next task, not after the batch's wait: the report it completes is
+        // what the person waits for, and the task that answered the last request has done enough already.
+        let soon = matches!(event, AuditEvent::OsvComplete | AuditEvent::IndexPlanned(_));
         self.events.borrow_mut().push(event);
-        self.schedule();
+        if soon {
+            self.flush_soon();
+        } else {
+            self.schedule();
+        }
     }
 
     pub(super) fn sent(&self, request: SentRequest) {
@@ -58,6 +67,19 @@ impl Batcher {
             let batcher = self.clone();
             gloo_timers::callback::Timeout::new(BATCH_MS, move || batcher.flush()).forget();
         }
+    }
+
+    /// Flushes in the next task.
+    pub(super) fn flush_soon(&self) {
+        if self.flushing_soon.replace(true) {
+            return;
+        }
+        let batcher = self.clone();
+        yew::platform::spawn_local(async move {
+            clock::yield_now().await;
+            batcher.flushing_soon.set(false);
+            batcher.flush();
+        });
     }
 
     pub(super) fn flush(&self) {
