@@ -129,10 +129,24 @@ impl UseAuditHandle {
         if lockfile || services::index_base(&self.state.settings).is_some() {
             crate::io::worker_client::warm();
         }
-        // The files' dependency graphs, made while the page waits for the click rather than during the audit.
+        // The files' dependency graphs, made while the page waits for the click rather than during the audit; then
+        // the lockfiles' question the audit asks first (where each package installs), asked of the worker now.
+        let resolution = services::resolution(&self.state);
+        let resolves = resolution.resolve && needs_resolution(&parsed);
+        let index = match (self.offline.route(), services::index_base(&self.state.settings)) {
+            (AuditRoute::Online, Some(base)) => base,
+            _ => String::new(),
+        };
+        let timeout_ms = self.state.settings.timeout_ms();
         yew::platform::spawn_local(async move {
             clock::when_idle().await;
             crate::graph::prepare(&parsed);
+            if lockfile && !resolves {
+                let report = crate::report::build(&parsed, &crate::audit::Lookups::default());
+                if let Some(question) = crate::graph::facts::question(&parsed, &report, resolution.target) {
+                    crate::io::worker_client::ask_graph_ahead(&index, question, timeout_ms);
+                }
+            }
         });
     }
 

@@ -591,7 +591,7 @@ struct FakeIndex {
 impl PackageIndex for FakeIndex {
     async fn graph_facts(&self, question: &GraphQuestion) -> GraphFacts {
         self.questions.borrow_mut().push(question.clone());
-        GraphFacts { lines: vec!["env\tuv.lock\t+alpha==1.0".into()] }
+        GraphFacts::from(vec!["env\tuv.lock\t+alpha==1.0".to_string()])
     }
 
     async fn resolve(&self, job: &ResolveJob) -> Result<ResolvedSet, String> {

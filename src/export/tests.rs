@@ -460,7 +460,7 @@ fn report_with_graph() -> Report {
     report.files[0].graph = Some(Rc::new(crate::graph::Graph::new(["alpha", "beta"], edges)));
     let line = "parent\trequirements.txt\talpha\tfalse\tbeta\t3.0\tuv lock --upgrade-package beta\t\
                 alpha 1.5 is not allowed by beta 2.0 (alpha<1.2); beta 3.0 allows it";
-    report.files[0].facts = Some(Rc::new(crate::graph::facts::GraphFacts { lines: vec![line.into()] }));
+    report.files[0].facts = Some(Rc::new(crate::graph::facts::GraphFacts::from(vec![line.into()])));
     report
 }
 

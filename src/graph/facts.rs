@@ -22,10 +22,27 @@ pub struct GraphQuestion {
 /// The worker's answer, as lines: `env \t file \t ±name==version …` (the packages of a file evaluated for the
 /// target: `+` installs there, `-` only elsewhere) and `parent \t file \t package \t alone \t parent \t parent-to \t command \t
 /// sentence`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct GraphFacts {
     /// The lines.
     pub lines: Vec<String>,
+    /// The `env` lines read once, by file: each package key (`name==version`) and whether it installs on the target.
+    /// Every card and row of a report asks; scanning a lock's line of hundreds of keys each time took milliseconds.
+    envs: std::cell::OnceCell<std::collections::HashMap<String, std::collections::HashMap<String, bool>>>,
+}
+
+impl PartialEq for GraphFacts {
+    fn eq(&self, other: &Self) -> bool {
+        self.lines == other.lines
+    }
+}
+
+impl Eq for GraphFacts {}
+
+impl From<Vec<String>> for GraphFacts {
+    fn from(lines: Vec<String>) -> Self {
+        Self { lines, envs: std::cell::OnceCell::new() }
+    }
 }
 
 /// One `parent` line, read.
@@ -47,11 +64,28 @@ impl GraphFacts {
     /// `target` or `other` for the package `name` at `version` of `file`; `None` when its markers were not read
     /// or the project's packages do not reach it.
     pub fn env(&self, file: &str, name: &str, version: &str) -> Option<&'static str> {
-        let keys =
-            self.lines.iter().find_map(|line| line.strip_prefix("env\t")?.strip_prefix(file)?.strip_prefix('\t'))?;
-        let key = format!("{name}=={version}");
-        let token = keys.split(' ').find(|token| token.get(1..) == Some(key.as_str()))?;
-        Some(if token.starts_with('-') { "other" } else { "target" })
+        let envs = self.envs.get_or_init(|| {
+            let mut envs: std::collections::HashMap<String, std::collections::HashMap<String, bool>> =
+                std::collections::HashMap::new();
+            for line in &self.lines {
+                let Some((file, keys)) = line.strip_prefix("env\t").and_then(|rest| rest.split_once('\t')) else {
+                    continue;
+                };
+                // A file's first line counts.
+                if envs.contains_key(file) {
+                    continue;
+                }
+                let file = envs.entry(file.to_string()).or_default();
+                for token in keys.split(' ') {
+                    if let Some(key) = token.get(1..) {
+                        file.entry(key.to_string()).or_insert(!token.starts_with('-'));
+                    }
+                }
+            }
+            envs
+        });
+        let on_target = *envs.get(file)?.get(&format!("{name}=={version}"))?;
+        Some(if on_target { "target" } else { "other" })
     }
 
     /// The parent check of `package`, from the first file that has one.
@@ -145,5 +179,5 @@ pub async fn answer<S: crate::resolve::PackageSource>(question: &GraphQuestion, 
             ));
         }
     }
-    GraphFacts { lines }
+    GraphFacts::from(lines)
 }

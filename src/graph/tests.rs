@@ -446,3 +446,20 @@ resolution-markers = ["python_full_version >= '3.10'"]
         assert_eq!(facts.parent("fastapi"), None);
     }
 }
+
+#[test]
+fn env_reads_a_file_s_first_env_line_whatever_else_follows() {
+    let facts = crate::graph::facts::GraphFacts::from(vec![
+        "parent\tuv.lock\tanyio\ttrue\t\t\t\tsentence".to_string(),
+        "env\tuv.lock\t+anyio==4.0.0 -colorama==0.4.6".to_string(),
+        "env\tuv.lock\t-anyio==4.0.0".to_string(),
+        "env\tpoetry.lock\t-anyio==4.0.0".to_string(),
+    ]);
+    assert_eq!(facts.env("uv.lock", "anyio", "4.0.0"), Some("target"));
+    assert_eq!(facts.env("uv.lock", "colorama", "0.4.6"), Some("other"));
+    assert_eq!(facts.env("uv.lock", "colorama", "0.4.5"), None);
+    assert_eq!(facts.env("poetry.lock", "anyio", "4.0.0"), Some("other"));
+    assert_eq!(facts.env("pdm.lock", "anyio", "4.0.0"), None);
+    // Equal lines are equal facts, whether or not they were read yet.
+    assert_eq!(facts, crate::graph::facts::GraphFacts::from(facts.lines.clone()));
+}

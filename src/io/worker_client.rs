@@ -7,6 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use futures::channel::oneshot;
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
@@ -49,6 +50,51 @@ thread_local! {
     static CONNECTION: RefCell<Option<Rc<Connection>>> = const { RefCell::new(None) };
     /// Release lists that failed lately: a new audit does not ask a failing index again at once.
     static FAILED: RefCell<FailureMemo> = RefCell::default();
+    /// The last lockfile question asked (with the index it was asked for) and its answer, to come or come: the
+    /// question the page asks when it reads the input ahead of the click is answered once, not again by the audit.
+    static GRAPH_ASKED: RefCell<Option<GraphAsked>> = const { RefCell::new(None) };
+}
+
+/// A lockfile question, the index it was asked for, and its answer.
+struct GraphAsked {
+    index: String,
+    question: GraphQuestion,
+    answer: Shared<LocalBoxFuture<'static, GraphFacts>>,
+}
+
+/// Asks the worker `question` about the lockfiles now, for the audit that will ask it (with the same `index`): the
+/// answer is kept until another question is asked.
+pub fn ask_graph_ahead(index: &str, question: GraphQuestion, timeout_ms: u32) {
+    let answer = graph_answer(index, &question, timeout_ms, None);
+    GRAPH_ASKED.with(|slot| {
+        *slot.borrow_mut() = Some(GraphAsked { index: index.to_string(), question, answer: answer.clone() })
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        answer.await;
+    });
+}
+
+/// The worker's answer to `question`, shared by whoever awaits it.
+fn graph_answer(
+    index: &str,
+    question: &GraphQuestion,
+    timeout_ms: u32,
+    sent: Option<SentLog>,
+) -> Shared<LocalBoxFuture<'static, GraphFacts>> {
+    let (index, question) = (index.to_string(), question.clone());
+    async move {
+        let asked = async {
+            let connection = connection()?;
+            let make = |id| ToWorker::Graph { id, index: index.clone(), question: question.clone(), timeout_ms };
+            connection.ask(&make, sent.as_ref(), None).await
+        };
+        match asked.await {
+            Ok(FromWorker::Lines { lines, .. }) => GraphFacts::from(lines),
+            _ => GraphFacts::default(),
+        }
+    }
+    .boxed_local()
+    .shared()
 }
 
 impl Connection {
@@ -229,20 +275,20 @@ impl PackageIndex for WorkerIndex {
     }
 
     async fn graph_facts(&self, question: &GraphQuestion) -> GraphFacts {
-        let asked = async {
-            let connection = connection()?;
-            let make = |id| ToWorker::Graph {
-                id,
-                index: self.base.clone(),
-                question: question.clone(),
-                timeout_ms: self.timeout_ms,
-            };
-            connection.ask(&make, Some(&self.sent), None).await
+        let asked_ahead = GRAPH_ASKED.with(|slot| {
+            let slot = slot.borrow();
+            let asked = slot.as_ref().filter(|asked| asked.index == self.base && asked.question == *question)?;
+            Some(asked.answer.clone())
+        });
+        let Some(answer) = asked_ahead else {
+            return graph_answer(&self.base, question, self.timeout_ms, Some(Rc::clone(&self.sent))).await;
         };
-        match asked.await {
-            Ok(FromWorker::Lines { lines, .. }) => GraphFacts { lines },
-            _ => GraphFacts::default(),
+        let facts = answer.await;
+        // An empty answer may be a failure: the next audit asks again.
+        if facts.lines.is_empty() {
+            GRAPH_ASKED.with(|slot| slot.borrow_mut().take());
         }
+        facts
     }
 }
 
