@@ -21,7 +21,7 @@ pub mod osv_online;
 pub mod plan;
 
 pub use cache::{CachedRecord, InFront, MemoryCache, NoCache, RecordCache, WithKnown};
-pub use lookups::{AuditEvent, LookupError, Lookups, PackageKey, OSV_API};
+pub use lookups::{compiled, AuditEvent, LookupError, Lookups, PackageKey, OSV_API};
 pub use osv_online::{LookupSettings, OnlineOsv, Unsaved};
 pub use plan::{PlanSummary, RecordPlan};
 

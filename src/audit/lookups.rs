@@ -1,7 +1,8 @@
 //! What the lookups learn, as events while an audit runs and as the [`Lookups`] those events add up to.
 
-use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use super::PlanSummary;
@@ -120,7 +121,7 @@ impl Lookups {
         if record.is_withdrawn() {
             return None;
         }
-        Some(self.compiled.get(id).cloned().unwrap_or_else(|| Arc::new(CompiledVulnerability::new(record))))
+        Some(self.compiled.get(id).cloned().unwrap_or_else(|| compiled(record)))
     }
 
     /// Records an event, so that a caller that follows the events holds the same state as the audit's result.
@@ -165,8 +166,47 @@ impl Lookups {
 
     fn add_record(&mut self, id: &str, result: &Result<Rc<Vulnerability>, LookupError>) {
         if let Ok(record) = result {
-            self.compiled.insert(id.to_string(), Arc::new(CompiledVulnerability::new(record)));
+            self.compiled.insert(id.to_string(), compiled(record));
         }
         self.records.insert(id.to_string(), result.clone());
     }
+}
+
+/// Records compiled for matching, by the record they were compiled from.
+#[derive(Default)]
+struct CompiledRecords {
+    /// By the address of the shared record. The weak reference keeps the address from being reused while the entry
+    /// is kept, and an `Rc` is never changed in place while a weak reference to it lives.
+    by_record: HashMap<usize, (Weak<Vulnerability>, Arc<CompiledVulnerability>)>,
+    /// The size at which entries whose record is gone are dropped.
+    prune_at: usize,
+}
+
+/// Entries kept before the first pruning.
+const COMPILED_PRUNE_AT: usize = 1024;
+
+thread_local! {
+    static COMPILED: RefCell<CompiledRecords> = RefCell::default();
+}
+
+/// `record` compiled for matching, once per shared record: the audit's lookups and the page's copy of them (made from
+/// the same events) hold the same records, and compiling 401 records twice held the page for tens of milliseconds.
+/// Records read ahead of an audit are compiled while the page is idle.
+pub fn compiled(record: &Rc<Vulnerability>) -> Arc<CompiledVulnerability> {
+    COMPILED.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        let key = Rc::as_ptr(record) as usize;
+        if let Some((weak, compiled)) = memo.by_record.get(&key) {
+            if weak.strong_count() > 0 {
+                return Arc::clone(compiled);
+            }
+        }
+        if memo.by_record.len() >= memo.prune_at.max(COMPILED_PRUNE_AT) {
+            memo.by_record.retain(|_, (weak, _)| weak.strong_count() > 0);
+            memo.prune_at = memo.by_record.len() * 2;
+        }
+        let compiled = Arc::new(CompiledVulnerability::new(record));
+        memo.by_record.insert(key, (Rc::downgrade(record), Arc::clone(&compiled)));
+        compiled
+    })
 }

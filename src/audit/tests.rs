@@ -1,5 +1,6 @@
 use std::cell::RefCell;
 use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
 
 use futures::executor::block_on;
 
@@ -892,4 +893,20 @@ fn with_the_index_off_a_lockfile_is_still_asked_about_but_no_release_list_is() {
         panic!("{:?}", lookups.releases)
     };
     assert!(reason.contains("switched off"), "{reason}");
+}
+
+#[test]
+fn a_shared_record_is_compiled_once_for_every_copy_of_the_lookups() {
+    let record: Rc<Vulnerability> =
+        Rc::new(serde_json::from_str(&record_json("T-1", "2024-01-01T00:00:00Z", "alpha")).unwrap());
+    let event = AuditEvent::Record("T-1".into(), Ok(Rc::clone(&record)));
+    let (mut audit_side, mut page_side) = (Lookups::default(), Lookups::default());
+    audit_side.apply(&event);
+    page_side.apply(&event);
+    let compiled = |lookups: &Lookups| Arc::clone(lookups.compiled.get("T-1").expect("compiled when it arrived"));
+    assert!(Arc::ptr_eq(&compiled(&audit_side), &compiled(&page_side)));
+    assert!(Arc::ptr_eq(&compiled(&audit_side), &crate::audit::compiled(&record)));
+    // An equal record read again (another object) is compiled for itself.
+    let reread = Rc::new(Vulnerability::clone(&record));
+    assert!(!Arc::ptr_eq(&compiled(&audit_side), &crate::audit::compiled(&reread)));
 }

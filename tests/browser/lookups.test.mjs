@@ -134,9 +134,44 @@ test('records of an audit cut short in its index phase by a new one are kept for
 
   await control({});
   const { page: reloaded } = await openPage(browser, '?pypi=off', { context });
+  // The kept records are read ahead while the page is idle, and the audit takes them from there.
+  await reloaded.waitForFunction(() => performance.getEntriesByName('osv-lens:records-read-ahead').length > 0);
   assert.equal(await audit(reloaded), 'done');
   assert.deepEqual((await apiLog()).map((entry) => `${entry.method} ${entry.path}`), ['POST /v1/querybatch'],
     'after the reload every record came from IndexedDB');
+  assert.deepEqual(await findingLines(reloaded), EXPECTED);
+  await context.close();
+});
+
+test('after a reload, records read ahead are used only while querybatch lists the time they were kept with', async () => {
+  const context = await browser.browser.newContext();
+  const { page } = await openPage(browser, '?pypi=off', { context });
+  await paste(page, INPUT);
+  assert.equal(await audit(page), 'done');
+  // Once the three records are kept in IndexedDB.
+  const kept = () => page.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('osv-lens-records');
+    open.onsuccess = () => {
+      const count = open.result.transaction('records').objectStore('records').count();
+      count.onsuccess = () => { open.result.close(); resolve(count.result); };
+      count.onerror = () => { open.result.close(); resolve(0); };
+    };
+    open.onerror = () => resolve(0);
+  }));
+  for (let tries = 0; (await kept()) !== 3; tries += 1) {
+    assert.ok(tries < 100, 'the records are kept within 10 s');
+    await page.waitForTimeout(100);
+  }
+  await page.close();
+
+  // The reloaded page reads the three kept records while idle; then the advisories change upstream.
+  const { page: reloaded } = await openPage(browser, '?pypi=off', { context });
+  await reloaded.waitForFunction(() => performance.getEntriesByName('osv-lens:records-read-ahead').length > 0);
+  await control({ faults: [{ kind: 'modified' }] });
+  assert.equal(await audit(reloaded), 'done');
+  const changed = kinds(await apiLog());
+  assert.equal(changed.batches.length, 1);
+  assert.ok(changed.queries.length + changed.records.length > 0, 'records listed with a later time are fetched again');
   assert.deepEqual(await findingLines(reloaded), EXPECTED);
   await context.close();
 });

@@ -57,6 +57,9 @@ pub enum FaultKind {
     Withdrawn,
     /// Answer normally, but always say another page follows (`next_page_token` on every query's answer).
     EndlessPages,
+    /// Give every record a newer `modified` time, in querybatch's lists and in the records (advisories updated
+    /// since a client kept them).
+    Modified,
     /// Replace every record's `details` with `text` repeated `repeat` times (hostile advisory text).
     Details {
         /// The text repeated.
@@ -358,6 +361,7 @@ fn api_answer(state: &State, database: &Database, method: &str, path: &str, body
             | FaultKind::ExtraFields
             | FaultKind::SchemaV2
             | FaultKind::Withdrawn
+            | FaultKind::Modified
             | FaultKind::Details { .. }),
         ) => {
             let Answer { status, body } = answer();
@@ -403,6 +407,9 @@ fn endless(body: &str) -> String {
 }
 
 /// Applies a record-level fault to every record in an answer (a record, or a `/v1/query` answer).
+/// The `modified` time of the `modified` fault: later than any record's.
+const UPDATED_MODIFIED: &str = "2030-01-01T00:00:00Z";
+
 fn rewrite_records(body: &str, kind: &FaultKind) -> String {
     let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else { return body.to_string() };
     let rewrite = |record: &mut serde_json::Value| {
@@ -431,10 +438,19 @@ fn rewrite_records(body: &str, kind: &FaultKind) -> String {
             FaultKind::Details { text, repeat } => {
                 object.insert("details".into(), text.repeat(*repeat).into());
             }
+            FaultKind::Modified => {
+                object.insert("modified".into(), UPDATED_MODIFIED.into());
+            }
             _ => {}
         }
     };
-    if let Some(vulns) = value.get_mut("vulns").and_then(|vulns| vulns.as_array_mut()) {
+    let results = value.get_mut("results").and_then(|results| results.as_array_mut());
+    if let (Some(results), FaultKind::Modified) = (results, kind) {
+        // A querybatch answer lists `{id, modified}` per query; the other faults leave it as it is.
+        for vulns in results.iter_mut().filter_map(|result| result.get_mut("vulns")?.as_array_mut()) {
+            vulns.iter_mut().for_each(rewrite);
+        }
+    } else if let Some(vulns) = value.get_mut("vulns").and_then(|vulns| vulns.as_array_mut()) {
         vulns.iter_mut().for_each(rewrite);
     } else if value.get("id").is_some() {
         rewrite(&mut value);
@@ -579,7 +595,9 @@ fn index_answer(state: &State, request: &Request) -> Body {
             response
         }
         // The simple API has no records to withdraw, does not page, and its pages have no advisory text.
-        Some(FaultKind::Withdrawn | FaultKind::EndlessPages | FaultKind::Details { .. }) => answer(),
+        Some(FaultKind::Withdrawn | FaultKind::Modified | FaultKind::EndlessPages | FaultKind::Details { .. }) => {
+            answer()
+        }
     };
     let response = index_cors(response);
     state.index_log.lock().expect("the log lock is never poisoned").push(IndexRequest {
