@@ -64,7 +64,8 @@ pub trait PackageIndex {
         GraphFacts::default()
     }
 
-    /// Lets the page handle input and draw before the audit's next long step; nothing to wait for elsewhere.
+    /// Lets the page draw what it has (the report, once the OSV phase ends) and handle input before the audit's next
+    /// long step; nothing to wait for elsewhere.
     async fn pause(&self) {}
 }
 
@@ -199,6 +200,10 @@ pub async fn run<O: OsvService, I: PackageIndex>(
     names.extend(others);
     names.retain(|name| !plan.releases_known.contains(name));
     on_event(AuditEvent::IndexPlanned(names.len()));
+    // What follows only refines the report the OSV phase completed: it waits until the page has drawn that one.
+    if let IndexAccess::On(index) | IndexAccess::FilesOnly(index, _) = &index {
+        index.pause().await;
+    }
     let mut emit = |event: AuditEvent| {
         lookups.apply(&event);
         on_event(event);

@@ -85,6 +85,7 @@ impl audit::PackageIndex for AfterDrawn {
     }
 
     async fn pause(&self) {
+        until_drawn(&self.drawn, self.run, DRAWN_FRAMES, clock::after_next_frame).await;
         clock::yield_now().await;
     }
 }
