@@ -165,8 +165,7 @@ pub async fn run<O: OsvService, I: PackageIndex>(
     let early_question = std::cell::RefCell::new(None);
     let early_facts = Box::pin(async {
         let index = files?;
-        let report = crate::report::build(&input, &Lookups::default());
-        let question = crate::graph::facts::question(&input, &report, plan.target)?;
+        let question = crate::graph::facts::environments_question(&input, plan.target)?;
         let facts = index.graph_facts(&question).await;
         *early_question.borrow_mut() = Some(question);
         Some(facts)

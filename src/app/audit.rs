@@ -24,6 +24,7 @@ use crate::io::{clock, storage};
 use crate::page::state::{Action, Inputs, PageState, ParseTiming, Read, Scope};
 use crate::report::counted;
 use crate::resolve::needs_resolution;
+use crate::settings::Settings;
 use crate::sources::parse_files;
 
 /// How long the paste box and the chosen files must stay unchanged before they are read ahead of an audit: typing
@@ -51,13 +52,25 @@ const DRAWN_WAITS: usize = 20;
 /// How many frames the index phase waits at most for the report to be drawn.
 const DRAWN_FRAMES: usize = 60;
 
-/// The package index of audit `run`, whose release lists are asked once its report is drawn: the index phase's
-/// answers (megabytes of JSON read by the worker, on a machine of two cores) held up the drawing of the report
-/// that `done` waits for, and they only refine it.
+/// The package index of audit `run`, whose index phase starts once its report is drawn ([`PackageIndex::pause`]):
+/// the index phase's answers (megabytes of JSON read by the worker, on a machine of two cores) held up the drawing
+/// of the report that `done` waits for, and they only refine it.
+///
+/// [`PackageIndex::pause`]: audit::PackageIndex::pause
 struct AfterDrawn {
     index: WorkerIndex,
     drawn: Rc<Cell<u32>>,
     run: u32,
+}
+
+/// The package index an audit asks (by its base; empty when it asks none) and, when it asks none, why: offline, or
+/// switched off.
+fn index_of(offline: bool, settings: &Settings) -> (String, Option<&'static str>) {
+    match (offline, services::index_base(settings)) {
+        (true, _) => (String::new(), Some(crate::pypi::INDEX_OFFLINE)),
+        (false, Some(base)) => (base, None),
+        (false, None) => (String::new(), Some(crate::pypi::INDEX_OFF)),
+    }
 }
 
 /// Waits until audit `run`'s report is drawn, at most `waits` times `wait`.
@@ -72,7 +85,6 @@ async fn until_drawn<F: std::future::Future<Output = ()>>(drawn: &Cell<u32>, run
 
 impl audit::PackageIndex for AfterDrawn {
     async fn release_list(&self, name: &str) -> crate::pypi::ReleaseLookup {
-        until_drawn(&self.drawn, self.run, DRAWN_FRAMES, clock::after_next_frame).await;
         self.index.release_list(name).await
     }
 
@@ -126,25 +138,22 @@ impl UseAuditHandle {
         let parsed = Rc::clone(&read.parsed);
         self.state.dispatch(Action::ReadAhead(read));
         // The worker reads release lists and lockfiles' environments: started now, while the page waits for the click.
+        let offline = matches!(self.offline.route(), AuditRoute::Offline(_));
+        let (index, off) = index_of(offline, &self.state.settings);
         let lockfile = parsed.files.iter().any(|file| crate::graph::facts::is_lock(file.format));
-        if lockfile || services::index_base(&self.state.settings).is_some() {
+        if lockfile || off.is_none() {
             crate::io::worker_client::warm();
         }
         // The files' dependency graphs, made while the page waits for the click rather than during the audit; then
         // the lockfiles' question the audit asks first (where each package installs), asked of the worker now.
         let resolution = services::resolution(&self.state);
         let resolves = resolution.resolve && needs_resolution(&parsed);
-        let index = match (self.offline.route(), services::index_base(&self.state.settings)) {
-            (AuditRoute::Online, Some(base)) => base,
-            _ => String::new(),
-        };
         let timeout_ms = self.state.settings.timeout_ms();
         yew::platform::spawn_local(async move {
             clock::when_idle().await;
             crate::graph::prepare(&parsed);
             if lockfile && !resolves {
-                let report = crate::report::build(&parsed, &crate::audit::Lookups::default());
-                if let Some(question) = crate::graph::facts::question(&parsed, &report, resolution.target) {
+                if let Some(question) = crate::graph::facts::environments_question(&parsed, resolution.target) {
                     crate::io::worker_client::ask_graph_ahead(&index, question, timeout_ms);
                 }
             }
@@ -286,11 +295,7 @@ impl UseAuditHandle {
                         },
                     }),
                 };
-                let (base, off) = match (&ready, services::index_base(&settings)) {
-                    (Some(_), _) => (String::new(), Some(crate::pypi::INDEX_OFFLINE)),
-                    (None, Some(base)) => (base, None),
-                    (None, None) => (String::new(), Some(crate::pypi::INDEX_OFF)),
-                };
+                let (base, off) = index_of(ready.is_some(), &settings);
                 // With the index off, the worker still reads the lockfiles' parents and markers, asking nothing.
                 let index = AfterDrawn {
                     index: WorkerIndex::new(&base, timeout_ms, Rc::clone(&sent)),

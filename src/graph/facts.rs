@@ -140,6 +140,11 @@ pub fn question(input: &ParsedInput, report: &Report, target: TargetEnvironment)
     (!question.job.files.is_empty()).then_some(question)
 }
 
+/// The question asked before OSV or the index has answered: where each lockfile's packages install (no fixes yet).
+pub fn environments_question(input: &ParsedInput, target: TargetEnvironment) -> Option<GraphQuestion> {
+    question(input, &crate::report::build(input, &crate::audit::Lookups::default()), target)
+}
+
 /// The worker's answer to `question`, asking `source` (the package index; `None` when off) what the locks do not
 /// record.
 pub async fn answer<S: crate::resolve::PackageSource>(question: &GraphQuestion, source: Option<&S>) -> GraphFacts {

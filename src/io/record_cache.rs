@@ -107,11 +107,7 @@ impl IdbRecordCache {
             if self.consulted.get() {
                 return;
             }
-            let Some(modified) = text_field(&value, "modified") else { continue };
-            let json = text_field(&value, "json");
-            let Some(record) = json.and_then(|json| serde_json::from_str::<Vulnerability>(&json).ok()) else {
-                continue;
-            };
+            let Some((modified, record)) = kept_record(&value) else { continue };
             let record = Rc::new(record);
             // Compiled now, for the audit's matching (see `crate::audit::compiled`).
             crate::audit::compiled(&record);
@@ -161,6 +157,14 @@ fn text_field(value: &JsValue, name: &str) -> Option<String> {
     js_sys::Reflect::get(value, &JsValue::from_str(name)).ok()?.as_string()
 }
 
+/// A kept entry's `modified` and record; `None` for an entry that no longer reads (an older layout, a damaged
+/// write).
+fn kept_record(value: &JsValue) -> Option<(String, Vulnerability)> {
+    let modified = text_field(value, "modified")?;
+    let record = serde_json::from_str(&text_field(value, "json")?).ok()?;
+    Some((modified, record))
+}
+
 impl RecordCache for IdbRecordCache {
     async fn load(&self, wanted: &[VulnRef]) -> Result<BTreeMap<String, Rc<Vulnerability>>, String> {
         self.consulted.set(true);
@@ -172,7 +176,7 @@ impl RecordCache for IdbRecordCache {
         let mut rest = Vec::new();
         for vuln in wanted.iter().filter(|vuln| !vuln.modified.is_empty()) {
             match preloaded.get(&vuln.id) {
-                Some((modified, record)) if *modified == vuln.modified && record.id == vuln.id => {
+                Some((modified, record)) if *modified == vuln.modified => {
                     found.insert(vuln.id.clone(), Rc::clone(record));
                 }
                 _ => rest.push(vuln),
@@ -190,13 +194,9 @@ impl RecordCache for IdbRecordCache {
                 clock::yield_now().await;
                 slice_start = clock::monotonic_ms();
             }
-            let Some(value) = value else { continue };
-            if text_field(&value, "modified").as_deref() != Some(vuln.modified.as_str()) {
-                continue;
-            }
-            // An entry that no longer reads (an older layout, a damaged write) is a miss, and is fetched again.
-            let record = text_field(&value, "json").and_then(|json| serde_json::from_str::<Vulnerability>(&json).ok());
-            if let Some(record) = record.filter(|record| record.id == vuln.id) {
+            // An entry kept with another `modified`, or under another ID, is a miss, and is fetched again.
+            let Some((modified, record)) = value.as_ref().and_then(kept_record) else { continue };
+            if modified == vuln.modified && record.id == vuln.id {
                 found.insert(vuln.id.clone(), Rc::new(record));
             }
         }

@@ -284,9 +284,14 @@ impl PackageIndex for WorkerIndex {
             return graph_answer(&self.base, question, self.timeout_ms, Some(Rc::clone(&self.sent))).await;
         };
         let facts = answer.await;
-        // An empty answer may be a failure: the next audit asks again.
+        // An empty answer may be a failure: the next audit asks again (unless another question replaced it).
         if facts.lines.is_empty() {
-            GRAPH_ASKED.with(|slot| slot.borrow_mut().take());
+            GRAPH_ASKED.with(|slot| {
+                let mut slot = slot.borrow_mut();
+                if slot.as_ref().is_some_and(|asked| asked.index == self.base && asked.question == *question) {
+                    *slot = None;
+                }
+            });
         }
         facts
     }
